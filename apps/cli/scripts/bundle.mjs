@@ -1,0 +1,24 @@
+// Bundles the CLI into one file: one module graph to load makes cold start cheap.
+import { build } from "esbuild"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url))
+const pkg = JSON.parse(readFileSync(here("../package.json"), "utf8"))
+
+await build({
+  entryPoints: [here("../src/bin.ts")],
+  outfile: here("../dist/bin.js"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  conditions: ["source"],
+  sourcemap: "linked",
+  legalComments: "none",
+  logLevel: "warning",
+  define: { STEPTRAIL_VERSION: JSON.stringify(pkg.version) },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+  }
+})

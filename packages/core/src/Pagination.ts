@@ -1,0 +1,74 @@
+/**
+ * Lazy pagination: a page is fetched only when the consumer pulls past the previous one, so
+ * a listing of any length runs in constant memory and respects downstream backpressure.
+ *
+ * @since 0.1.0
+ */
+import { Chunk, Effect, Option, Stream } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CursorPage<A> {
+  readonly items: ReadonlyArray<A>
+  /** The cursor of the next page; absent or empty at the end. */
+  readonly next: string | null | undefined
+}
+
+/**
+ * Follows an opaque cursor until the server returns none. A cursor seen twice ends the
+ * listing with an error rather than looping forever.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const cursor = <A, E, R>(
+  fetch: (cursor: Option.Option<string>) => Effect.Effect<CursorPage<A>, E, R>,
+  onRepeat: (cursor: string) => E
+): Stream.Stream<A, E, R> => {
+  const seen = new Set<string>()
+  return Stream.paginateChunkEffect(Option.none<string>(), (current) =>
+    fetch(current).pipe(
+      Effect.flatMap((page) => {
+        const next = page.next ?? ""
+        if (next === "" || page.items.length === 0) {
+          return Effect.succeed([Chunk.unsafeFromArray(page.items), Option.none()] as const)
+        }
+        if (seen.has(next)) return Effect.fail(onRepeat(next))
+        seen.add(next)
+        return Effect.succeed([Chunk.unsafeFromArray(page.items), Option.some(Option.some(next))] as const)
+      })
+    )
+  )
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface OffsetPage<A> {
+  readonly items: ReadonlyArray<A>
+  /** Total number of items, when the server says. */
+  readonly total?: number | undefined
+}
+
+/**
+ * Pages by `offset`/`limit` until a short (or empty) page, or `total` is reached.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const offset = <A, E, R>(
+  limit: number,
+  fetch: (offset: number, limit: number) => Effect.Effect<OffsetPage<A>, E, R>
+): Stream.Stream<A, E, R> =>
+  Stream.paginateChunkEffect(0, (at) =>
+    fetch(at, limit).pipe(
+      Effect.map((page) => {
+        const end = at + page.items.length
+        const more = page.items.length >= limit && (page.total === undefined || end < page.total)
+        return [Chunk.unsafeFromArray(page.items), more ? Option.some(end) : Option.none()] as const
+      })
+    )
+  )

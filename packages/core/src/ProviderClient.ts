@@ -1,0 +1,287 @@
+/**
+ * The configured HTTP client every provider builds once: base URL in front, credentials on
+ * every request, JSON accepted, non-2xx answers turned into `ProviderError`s, bodies size-
+ * limited and decoded with a Schema, a timeout on each attempt and the shared retry policy
+ * around it. A provider call is then one line.
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { Duration, Effect, Option, ParseResult, Redacted, Schema, Stream } from "effect"
+import * as RateBudget from "./RateBudget.js"
+import * as Retry from "./Retry.js"
+import {
+  DecodeFailure,
+  InvalidRequest,
+  NotFound,
+  type ProviderError,
+  RateLimited,
+  Unauthorized,
+  Unavailable,
+  UnexpectedResponse,
+  withRun
+} from "./ProviderError.js"
+
+/**
+ * What a provider reads out of one of its error bodies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Described {
+  readonly detail: string
+  readonly field?: string | undefined
+}
+
+/**
+ * A non-2xx answer, for the provider to describe.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorAnswer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  /** The body as text, at most 64 KiB of it. */
+  readonly body: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly provider: string
+  readonly baseUrl: string
+  /** Sent on every request; secrets stay `Redacted` until the request is built. */
+  readonly headers: Readonly<Record<string, string | Redacted.Redacted<string>>>
+  /** Turns a provider error body into one line (and the offending field, where named). */
+  readonly describe: (answer: ErrorAnswer) => Described
+  readonly retry?: Partial<Retry.Options> | undefined
+  /** Per attempt: connection, headers and body. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Larger bodies are refused, never buffered whole. */
+  readonly maxBodyBytes?: number | undefined
+  /** Shared by every request to this provider: the rate budget and the 429 pause. */
+  readonly budget?: RateBudget.RateBudget | undefined
+}
+
+/**
+ * A request: path segments (each percent-encoded, so an id can never change the path), query
+ * parameters (undefined ones dropped) and the run it concerns, for error messages.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Request {
+  readonly path: ReadonlyArray<string>
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>> | undefined
+  readonly run?: string | undefined
+}
+
+/**
+ * A raw body and its media type, for endpoints that may answer with bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Body {
+  readonly contentType: string
+  readonly bytes: Uint8Array
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProviderClient {
+  readonly provider: string
+  readonly json: <A, I>(request: Request, schema: Schema.Schema<A, I, never>) => Effect.Effect<A, ProviderError>
+  readonly body: (request: Request) => Effect.Effect<Body, ProviderError>
+}
+
+/**
+ * Step results are at most 1 MiB and a run's log holds previews; 64 MiB leaves ample room
+ * while a runaway body fails fast instead of filling memory.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+const decoder = new TextDecoder("utf-8", { fatal: false })
+
+/**
+ * Percent-encodes one path segment. `.` and `..` are refused: URL parsers resolve them (even
+ * encoded), which would let an id climb the path.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeSegment = (provider: string, segment: string): Effect.Effect<string, InvalidRequest> =>
+  segment === "" || segment === "." || segment === ".."
+    ? Effect.fail(
+      new InvalidRequest({ provider, detail: `path segment ${JSON.stringify(segment)} is not a valid id` })
+    )
+    : Effect.succeed(encodeURIComponent(segment))
+
+const oneLine = (text: string, max = 300) => {
+  const line = text.replace(/\s+/g, " ").trim()
+  return line.length > max ? `${line.slice(0, max)}...` : line
+}
+
+const formatPath = (path: ReadonlyArray<PropertyKey>) =>
+  "$" + path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")
+
+/**
+ * Schema decoding into a `DecodeFailure` that names the first bad field.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decode = <A, I>(schema: Schema.Schema<A, I, never>) => {
+  const run = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: "ignore" })
+  return (provider: string, input: unknown, runId?: string): Effect.Effect<A, DecodeFailure> => {
+    const result = run(input)
+    if (result._tag === "Right") return Effect.succeed(result.right)
+    const issue = ParseResult.ArrayFormatter.formatErrorSync(result.left)[0]
+    return Effect.fail(
+      new DecodeFailure({
+        provider,
+        path: issue ? formatPath(issue.path) : "$",
+        detail: issue ? oneLine(issue.message) : "does not match the documented shape",
+        run: runId
+      })
+    )
+  }
+}
+
+const transportDetail = (error: unknown): string => {
+  const cause = (error as { cause?: unknown }).cause
+  const inner = (cause as { cause?: { code?: string; message?: string } } | undefined)?.cause
+  const code = inner?.code ?? (cause as { code?: string } | undefined)?.code
+  const message = inner?.message ?? (cause as { message?: string } | undefined)?.message
+  return oneLine(code ?? message ?? "connection failed")
+}
+
+const errorFor = (provider: string, answer: ErrorAnswer, described: Described, now: number): ProviderError => {
+  const { status } = answer
+  const detail = oneLine(described.detail)
+  const retryAfterMs = Option.getOrUndefined(Retry.parseRetryAfter(answer.headers["retry-after"], now))
+  if (status === 401 || status === 403) return new Unauthorized({ provider, status, detail })
+  if (status === 404) return new NotFound({ provider, detail })
+  if (status === 429) return new RateLimited({ provider, detail, retryAfterMs })
+  if (status === 408 || status >= 500) return new Unavailable({ provider, status, detail, retryAfterMs })
+  if (status === 400 || status === 422) return new InvalidRequest({ provider, status, detail, field: described.field })
+  return new UnexpectedResponse({ provider, status, detail })
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<ProviderClient, never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const provider = options.provider
+    const base = options.baseUrl.replace(/\/+$/, "")
+    const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+    const timeout = Duration.decode(options.timeout ?? "30 seconds")
+    const schedule = Retry.schedule(options.retry)
+    const budget = options.budget
+    const client = yield* HttpClient.HttpClient
+
+    const unavailable = (detail: string, status?: number) => new Unavailable({ provider, detail, status })
+
+    const readBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Uint8Array, ProviderError> => {
+      const declared = Number(response.headers["content-length"])
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        return Effect.fail(
+          new DecodeFailure({ provider, path: "$", detail: `body of ${declared} bytes exceeds the ${maxBytes}-byte limit` })
+        )
+      }
+      return response.stream.pipe(
+        Stream.mapError(() => unavailable("the connection closed before the body was complete")),
+        Stream.runFoldEffect({ size: 0, parts: [] as Array<Uint8Array> }, (acc, chunk) => {
+          acc.size += chunk.length
+          if (acc.size > maxBytes) {
+            return Effect.fail<ProviderError>(
+              new DecodeFailure({ provider, path: "$", detail: `body exceeds the ${maxBytes}-byte limit` })
+            )
+          }
+          acc.parts.push(chunk)
+          return Effect.succeed(acc)
+        }),
+        Effect.map(({ parts, size }) => (parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)))
+      )
+    }
+
+    const attempt = (request: Request, accept: string): Effect.Effect<Body, ProviderError> =>
+      Effect.gen(function*() {
+        const segments = yield* Effect.forEach(request.path, (s) => encodeSegment(provider, s))
+        const urlParams: Record<string, string> = {}
+        for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) urlParams[k] = String(v)
+        let req = HttpClientRequest.get(`${base}/${segments.join("/")}`, { urlParams, accept })
+        for (const [name, value] of Object.entries(options.headers)) {
+          req = HttpClientRequest.setHeader(req, name, Redacted.isRedacted(value) ? Redacted.value(value) : value)
+        }
+        if (budget) yield* budget.take
+        const response = yield* client.execute(req).pipe(
+          Effect.mapError((e) => unavailable(transportDetail(e)))
+        )
+        if (response.status < 200 || response.status >= 300) {
+          const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+          const answer: ErrorAnswer = { status: response.status, headers: response.headers, body: text.slice(0, 65536) }
+          const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+          const error = errorFor(provider, answer, options.describe(answer), now)
+          if (budget && error._tag === "RateLimited") yield* budget.pause(error.retryAfterMs ?? 1000)
+          return yield* Effect.fail(error)
+        }
+        const bytes = yield* readBody(response)
+        return { contentType: response.headers["content-type"] ?? "", bytes }
+      }).pipe(
+        Effect.scoped,
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => unavailable(`no complete answer within ${Duration.format(timeout)}`)
+        })
+      )
+
+    const fetch = (request: Request, accept: string) =>
+      attempt(request, accept).pipe(
+        Effect.tapError((e) => Effect.logDebug(`${e.message}; retrying if transient`)),
+        Effect.retry(schedule),
+        Effect.mapError((e) => (request.run === undefined ? e : withRun(e, request.run)))
+      )
+
+    const json = <A, I>(request: Request, schema: Schema.Schema<A, I, never>) => {
+      const decodeWith = decode(schema)
+      const parseAndDecode = (body: Body) => {
+        if (!/json/i.test(body.contentType) && body.contentType !== "") {
+          return Effect.fail(
+            new DecodeFailure({ provider, path: "$", detail: `expected JSON, got ${oneLine(body.contentType, 60)}`, run: request.run })
+          )
+        }
+        let value: unknown
+        try {
+          value = JSON.parse(decoder.decode(body.bytes))
+        } catch (e) {
+          return Effect.fail(
+            new DecodeFailure({ provider, path: "$", detail: `body is not valid JSON (${oneLine(String((e as Error).message), 80)})`, run: request.run })
+          )
+        }
+        return decodeWith(provider, value, request.run)
+      }
+      // A bad body is retried like a cut connection: both are usually transient.
+      return attempt(request, "application/json").pipe(
+        Effect.flatMap(parseAndDecode),
+        Effect.retry(schedule),
+        Effect.mapError((e) => (request.run === undefined ? e : withRun(e, request.run)))
+      )
+    }
+
+    return {
+      provider,
+      json,
+      body: (request) => fetch(request, "application/json, application/octet-stream")
+    } satisfies ProviderClient
+  })

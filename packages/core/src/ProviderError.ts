@@ -1,0 +1,194 @@
+/**
+ * Provider-neutral errors. Every provider package turns its HTTP answers into these, so a
+ * caller (and the CLI's exit codes) never depend on which platform failed.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+const where = (run: string | undefined) => (run === undefined ? "" : ` (run ${run})`)
+
+const common = {
+  provider: Schema.String,
+  /** What the provider said, already reduced to one line. */
+  detail: Schema.String,
+  run: Schema.optional(Schema.String)
+}
+
+/**
+ * 401 or 403, or credentials missing.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
+  ...common,
+  status: Schema.optional(Schema.Number)
+}) {
+  override get message() {
+    const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
+    return `${this.provider}: not authorized${code}: ${this.detail}${where(this.run)}`
+  }
+}
+
+/**
+ * 404: an unknown account, workflow, run or step.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", common) {
+  override get message() {
+    return `${this.provider}: not found (HTTP 404): ${this.detail}${where(this.run)}`
+  }
+}
+
+/**
+ * 429. `retryAfterMs` is the server's `Retry-After`, when it sent one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  ...common,
+  retryAfterMs: Schema.optional(Schema.Number)
+}) {
+  override get message() {
+    const after = this.retryAfterMs === undefined ? "" : `, retry after ${Math.ceil(this.retryAfterMs / 1000)}s`
+    return `${this.provider}: rate limited (HTTP 429${after}): ${this.detail}${where(this.run)}`
+  }
+}
+
+/**
+ * 408, 5xx, a transport failure, a timeout or a cut body: worth retrying.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", {
+  ...common,
+  status: Schema.optional(Schema.Number),
+  retryAfterMs: Schema.optional(Schema.Number)
+}) {
+  override get message() {
+    const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
+    return `${this.provider}: unavailable${code}: ${this.detail}${where(this.run)}`
+  }
+}
+
+/**
+ * 400 or 422 from the provider, or input refused before any request (`status` absent).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  ...common,
+  status: Schema.optional(Schema.Number),
+  field: Schema.optional(Schema.String)
+}) {
+  override get message() {
+    const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
+    const field = this.field === undefined ? "" : ` [${this.field}]`
+    return `${this.provider}: invalid request${code}${field}: ${this.detail}${where(this.run)}`
+  }
+}
+
+/**
+ * A body that is not what the API documents: not JSON, or JSON of another shape. `path` names
+ * the bad field (`$` for the body itself).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DecodeFailure extends Schema.TaggedError<DecodeFailure>()("DecodeFailure", {
+  ...common,
+  path: Schema.String
+}) {
+  override get message() {
+    return `${this.provider}: unexpected response at ${this.path}: ${this.detail}${where(this.run)}`
+  }
+}
+
+/**
+ * Any other status (for example Onepin's 426 "client too old").
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnexpectedResponse extends Schema.TaggedError<UnexpectedResponse>()("UnexpectedResponse", {
+  ...common,
+  status: Schema.Number
+}) {
+  override get message() {
+    return `${this.provider}: unexpected HTTP ${this.status}: ${this.detail}${where(this.run)}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ProviderError =
+  | Unauthorized
+  | NotFound
+  | RateLimited
+  | Unavailable
+  | InvalidRequest
+  | DecodeFailure
+  | UnexpectedResponse
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProviderError = Schema.Union(
+  Unauthorized,
+  NotFound,
+  RateLimited,
+  Unavailable,
+  InvalidRequest,
+  DecodeFailure,
+  UnexpectedResponse
+)
+
+/**
+ * Transient failures: a bad body is most often a cut connection, so it is fetched again too.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isRetryable = (error: ProviderError): boolean =>
+  error._tag === "RateLimited" || error._tag === "Unavailable" || error._tag === "DecodeFailure"
+
+/**
+ * The contract's exit codes.
+ *
+ * @since 0.1.0
+ * @category exit codes
+ */
+export const exitCode = (error: ProviderError): 1 | 2 | 3 | 4 | 5 => {
+  switch (error._tag) {
+    case "InvalidRequest":
+      return 2
+    case "Unauthorized":
+      return 3
+    case "NotFound":
+      return 4
+    case "RateLimited":
+    case "Unavailable":
+      return 5
+    case "DecodeFailure":
+    case "UnexpectedResponse":
+      return 1
+  }
+}
+
+/**
+ * Attaches the run to an error raised below the level that knew it.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withRun = <E extends ProviderError>(error: E, run: string): E =>
+  error.run === undefined ? (Object.assign(Object.create(Object.getPrototypeOf(error)), error, { run }) as E) : error

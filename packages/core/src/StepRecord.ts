@@ -1,0 +1,251 @@
+/**
+ * The normalized step record: one NDJSON line of an export.
+ *
+ * The Schema is the single source of truth: the TypeScript type, the JSON Schema printed by
+ * `steptrail schema`, and the tests' validation of exported lines all derive from it.
+ *
+ * @since 0.1.0
+ */
+import { JSONSchema, Schema } from "effect"
+
+/**
+ * Bumped only on a breaking change of the record; consumers may branch on it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SCHEMA_VERSION = 1 as const
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Provider = Schema.Literal("cloudflare", "orchestra", "onepin").annotations({
+  description: "The platform the run was exported from."
+})
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Provider = typeof Provider.Type
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Kind = Schema.Literal("step", "rollback", "sleep", "wait_for_event", "termination", "node")
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Kind = typeof Kind.Type
+
+/**
+ * Normalized step status. `cancelled` marks a termination entry and a step that never finished
+ * because its run was terminated; `queued` a step that has not started.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Status = Schema.Literal(
+  "queued",
+  "running",
+  "waiting",
+  "retrying",
+  "complete",
+  "errored",
+  "cancelled",
+  "unknown"
+)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Status = typeof Status.Type
+
+/**
+ * Normalized status of the run a step belongs to.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RunStatus = Schema.Literal(
+  "queued",
+  "running",
+  "paused",
+  "waiting",
+  "complete",
+  "errored",
+  "cancelled",
+  "unknown"
+)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RunStatus = typeof RunStatus.Type
+
+/**
+ * ISO 8601 UTC timestamp, `Z` suffix; fractional seconds as the provider gave them.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Timestamp = Schema.String.pipe(
+  Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/),
+  Schema.annotations({ description: "ISO 8601 UTC timestamp" })
+)
+
+const Millis = Schema.Int.pipe(Schema.nonNegative(), Schema.annotations({ description: "integer milliseconds" }))
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StepError = Schema.Struct({
+  name: Schema.String,
+  message: Schema.String
+})
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StepError = typeof StepError.Type
+
+/**
+ * One attempt of a retried step (Cloudflare `attempts[]`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Attempt = Schema.Struct({
+  started_at: Schema.NullOr(Timestamp),
+  ended_at: Schema.NullOr(Timestamp),
+  duration_ms: Schema.NullOr(Millis),
+  success: Schema.NullOr(Schema.Boolean),
+  error: Schema.NullOr(StepError)
+})
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Attempt = typeof Attempt.Type
+
+/**
+ * The retry configuration a step ran with, as the provider states it (Cloudflare `config`).
+ * Durations stay as given (`"10 seconds"`, a number of ms, or `"[dynamic]"`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RetryConfig = Schema.Struct({
+  limit: Schema.NullOr(Schema.Number),
+  delay: Schema.NullOr(Schema.Union(Schema.String, Schema.Number)),
+  backoff: Schema.NullOr(Schema.String),
+  timeout: Schema.NullOr(Schema.Union(Schema.String, Schema.Number))
+})
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RetryConfig = typeof RetryConfig.Type
+
+/**
+ * Model token usage found in a step's output (Orchestra model nodes).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Usage = Schema.Struct({
+  prompt_tokens: Schema.NullOr(Schema.Number),
+  completion_tokens: Schema.NullOr(Schema.Number),
+  total_tokens: Schema.NullOr(Schema.Number)
+})
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Usage = typeof Usage.Type
+
+const field = <S extends Schema.Schema.Any>(schema: S, description: string) =>
+  schema.annotations({ description }) as S
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StepRecord = Schema.Struct({
+  schema_version: field(Schema.Literal(SCHEMA_VERSION), "Record format version."),
+  provider: Provider,
+  account: field(
+    Schema.NullOr(Schema.String),
+    "Cloudflare account id, Onepin workspace id where known, otherwise null."
+  ),
+  workflow: field(Schema.String, "Workflow name or id as the provider names it."),
+  run_id: field(Schema.String, "Instance id (Cloudflare) or run id."),
+  step_index: field(
+    Schema.Int.pipe(Schema.nonNegative()),
+    "0-based position of the step in the run's history, oldest first."
+  ),
+  step_id: field(Schema.NullOr(Schema.String), "The provider's own id of this step execution, where it has one."),
+  name: field(
+    Schema.NullOr(Schema.String),
+    "Step name as logged (Cloudflare, counter suffix included) or node id; null only for a Cloudflare termination."
+  ),
+  kind: Kind,
+  node_type: field(Schema.NullOr(Schema.String), "Node type (Onepin), otherwise null."),
+  display_name: field(Schema.NullOr(Schema.String), "Human-readable node name (Onepin), otherwise null."),
+  iteration: field(Schema.NullOr(Schema.Int), "Repeat number of a node executed more than once (Onepin), otherwise null."),
+  status: Status,
+  provider_status: field(Schema.NullOr(Schema.String), "The provider's own status word, or null where it has none."),
+  started_at: Schema.NullOr(Timestamp),
+  ended_at: Schema.NullOr(Timestamp),
+  duration_ms: Schema.NullOr(Millis),
+  attempts: field(Schema.NullOr(Schema.Array(Attempt)), "Attempts of a retried step (Cloudflare), otherwise null."),
+  retry_config: field(Schema.NullOr(RetryConfig), "Retry configuration of the step (Cloudflare), otherwise null."),
+  input: field(Schema.Unknown, "The step's input as the provider gave it (Orchestra inputs), otherwise null."),
+  output: field(
+    Schema.Unknown,
+    "The step's output: JSON value as the provider gave it, base64 text when output_encoding is base64."
+  ),
+  output_encoding: field(
+    Schema.Literal("json", "base64"),
+    "json: output is a JSON value; base64: output is the base64 of raw bytes (a binary stream)."
+  ),
+  output_truncated: field(
+    Schema.Boolean,
+    "True when output is the provider's preview and the full output was not fetched."
+  ),
+  output_redacted: field(Schema.Boolean, "True when the provider withheld a sensitive output ('[REDACTED]')."),
+  usage: field(Schema.NullOr(Usage), "Model token usage found in the output, otherwise null."),
+  error: Schema.NullOr(StepError),
+  trigger: field(Schema.NullOr(Schema.String), "What terminated the run (Cloudflare termination), otherwise null."),
+  run_status: field(RunStatus, "Normalized status of the run when it was exported.")
+}).annotations({
+  identifier: "StepRecord",
+  title: "steptrail step record",
+  description: "One step of one workflow run, normalized across providers (one NDJSON line)."
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StepRecord extends Schema.Schema.Type<typeof StepRecord> {}
+
+/**
+ * The key an export never writes twice into one output.
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const key = (record: StepRecord): string =>
+  JSON.stringify([record.provider, record.account, record.workflow, record.run_id, record.step_index])
+
+/**
+ * The record's JSON Schema, derived from the Schema above.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const jsonSchema = (): JSONSchema.JsonSchema7Root => JSONSchema.make(StepRecord)

@@ -1,0 +1,11 @@
+/**
+ * @since 0.1.0
+ */
+export * as Pagination from "./Pagination.js"
+export * as ProviderClient from "./ProviderClient.js"
+export * as ProviderError from "./ProviderError.js"
+export * as RateBudget from "./RateBudget.js"
+export * as Retry from "./Retry.js"
+export * as StepRecord from "./StepRecord.js"
+export * as Timestamp from "./Timestamp.js"
+export * as WorkflowProvider from "./WorkflowProvider.js"
