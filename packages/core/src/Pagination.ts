@@ -26,22 +26,23 @@ export interface CursorPage<A> {
 export const cursor = <A, E, R>(
   fetch: (cursor: Option.Option<string>) => Effect.Effect<CursorPage<A>, E, R>,
   onRepeat: (cursor: string) => E
-): Stream.Stream<A, E, R> => {
-  const seen = new Set<string>()
-  return Stream.paginateChunkEffect(Option.none<string>(), (current) =>
-    fetch(current).pipe(
-      Effect.flatMap((page) => {
-        const next = page.next ?? ""
-        if (next === "" || page.items.length === 0) {
-          return Effect.succeed([Chunk.unsafeFromArray(page.items), Option.none()] as const)
-        }
-        if (seen.has(next)) return Effect.fail(onRepeat(next))
-        seen.add(next)
-        return Effect.succeed([Chunk.unsafeFromArray(page.items), Option.some(Option.some(next))] as const)
-      })
-    )
-  )
-}
+): Stream.Stream<A, E, R> =>
+  // A fresh set per run: the same Stream value may be run again (a retry, a second export).
+  Stream.suspend(() => {
+    const seen = new Set<string>()
+    return Stream.paginateChunkEffect(Option.none<string>(), (current) =>
+      fetch(current).pipe(
+        Effect.flatMap((page) => {
+          const next = page.next ?? ""
+          if (next === "" || page.items.length === 0) {
+            return Effect.succeed([Chunk.unsafeFromArray(page.items), Option.none()] as const)
+          }
+          if (seen.has(next)) return Effect.fail(onRepeat(next))
+          seen.add(next)
+          return Effect.succeed([Chunk.unsafeFromArray(page.items), Option.some(Option.some(next))] as const)
+        })
+      ))
+  })
 
 /**
  * @since 0.1.0

@@ -111,6 +111,9 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
 const decoder = new TextDecoder("utf-8", { fatal: false })
 
+/** Of an error body, only this much is read: enough to describe it, never a runaway. */
+const ERROR_BODY_BYTES = 64 * 1024
+
 /**
  * Percent-encodes one path segment. `.` and `..` are refused: URL parsers resolve them (even
  * encoded), which would let an id climb the path.
@@ -192,6 +195,39 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
 
     const unavailable = (detail: string, status?: number) => new Unavailable({ provider, detail, status })
 
+    // Secrets never reach an error message, even when a server echoes them back in a body.
+    const secrets = Object.values(options.headers).flatMap((value) => {
+      if (!Redacted.isRedacted(value)) return []
+      const text = Redacted.value(value)
+      const credential = /^\S+\s+(\S+)$/.exec(text.trim())?.[1] // the token of `Bearer <token>`
+      return [text, text.trim(), ...(credential ? [credential] : [])].filter((secret) => secret.length > 0)
+    })
+    const scrub = (text: string) => secrets.reduce((acc, secret) => acc.split(secret).join("[redacted]"), text)
+    const scrubbed = <E extends ProviderError>(error: E): E => {
+      if (secrets.length === 0) return error
+      const field = (error as { field?: unknown }).field
+      const changes = {
+        detail: scrub(error.detail),
+        ...(typeof field === "string" ? { field: scrub(field) } : {})
+      }
+      return Object.assign(Object.create(Object.getPrototypeOf(error)), error, changes) as E
+    }
+
+    const errorText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string> =>
+      response.stream.pipe(
+        Stream.runFoldWhile(
+          { size: 0, parts: [] as Array<Uint8Array> },
+          (acc) => acc.size < ERROR_BODY_BYTES,
+          (acc, chunk) => {
+            acc.parts.push(chunk)
+            acc.size += chunk.length
+            return acc
+          }
+        ),
+        Effect.map(({ parts, size }) => decoder.decode(Buffer.concat(parts, size)).slice(0, ERROR_BODY_BYTES)),
+        Effect.orElseSucceed(() => "")
+      )
+
     const readBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Uint8Array, ProviderError> => {
       const declared = Number(response.headers["content-length"])
       if (Number.isFinite(declared) && declared > maxBytes) {
@@ -229,8 +265,8 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
           Effect.mapError((e) => unavailable(transportDetail(e)))
         )
         if (response.status < 200 || response.status >= 300) {
-          const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
-          const answer: ErrorAnswer = { status: response.status, headers: response.headers, body: text.slice(0, 65536) }
+          const text = yield* errorText(response)
+          const answer: ErrorAnswer = { status: response.status, headers: response.headers, body: text }
           const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
           const error = errorFor(provider, answer, options.describe(answer), now)
           if (budget && error._tag === "RateLimited") yield* budget.pause(error.retryAfterMs ?? 1000)
@@ -248,9 +284,9 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
 
     const fetch = (request: Request, accept: string) =>
       attempt(request, accept).pipe(
-        Effect.tapError((e) => Effect.logDebug(`${e.message}; retrying if transient`)),
+        Effect.tapError((e) => Effect.logDebug(`${scrubbed(e).message}; retrying if transient`)),
         Effect.retry(schedule),
-        Effect.mapError((e) => (request.run === undefined ? e : withRun(e, request.run)))
+        Effect.mapError((e) => scrubbed(request.run === undefined ? e : withRun(e, request.run)))
       )
 
     const json = <A, I>(request: Request, schema: Schema.Schema<A, I, never>) => {
@@ -274,8 +310,9 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
       // A bad body is retried like a cut connection: both are usually transient.
       return attempt(request, "application/json").pipe(
         Effect.flatMap(parseAndDecode),
+        Effect.tapError((e) => Effect.logDebug(`${scrubbed(e).message}; retrying if transient`)),
         Effect.retry(schedule),
-        Effect.mapError((e) => (request.run === undefined ? e : withRun(e, request.run)))
+        Effect.mapError((e) => scrubbed(request.run === undefined ? e : withRun(e, request.run)))
       )
     }
 

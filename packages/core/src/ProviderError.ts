@@ -8,6 +8,9 @@ import { Schema } from "effect"
 
 const where = (run: string | undefined) => (run === undefined ? "" : ` (run ${run})`)
 
+/** A message is printed as one line on stderr, whatever a detail or an id holds. */
+const line = (text: string) => text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ")
+
 const common = {
   provider: Schema.String,
   /** What the provider said, already reduced to one line. */
@@ -27,7 +30,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 }) {
   override get message() {
     const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
-    return `${this.provider}: not authorized${code}: ${this.detail}${where(this.run)}`
+    return line(`${this.provider}: not authorized${code}: ${this.detail}${where(this.run)}`)
   }
 }
 
@@ -39,7 +42,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
  */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", common) {
   override get message() {
-    return `${this.provider}: not found (HTTP 404): ${this.detail}${where(this.run)}`
+    return line(`${this.provider}: not found (HTTP 404): ${this.detail}${where(this.run)}`)
   }
 }
 
@@ -55,7 +58,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
 }) {
   override get message() {
     const after = this.retryAfterMs === undefined ? "" : `, retry after ${Math.ceil(this.retryAfterMs / 1000)}s`
-    return `${this.provider}: rate limited (HTTP 429${after}): ${this.detail}${where(this.run)}`
+    return line(`${this.provider}: rate limited (HTTP 429${after}): ${this.detail}${where(this.run)}`)
   }
 }
 
@@ -72,7 +75,7 @@ export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable"
 }) {
   override get message() {
     const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
-    return `${this.provider}: unavailable${code}: ${this.detail}${where(this.run)}`
+    return line(`${this.provider}: unavailable${code}: ${this.detail}${where(this.run)}`)
   }
 }
 
@@ -90,7 +93,7 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   override get message() {
     const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
     const field = this.field === undefined ? "" : ` [${this.field}]`
-    return `${this.provider}: invalid request${code}${field}: ${this.detail}${where(this.run)}`
+    return line(`${this.provider}: invalid request${code}${field}: ${this.detail}${where(this.run)}`)
   }
 }
 
@@ -106,7 +109,7 @@ export class DecodeFailure extends Schema.TaggedError<DecodeFailure>()("DecodeFa
   path: Schema.String
 }) {
   override get message() {
-    return `${this.provider}: unexpected response at ${this.path}: ${this.detail}${where(this.run)}`
+    return line(`${this.provider}: unexpected response at ${this.path}: ${this.detail}${where(this.run)}`)
   }
 }
 
@@ -121,7 +124,7 @@ export class UnexpectedResponse extends Schema.TaggedError<UnexpectedResponse>()
   status: Schema.Number
 }) {
   override get message() {
-    return `${this.provider}: unexpected HTTP ${this.status}: ${this.detail}${where(this.run)}`
+    return line(`${this.provider}: unexpected HTTP ${this.status}: ${this.detail}${where(this.run)}`)
   }
 }
 

@@ -59,24 +59,38 @@ export const retryAfterMillis = (error: ProviderError): number =>
  */
 export const schedule = (options: Partial<Options> = {}): Schedule.Schedule<unknown, ProviderError> => {
   const o = { ...defaults, ...options }
+  const cap = Duration.decode(o.cap)
   const maxElapsed = Duration.toMillis(o.maxElapsed)
+  // Jitter is applied to the capped delay and capped again: `cap` is a true maximum of the
+  // backoff, and delays at the cap still spread (0.8..1 of it).
   const backoff = Schedule.exponential(o.base, 2).pipe(
-    Schedule.union(Schedule.spaced(o.cap)),
-    Schedule.jittered
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, cap)),
+    Schedule.jittered,
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, cap))
   )
-  return Schedule.identity<ProviderError>().pipe(
+  const delays = Schedule.identity<ProviderError>().pipe(
     Schedule.whileInput(isRetryable),
     Schedule.intersect(backoff),
     Schedule.intersect(Schedule.recurs(o.times)),
+    Schedule.modifyDelay(([[error]], delay) => Duration.max(delay, Duration.millis(retryAfterMillis(error))))
+  )
+  // The wait actually chosen (backoff or `Retry-After`, whichever is longer) must end within
+  // the total bound, or no retry is started at all.
+  return Schedule.delays(delays).pipe(
     Schedule.intersect(Schedule.elapsed),
-    Schedule.modifyDelay(([[[error]]], delay) =>
-      Duration.max(delay, Duration.millis(retryAfterMillis(error)))
-    ),
-    Schedule.whileOutput(([[[error]], elapsed]) =>
-      Duration.toMillis(elapsed) + retryAfterMillis(error) <= maxElapsed
-    )
+    Schedule.whileOutput(([delay, elapsed]) => Duration.toMillis(elapsed) + Duration.toMillis(delay) <= maxElapsed)
   )
 }
+
+const day = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+const month = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+const time = "\\d{2}:\\d{2}:\\d{2}"
+/** `Sun, 06 Nov 1994 08:49:37 GMT` */
+const imfFixdate = new RegExp(`^${day}, \\d{2} ${month} \\d{4} ${time} GMT$`)
+/** `Sunday, 06-Nov-94 08:49:37 GMT` */
+const rfc850 = new RegExp(`^${day}[a-z]*, \\d{2}-${month}-\\d{2} ${time} GMT$`)
+/** `Sun Nov  6 08:49:37 1994` */
+const asctime = new RegExp(`^${day} ${month} [ \\d]\\d ${time} \\d{4}$`)
 
 /**
  * Parses `Retry-After`: delay-seconds or an HTTP date (relative to `now`, epoch millis).
@@ -88,8 +102,14 @@ export const schedule = (options: Partial<Options> = {}): Schedule.Schedule<unkn
 export const parseRetryAfter = (value: string | undefined, now: number): Option.Option<number> => {
   if (value === undefined) return Option.none()
   const text = value.trim()
-  if (text === "") return Option.none()
   if (/^\d+(\.\d+)?$/.test(text)) return Option.some(Math.round(Number(text) * 1000))
-  const date = Date.parse(text)
+  if (/^-\d+(\.\d+)?$/.test(text)) return Option.some(0)
+  // Only the three HTTP-date forms: `Date.parse` alone reads any junk with a digit in it as a
+  // date ("soon 1" is 2001-01-01).
+  const date = imfFixdate.test(text) || rfc850.test(text)
+    ? Date.parse(text)
+    : asctime.test(text)
+    ? Date.parse(`${text} GMT`)
+    : Number.NaN
   return Number.isNaN(date) ? Option.none() : Option.some(Math.max(0, date - now))
 }

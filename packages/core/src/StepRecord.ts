@@ -167,6 +167,14 @@ export const Usage = Schema.Struct({
  */
 export type Usage = typeof Usage.Type
 
+/**
+ * Any JSON value, `null` included, but present: a missing key (or `undefined`, which
+ * `JSON.stringify` would drop from the line) is refused, as the JSON Schema requires it.
+ */
+const JsonValue = Schema.Unknown.pipe(
+  Schema.filter((value) => value !== undefined, { message: () => "is missing (null when there is none)", jsonSchema: {} })
+)
+
 const field = <S extends Schema.Schema.Any>(schema: S, description: string) =>
   schema.annotations({ description }) as S
 
@@ -203,9 +211,9 @@ export const StepRecord = Schema.Struct({
   duration_ms: Schema.NullOr(Millis),
   attempts: field(Schema.NullOr(Schema.Array(Attempt)), "Attempts of a retried step (Cloudflare), otherwise null."),
   retry_config: field(Schema.NullOr(RetryConfig), "Retry configuration of the step (Cloudflare), otherwise null."),
-  input: field(Schema.Unknown, "The step's input as the provider gave it (Orchestra inputs), otherwise null."),
+  input: field(JsonValue, "The step's input as the provider gave it (Orchestra inputs), otherwise null."),
   output: field(
-    Schema.Unknown,
+    JsonValue,
     "The step's output: JSON value as the provider gave it, base64 text when output_encoding is base64."
   ),
   output_encoding: field(

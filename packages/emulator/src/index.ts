@@ -1,1 +1,24 @@
-export {}
+/**
+ * @since 0.1.0
+ */
+
+/**
+ * The emulator server: options, start, layer, info, fixtures.
+ *
+ * @since 0.1.0
+ */
+export * as Emulator from "./Emulator.js"
+
+/**
+ * Fault injection options and the `--faults` parser.
+ *
+ * @since 0.1.0
+ */
+export * as Faults from "./Faults.js"
+
+/**
+ * Rate limit options and the `--rate-limit` parser.
+ *
+ * @since 0.1.0
+ */
+export * as RateLimit from "./RateLimit.js"

@@ -1,1 +1,6 @@
-export {}
+/**
+ * @since 0.1.0
+ */
+export * as Onepin from "./Onepin.js"
+export * as OnepinApi from "./OnepinApi.js"
+export * as OnepinSchema from "./OnepinSchema.js"

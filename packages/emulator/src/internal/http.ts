@@ -71,3 +71,14 @@ export const parseIso = (text: string): number | undefined => {
 }
 
 export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
+
+/** What the server needs from each provider emulation. */
+export interface Provider {
+  readonly handle: (req: ApiRequest, now: number) => Reply
+  /** The provider's own 429 body, with `Retry-After` in seconds. */
+  readonly tooManyRequests: (route: string, retryAfter: number, now: number) => Reply
+  /** The provider's own 5xx body. */
+  readonly serverError: (route: string, status: number, now: number) => Reply
+  /** Route label for stats, from the path segments alone (no work done). */
+  readonly classify: (segments: ReadonlyArray<string>) => string
+}

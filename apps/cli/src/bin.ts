@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * The `steptrail` executable: runs the command tree, maps every failure to one stderr line
+ * and a contract exit code.
+ */
+import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import { Effect, Layer, Logger, LogLevel } from "effect"
+import { cli } from "./Cli.js"
+import { fromCause } from "./Failure.js"
+
+const stderrLogger = Logger.make(({ logLevel, message }) => {
+  const text = Array.isArray(message) ? message.join(" ") : String(message)
+  process.stderr.write(`steptrail: ${logLevel.label.toLowerCase()}: ${text}\n`)
+})
+
+const verbose = process.argv.includes("--verbose")
+
+const MainLive = Layer.mergeAll(
+  NodeContext.layer,
+  NodeHttpClient.layerUndici,
+  Logger.replace(Logger.defaultLogger, stderrLogger),
+  Logger.minimumLogLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
+)
+
+const program = Effect.suspend(() => cli(process.argv)).pipe(Effect.provide(MainLive))
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  disablePrettyLogger: true,
+  teardown: (exit, onExit) => {
+    if (exit._tag === "Success") return onExit(0)
+    const failure = fromCause(exit.cause)
+    if (failure.line !== null) process.stderr.write(`steptrail: ${failure.line}\n`)
+    onExit(failure.code)
+  }
+})

@@ -1,0 +1,111 @@
+/**
+ * Flags shared by every export subcommand, and their validation into library options.
+ */
+import { Options } from "@effect/cli"
+import { RateBudget, type WorkflowProvider } from "@steptrail/core"
+import { Export, Output, Summary } from "@steptrail/export"
+import { Duration, Effect, Option } from "effect"
+import { UsageError } from "../Failure.js"
+
+export const out = Options.file("out").pipe(
+  Options.withDescription("Write records to FILE (atomically: temp file, fsync, rename) instead of stdout."),
+  Options.optional
+)
+export const concurrency = Options.integer("concurrency").pipe(
+  Options.withDescription("Runs fetched at once (1..64); each run's steps stay together and in order."),
+  Options.withDefault(4)
+)
+export const baseUrl = Options.text("base-url").pipe(
+  Options.withDescription("API base URL, version prefix included (default: the provider's public API, or its *_BASE_URL variable)."),
+  Options.optional
+)
+export const retries = Options.integer("retries").pipe(
+  Options.withDescription("Retries of a transient failure (429, 5xx, network) before giving up (exit 5)."),
+  Options.withDefault(6)
+)
+export const timeout = Options.integer("timeout").pipe(
+  Options.withDescription("Seconds one request may take, body included."),
+  Options.withDefault(30)
+)
+export const rateLimit = Options.text("rate-limit").pipe(
+  Options.withDescription("Request budget N/DURATION shared by all requests to the provider, e.g. 1200/5m (Cloudflare's default)."),
+  Options.optional
+)
+export const quiet = Options.boolean("quiet").pipe(Options.withDescription("Print no summary on stderr."))
+export const verbose = Options.boolean("verbose").pipe(Options.withDescription("Log requests and retries on stderr."))
+
+export const common = { out, concurrency, baseUrl, retries, timeout, rateLimit, quiet, verbose }
+
+export interface CommonFlags {
+  readonly out: Option.Option<string>
+  readonly concurrency: number
+  readonly baseUrl: Option.Option<string>
+  readonly retries: number
+  readonly timeout: number
+  readonly rateLimit: Option.Option<string>
+  readonly quiet: boolean
+  readonly verbose: boolean
+}
+
+export const usage = (message: string) => Effect.fail(new UsageError(message))
+
+/** Options every provider's config takes, from the shared flags. */
+export const connection = (flags: CommonFlags) =>
+  Effect.gen(function*() {
+    if (flags.concurrency < 1 || flags.concurrency > 64) {
+      return yield* usage(`--concurrency must be between 1 and 64, got ${flags.concurrency}`)
+    }
+    if (flags.retries < 0 || flags.retries > 20) return yield* usage(`--retries must be between 0 and 20, got ${flags.retries}`)
+    if (flags.timeout < 1 || flags.timeout > 3600) return yield* usage(`--timeout must be between 1 and 3600 seconds, got ${flags.timeout}`)
+    let budget: RateBudget.Budget | undefined
+    if (Option.isSome(flags.rateLimit)) {
+      const parsed = RateBudget.parse(flags.rateLimit.value)
+      if (Option.isNone(parsed)) return yield* usage(`--rate-limit must look like 1200/5m or 100/5s, got ${JSON.stringify(flags.rateLimit.value)}`)
+      budget = parsed.value
+    }
+    if (Option.isSome(flags.baseUrl)) yield* checkBaseUrl(flags.baseUrl.value)
+    return {
+      baseUrl: Option.getOrUndefined(flags.baseUrl),
+      retry: { times: flags.retries },
+      timeout: Duration.seconds(flags.timeout),
+      budget
+    }
+  })
+
+export const checkBaseUrl = (text: string) => {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return usage(`--base-url is not a URL: ${JSON.stringify(text)}`)
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return usage(`--base-url must be http(s), got ${url.protocol}`)
+  if (url.username !== "" || url.password !== "") return usage("--base-url must not carry credentials; use the environment variables")
+  return Effect.succeed(url)
+}
+
+export const parseInstant = (flag: string, value: Option.Option<string>) => {
+  if (Option.isNone(value)) return Effect.succeed(undefined)
+  const text = value.value
+  const ms = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : NaN
+  return Number.isNaN(ms)
+    ? usage(`${flag} must be an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z; got ${JSON.stringify(text)}`)
+    : Effect.succeed(new Date(ms))
+}
+
+/** Runs an export of the sources into stdout or --out and prints the summary on stderr. */
+export const runExport = (
+  sources: ReadonlyArray<Export.Source>,
+  flags: CommonFlags,
+  options: { readonly fullOutput?: boolean }
+) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const output = Option.isSome(flags.out) ? yield* Output.file(flags.out.value) : Output.stdout()
+      const summary = yield* Export.run(sources, output, { concurrency: flags.concurrency, fullOutput: options.fullOutput })
+      if (!flags.quiet) process.stderr.write(Summary.format(summary) + "\n")
+      return summary
+    })
+  )
+
+export type { WorkflowProvider }

@@ -1,0 +1,106 @@
+import { Command, Options } from "@effect/cli"
+import type { HttpClient } from "@effect/platform"
+import { Cloudflare } from "@steptrail/cloudflare"
+import { WorkflowProvider } from "@steptrail/core"
+import { Onepin } from "@steptrail/onepin"
+import { Orchestra } from "@steptrail/orchestra"
+import { Effect, type Layer, Option } from "effect"
+import { common, type CommonFlags, connection, parseInstant, runExport } from "./Common.js"
+
+const workflow = (what: string) => Options.text("workflow").pipe(Options.withDescription(what))
+const runIds = (name: string, what: string) =>
+  Options.text(name).pipe(Options.withDescription(what), Options.repeated)
+
+/** Builds the provider from its layer, then exports the one source. */
+const exportWith = <E>(
+  layer: Layer.Layer<WorkflowProvider.WorkflowProvider, E, HttpClient.HttpClient>,
+  source: { readonly workflow: string; readonly runIds: ReadonlyArray<string>; readonly filter?: WorkflowProvider.RunFilter },
+  flags: CommonFlags,
+  fullOutput = false
+) =>
+  Effect.gen(function*() {
+    const provider = yield* WorkflowProvider.WorkflowProvider
+    return yield* runExport([{ provider, ...source }], flags, { fullOutput })
+  }).pipe(Effect.provide(layer))
+
+const cloudflare = Command.make(
+  "cloudflare",
+  {
+    ...common,
+    accountId: Options.text("account-id").pipe(
+      Options.withDescription("Cloudflare account id (or CLOUDFLARE_ACCOUNT_ID)."),
+      Options.optional
+    ),
+    workflow: workflow("Workflow name."),
+    instance: runIds("instance", "Export only this instance (repeatable)."),
+    status: Options.text("status").pipe(
+      Options.withDescription("Only instances in this status (queued, running, paused, errored, terminated, complete, waitingForPause, waiting)."),
+      Options.optional
+    ),
+    since: Options.text("since").pipe(Options.withDescription("Only instances created at or after this ISO 8601 time."), Options.optional),
+    until: Options.text("until").pipe(Options.withDescription("Only instances created before this ISO 8601 time."), Options.optional),
+    fullOutput: Options.boolean("full-output").pipe(
+      Options.withDescription("Fetch the full, untruncated output of every step whose logged output is only a preview.")
+    )
+  },
+  (flags) =>
+    Effect.gen(function*() {
+      const conn = yield* connection(flags)
+      const since = yield* parseInstant("--since", flags.since)
+      const until = yield* parseInstant("--until", flags.until)
+      const layer = Cloudflare.layerConfig({ ...conn, accountId: Option.getOrUndefined(flags.accountId) })
+      const filter = { status: Option.toArray(flags.status), since, until }
+      return yield* exportWith(layer, { workflow: flags.workflow, runIds: flags.instance, filter }, flags, flags.fullOutput)
+    })
+).pipe(
+  Command.withDescription(
+    "Export the step logs of Cloudflare Workflows instances.\n\n" +
+      "Examples:\n" +
+      "  steptrail export cloudflare --account-id 0123456789abcdef0123456789abcdef --workflow order-pipeline --out runs.ndjson\n" +
+      "  steptrail export cloudflare --workflow order-pipeline --status errored --since 2026-01-01 --full-output | jq .error"
+  )
+)
+
+const orchestra = Command.make(
+  "orchestra",
+  { ...common, workflow: workflow("Workflow id."), run: runIds("run", "Export only this run (repeatable).") },
+  (flags) =>
+    Effect.gen(function*() {
+      const conn = yield* connection(flags)
+      return yield* exportWith(Orchestra.layerConfig(conn), { workflow: flags.workflow, runIds: flags.run }, flags)
+    })
+).pipe(
+  Command.withDescription(
+    "Export the executed nodes of Arcee Orchestra workflow runs.\n\n" +
+      "Example:\n  ORCHESTRA_API_KEY=... steptrail export orchestra --workflow 6f1c... --out runs.ndjson"
+  )
+)
+
+const onepin = Command.make(
+  "onepin",
+  {
+    ...common,
+    workflow: workflow("Workflow id (a UUID)."),
+    run: runIds("run", "Export only this run (repeatable)."),
+    workspace: Options.text("workspace").pipe(
+      Options.withDescription("Workspace id sent as X-Workspace-Id (or ONEPIN_WORKSPACE_ID); must match the API key's."),
+      Options.optional
+    )
+  },
+  (flags) =>
+    Effect.gen(function*() {
+      const conn = yield* connection(flags)
+      const layer = Onepin.layerConfig({ ...conn, workspaceId: Option.getOrUndefined(flags.workspace) })
+      return yield* exportWith(layer, { workflow: flags.workflow, runIds: flags.run }, flags)
+    })
+).pipe(
+  Command.withDescription(
+    "Export the node executions of Onepin workflow runs.\n\n" +
+      "Example:\n  ONEPIN_API_KEY=op_live_... steptrail export onepin --workflow 3fa85f64-5717-4562-b3fc-2c963f66afa6 --run 0b1e...\n"
+  )
+)
+
+export const exportCommand = Command.make("export").pipe(
+  Command.withDescription("Export step records of workflow runs as NDJSON to stdout or --out FILE."),
+  Command.withSubcommands([cloudflare, orchestra, onepin])
+)

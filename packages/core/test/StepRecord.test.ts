@@ -1,0 +1,223 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either, Schema } from "effect"
+import * as StepRecord from "../src/StepRecord.js"
+
+const valid: StepRecord.StepRecord = {
+  schema_version: 1,
+  provider: "cloudflare",
+  account: "acc-1",
+  workflow: "my-workflow",
+  run_id: "run-1",
+  step_index: 0,
+  step_id: null,
+  name: "fetch user-1",
+  kind: "step",
+  node_type: null,
+  display_name: null,
+  iteration: null,
+  status: "complete",
+  provider_status: "complete",
+  started_at: "2024-05-01T10:00:00.123456Z",
+  ended_at: "2024-05-01T10:00:01Z",
+  duration_ms: 877,
+  attempts: [
+    {
+      started_at: "2024-05-01T10:00:00.123Z",
+      ended_at: "2024-05-01T10:00:01Z",
+      duration_ms: 877,
+      success: true,
+      error: null
+    }
+  ],
+  retry_config: { limit: 5, delay: "10 seconds", backoff: "exponential", timeout: 60000 },
+  input: null,
+  output: { ok: true, items: [1, 2] },
+  output_encoding: "json",
+  output_truncated: false,
+  output_redacted: false,
+  usage: null,
+  error: null,
+  trigger: null,
+  run_status: "complete"
+}
+
+/** The fields the contract says every record has. */
+const contractFields = [
+  "schema_version",
+  "provider",
+  "account",
+  "workflow",
+  "run_id",
+  "step_index",
+  "name",
+  "kind",
+  "status",
+  "provider_status",
+  "started_at",
+  "ended_at",
+  "duration_ms",
+  "output",
+  "error"
+] as const
+
+const decode = Schema.decodeUnknownEither(StepRecord.StepRecord)
+const accepts = (input: unknown) => Either.isRight(decode(input))
+const withField = (key: string, value: unknown) => ({ ...valid, [key]: value })
+const without = (key: string) => {
+  const copy: Record<string, unknown> = { ...valid }
+  delete copy[key]
+  return copy
+}
+
+describe("StepRecord", () => {
+  it("decodes a valid record unchanged", () => {
+    const decoded = decode(valid)
+    expect(Either.isRight(decoded)).toBe(true)
+    expect(Either.getOrThrow(decoded)).toEqual(valid)
+  })
+
+  it("decodes a termination entry with a null name and every nullable field null", () => {
+    expect(
+      accepts({
+        ...valid,
+        name: null,
+        kind: "termination",
+        status: "cancelled",
+        account: null,
+        provider_status: null,
+        started_at: null,
+        ended_at: null,
+        duration_ms: null,
+        attempts: null,
+        retry_config: null,
+        output: null,
+        error: { name: "Error", message: "terminated" },
+        trigger: "api"
+      })
+    ).toBe(true)
+  })
+
+  it("has every contract field", () => {
+    const fields = Object.keys(StepRecord.StepRecord.fields)
+    for (const field of contractFields) expect(fields).toContain(field)
+  })
+
+  it.each(Object.keys(valid))("requires %s", (field) => {
+    expect(accepts(without(field))).toBe(false)
+  })
+
+  it("keys are snake_case", () => {
+    for (const field of Object.keys(StepRecord.StepRecord.fields)) expect(field).toMatch(/^[a-z]+(_[a-z]+)*$/)
+  })
+
+  it("rejects a camelCase key in place of the snake_case one", () => {
+    const { run_id, ...rest } = valid
+    expect(accepts({ ...rest, runId: run_id })).toBe(false)
+    const { step_index, ...rest2 } = valid
+    expect(accepts({ ...rest2, stepIndex: step_index })).toBe(false)
+  })
+
+  it("does not let an extra camelCase key into the encoded record", () => {
+    const encoded = Schema.encodeSync(StepRecord.StepRecord)({ ...valid, runId: "x" } as StepRecord.StepRecord)
+    expect(Object.keys(encoded)).not.toContain("runId")
+  })
+
+  it.each([
+    ["with an offset", "2024-05-01T12:00:00+02:00"],
+    ["without a zone", "2024-05-01T10:00:00"],
+    ["date only", "2024-05-01"],
+    ["as epoch millis", 1714557600000],
+    ["with a space separator", "2024-05-01 10:00:00Z"]
+  ])("rejects a non-UTC timestamp (%s)", (_, value) => {
+    expect(accepts(withField("started_at", value))).toBe(false)
+    expect(accepts(withField("ended_at", value))).toBe(false)
+  })
+
+  it("rejects a bad step_index", () => {
+    expect(accepts(withField("step_index", -1))).toBe(false)
+    expect(accepts(withField("step_index", 1.5))).toBe(false)
+    expect(accepts(withField("step_index", "0"))).toBe(false)
+  })
+
+  it("rejects a bad duration", () => {
+    expect(accepts(withField("duration_ms", -5))).toBe(false)
+    expect(accepts(withField("duration_ms", 1.25))).toBe(false)
+  })
+
+  it("rejects unknown kinds, statuses and providers", () => {
+    expect(accepts(withField("kind", "task"))).toBe(false)
+    expect(accepts(withField("status", "succeeded"))).toBe(false)
+    expect(accepts(withField("status", "COMPLETE"))).toBe(false)
+    expect(accepts(withField("run_status", "done"))).toBe(false)
+    expect(accepts(withField("provider", "github"))).toBe(false)
+  })
+
+  it("rejects another schema_version and a malformed error", () => {
+    expect(accepts(withField("schema_version", 2))).toBe(false)
+    expect(accepts(withField("schema_version", "1"))).toBe(false)
+    expect(accepts(withField("error", "boom"))).toBe(false)
+    expect(accepts(withField("error", { name: "Error" }))).toBe(false)
+  })
+
+  it("accepts every documented kind and status", () => {
+    for (const kind of StepRecord.Kind.literals) expect(accepts(withField("kind", kind))).toBe(true)
+    for (const status of ["running", "waiting", "retrying", "complete", "errored", "unknown"]) {
+      expect(accepts(withField("status", status))).toBe(true)
+    }
+  })
+
+  describe("jsonSchema", () => {
+    const root = StepRecord.jsonSchema() as Record<string, any>
+    const resolve = (node: Record<string, any>): Record<string, any> =>
+      typeof node.$ref === "string" ? root.$defs[node.$ref.replace("#/$defs/", "")] : node
+    const record = resolve(root)
+    const fields = Object.keys(StepRecord.StepRecord.fields)
+
+    it("is an object schema of exactly the Schema's fields", () => {
+      expect(record.type).toBe("object")
+      expect(Object.keys(record.properties).sort()).toEqual([...fields].sort())
+      expect(record.additionalProperties).toBe(false)
+    })
+
+    it("requires every field", () => {
+      expect([...record.required].sort()).toEqual([...fields].sort())
+      for (const field of contractFields) expect(record.required).toContain(field)
+    })
+
+    it("carries the constraints of the Schema", () => {
+      const stepIndex = record.properties.step_index
+      expect(resolve(stepIndex).type).toBe("integer")
+      expect(stepIndex.minimum).toBe(0)
+      expect(JSON.stringify(record.properties.kind)).toContain("wait_for_event")
+      expect(JSON.stringify(record.properties.started_at)).toContain("pattern")
+      expect(JSON.stringify(record.properties.schema_version)).toContain("1")
+    })
+
+    it("is plain JSON", () => {
+      expect(JSON.parse(JSON.stringify(root))).toEqual(root)
+    })
+  })
+
+  describe("key", () => {
+    it("is equal for records that differ only outside the key", () => {
+      expect(StepRecord.key({ ...valid, status: "errored", output: 1 })).toBe(StepRecord.key(valid))
+    })
+
+    it.each([
+      ["provider", "orchestra"],
+      ["account", null],
+      ["workflow", "other"],
+      ["run_id", "run-2"],
+      ["step_index", 1]
+    ])("distinguishes records by %s", (field, value) => {
+      expect(StepRecord.key({ ...valid, [field]: value })).not.toBe(StepRecord.key(valid))
+    })
+
+    it("cannot be confused by separators inside the values", () => {
+      const a = { ...valid, workflow: "a|b", run_id: "c" }
+      const b = { ...valid, workflow: "a", run_id: "b|c" }
+      expect(StepRecord.key(a)).not.toBe(StepRecord.key(b))
+      expect(StepRecord.key({ ...valid, account: "null" })).not.toBe(StepRecord.key({ ...valid, account: null }))
+    })
+  })
+})

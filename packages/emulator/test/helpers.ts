@@ -1,0 +1,53 @@
+import { expect } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import type { Emulator } from "@steptrail/emulator"
+
+export interface Answer {
+  readonly status: number
+  readonly headers: Headers
+  readonly text: string
+  readonly bytes: Buffer
+  readonly json: any
+}
+
+/** One request over loopback; the body is read whole. */
+export const request = (url: string, init?: RequestInit): Effect.Effect<Answer, Error> =>
+  Effect.tryPromise({
+    try: async () => {
+      const res = await fetch(url, init)
+      const bytes = Buffer.from(await res.arrayBuffer())
+      const text = bytes.toString("utf8")
+      let json: unknown = undefined
+      try {
+        json = JSON.parse(text)
+      } catch {
+        // not JSON: tests look at text/bytes
+      }
+      return { status: res.status, headers: res.headers, text, bytes, json }
+    },
+    catch: (e) => (e instanceof Error ? e : new Error(String(e)))
+  })
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+export const get = (em: Emulator.Emulator, url: string, headers?: Record<string, string>) =>
+  request(url, { headers: headers ?? bearer(em.info.token) })
+
+export const cf = (em: Emulator.Emulator, path = "") =>
+  `${em.info.cloudflare.baseUrl}/accounts/${em.info.cloudflare.accountId}/workflows/${em.info.cloudflare.workflow}${path}`
+
+export const or = (em: Emulator.Emulator, path = "") => `${em.info.orchestra.baseUrl}/workflows/${em.info.orchestra.workflow}${path}`
+
+export const op = (em: Emulator.Emulator, path = "") => `${em.info.onepin.baseUrl}/workflows/${em.info.onepin.workflow}${path}`
+
+export const keys = (o: object) => Object.keys(o).sort()
+
+export const expectKeys = (o: unknown, expected: ReadonlyArray<string>) => {
+  expect(o).toBeTypeOf("object")
+  expect(keys(o as object)).toEqual([...expected].sort())
+}
+
+export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+export const ISO_S = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
+export const ISO_US = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/

@@ -1,0 +1,38 @@
+/**
+ * Records to NDJSON: one JSON object per line, UTF-8, `\n` after every line.
+ *
+ * @since 0.1.0
+ */
+import { StepRecord } from "@steptrail/core"
+
+const fields = Object.keys(StepRecord.StepRecord.fields) as ReadonlyArray<keyof StepRecord.StepRecord>
+const prefixes = fields.map((f, i) => `${i === 0 ? "{" : ","}${JSON.stringify(f)}:`)
+
+/**
+ * One record as one line. Keys come out in the Schema's order whatever order the object was
+ * built in, and a missing value is written as null rather than dropped. `JSON.stringify`
+ * escapes every control character, so a line never holds a raw newline.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const line = (record: StepRecord.StepRecord): string => {
+  let out = ""
+  for (let i = 0; i < fields.length; i++) {
+    const value = record[fields[i]!]
+    out += prefixes[i]! + (value === undefined ? "null" : JSON.stringify(value))
+  }
+  return out + "}\n"
+}
+
+/**
+ * Several records as one UTF-8 buffer: a run is written with a single write.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encode = (records: Iterable<StepRecord.StepRecord>): Uint8Array => {
+  let text = ""
+  for (const record of records) text += line(record)
+  return Buffer.from(text, "utf8")
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Output } from "@steptrail/export"
+import { Effect, Exit } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { PassThrough } from "node:stream"
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-output-"))
+const bytes = (text: string) => Buffer.from(text, "utf8")
+
+describe("Output.file", () => {
+  it.effect("makes the file appear only on commit, complete", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const target = path.join(dir, "out.ndjson")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const out = yield* Output.file(target)
+        yield* out.write(bytes("a\n"))
+        yield* out.write(bytes("b\n"))
+        expect(fs.existsSync(target)).toBe(false)
+        yield* out.commit
+        expect(out.bytes()).toBe(4)
+      }))
+      expect(fs.readFileSync(target, "utf8")).toBe("a\nb\n")
+      expect(fs.readdirSync(dir)).toEqual(["out.ndjson"])
+    }))
+
+  it.effect("leaves an earlier file untouched and no temp file when the export fails", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const target = path.join(dir, "out.ndjson")
+      fs.writeFileSync(target, "old\n")
+      const exit = yield* Effect.scoped(Effect.gen(function*() {
+        const out = yield* Output.file(target)
+        yield* out.write(bytes("half"))
+        return yield* Effect.fail("boom")
+      })).pipe(Effect.exit)
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(fs.readFileSync(target, "utf8")).toBe("old\n")
+      expect(fs.readdirSync(dir)).toEqual(["out.ndjson"])
+    }))
+
+  it.effect("refuses a missing directory or a directory target with reason open", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const missing = yield* Effect.flip(Effect.scoped(Output.file(path.join(dir, "nope", "out.ndjson"))))
+      expect(missing.reason).toBe("open")
+      expect(missing.message).toContain("no such directory")
+      const isDir = yield* Effect.flip(Effect.scoped(Output.file(dir)))
+      expect(isDir.reason).toBe("open")
+      expect(isDir.message).toContain("is a directory")
+    }))
+})
+
+describe("Output.stdout", () => {
+  it.effect("writes through and counts bytes", () =>
+    Effect.gen(function*() {
+      const sink = new PassThrough()
+      const chunks: Array<Buffer> = []
+      sink.on("data", (c: Buffer) => chunks.push(c))
+      const out = Output.stdout(sink)
+      yield* out.write(bytes("x\n"))
+      yield* out.write(bytes("yz\n"))
+      expect(Buffer.concat(chunks).toString()).toBe("x\nyz\n")
+      expect(out.bytes()).toBe(5)
+    }))
+
+  it.effect("reports a closed reader as reason closed", () =>
+    Effect.gen(function*() {
+      const sink = new PassThrough()
+      sink.destroy(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }))
+      const error = yield* Effect.flip(Output.stdout(sink).write(bytes("x\n")))
+      expect(error.reason).toBe("closed")
+    }))
+})
