@@ -8,9 +8,12 @@
  * @since 0.1.0
  */
 import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Clock, Effect, Stream } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import * as Ndjson from "./Ndjson.js"
-import type { Output, OutputError } from "./Output.js"
+import * as Output from "./Output.js"
+import * as State from "./State.js"
 import * as Summary from "./Summary.js"
 
 /**
@@ -57,8 +60,8 @@ export interface RunRecords {
  */
 export const runsOf = (source: Source): Stream.Stream<WorkflowProvider.RunRef, PE.ProviderError> => {
   const { provider, workflow } = source
-  const runs = source.runIds !== undefined && source.runIds.length > 0
-    ? Stream.fromIterable(source.runIds).pipe(Stream.mapEffect((id) => provider.run(workflow, id)))
+  const runs = isExplicit(source)
+    ? Stream.fromIterable(source.runIds!).pipe(Stream.mapEffect((id) => provider.run(workflow, id)))
     : provider.runs(workflow, source.filter)
   return Stream.suspend(() => {
     const seen = new Set<string>()
@@ -66,14 +69,22 @@ export const runsOf = (source: Source): Stream.Stream<WorkflowProvider.RunRef, P
   })
 }
 
+const isExplicit = (source: Source) => source.runIds !== undefined && source.runIds.length > 0
+
 /**
- * Every run of the source with its records, in listing order.
+ * Every run of the source with its records, in listing order; `skip` drops runs before any
+ * of their steps are fetched.
  *
  * @since 0.1.0
  * @category streams
  */
-export const fetch = (source: Source, options: Options = {}): Stream.Stream<RunRecords, PE.ProviderError> =>
+export const fetch = (
+  source: Source,
+  options: Options = {},
+  skip: (run: WorkflowProvider.RunRef) => boolean = () => false
+): Stream.Stream<RunRecords, PE.ProviderError> =>
   runsOf(source).pipe(
+    Stream.filter((run) => !skip(run)),
     Stream.mapEffect(
       (run) =>
         source.provider.steps(run, { fullOutput: options.fullOutput ?? false }).pipe(
@@ -85,6 +96,35 @@ export const fetch = (source: Source, options: Options = {}): Stream.Stream<RunR
   )
 
 /**
+ * What `write` is told after each run is in the output.
+ */
+type AfterRun<E> = (key: string, result: RunRecords) => Effect.Effect<void, E>
+
+const write = <E>(
+  sources: ReadonlyArray<Source>,
+  output: Output.Output,
+  options: Options,
+  skip: (key: string, source: Source, run: WorkflowProvider.RunRef) => boolean,
+  afterRun: AfterRun<E>
+): Effect.Effect<Summary.Summary, PE.ProviderError | Output.OutputError | E> =>
+  Effect.gen(function*() {
+    const summary = Summary.empty(output.target)
+    for (const source of sources) {
+      const key = State.sourceKey(source.provider.provider, source.provider.account, source.workflow)
+      yield* fetch(source, options, (run) => skip(key, source, run)).pipe(
+        Stream.runForEach((result) =>
+          output.write(Ndjson.encode(result.records)).pipe(
+            Effect.map(() => Summary.addRun(summary, result.run.provider, result.records)),
+            Effect.zipRight(afterRun(key, result))
+          )
+        )
+      )
+    }
+    summary.bytes = output.bytes()
+    return summary
+  })
+
+/**
  * Exports every source, one after another, into one output, and commits it. Returns what
  * was written.
  *
@@ -93,21 +133,127 @@ export const fetch = (source: Source, options: Options = {}): Stream.Stream<RunR
  */
 export const run = (
   sources: ReadonlyArray<Source>,
-  output: Output,
+  output: Output.Output,
   options: Options = {}
-): Effect.Effect<Summary.Summary, PE.ProviderError | OutputError> =>
-  Effect.gen(function*() {
-    const summary = Summary.empty(output.target)
-    for (const source of sources) {
-      yield* fetch(source, options).pipe(
-        Stream.runForEach(({ records, run }) =>
-          output.write(Ndjson.encode(records)).pipe(
-            Effect.map(() => Summary.addRun(summary, run.provider, records))
-          )
-        )
+): Effect.Effect<Summary.Summary, PE.ProviderError | Output.OutputError> =>
+  write(sources, output, options, () => false, () => Effect.void).pipe(Effect.tap(() => output.commit))
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StateOptions extends Options {
+  /** The state file. */
+  readonly state: string
+  /** `--out`; undefined for stdout. */
+  readonly out?: string | undefined
+  /** How often confirmed runs are recorded (default every 2 seconds, and at the end). */
+  readonly checkpointMillis?: number | undefined
+  /** Where stdout goes (tests). */
+  readonly stdout?: NodeJS.WritableStream | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StateSummary extends Summary.Summary {
+  /** Runs skipped because an interrupted export had already written them. */
+  resumedRuns: number
+  /** Runs skipped because they were terminal when a finished export last saw them. */
+  unchangedRuns: number
+}
+
+const mark = (run: WorkflowProvider.RunRef, records: ReadonlyArray<unknown>): State.RunMark => ({
+  status: run.providerStatus ?? run.status,
+  terminal: run.terminal,
+  steps: records.length
+})
+
+/**
+ * A resumable, incremental export.
+ *
+ * - Resume: after each checkpoint the output is fsync'd, then the state file records the
+ *   bytes and the runs within them. Run again after a crash, the export cuts the output back
+ *   to those bytes and continues with the runs not yet written; the final output is the one
+ *   an uninterrupted export writes.
+ * - Incremental: a new export (none pending) skips the listed runs a finished export saw in a
+ *   terminal status, and writes every record of each run it does fetch.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const runWithState = (
+  sources: ReadonlyArray<Source>,
+  options: StateOptions
+): Effect.Effect<StateSummary, PE.ProviderError | Output.OutputError | State.StateError> =>
+  Effect.scoped(Effect.gen(function*() {
+    const target = options.out === undefined ? "stdout" : path.resolve(options.out)
+    const state: { -readonly [K in keyof State.State]: State.State[K] } = { ...(yield* State.load(options.state)) }
+    let pending = state.pending
+    if (pending !== null && pending.output !== target) {
+      return yield* Effect.fail(
+        new State.StateError({
+          path: options.state,
+          reason: "invalid",
+          detail: `it holds an unfinished export to ${pending.output}; run that export again to finish it, or delete the state file`
+        })
       )
     }
+    const summaryOf = (s: Summary.Summary, resumedRuns: number, unchangedRuns: number): StateSummary =>
+      Object.assign(s, { resumedRuns, unchangedRuns })
+    if (pending !== null && pending.finished) {
+      // Every record was written; only the rename (and clearing `pending`) may be missing.
+      if (options.out !== undefined && fs.existsSync(Output.partialPath(options.out))) {
+        const out = yield* Output.resumable(options.out, pending.bytes)
+        yield* out.commit
+      }
+      const runs = Object.values(pending.done).reduce((n, d) => n + Object.keys(d).length, 0)
+      yield* State.save(options.state, { ...state, pending: null })
+      return summaryOf(Summary.empty(options.out ?? "stdout"), runs, 0)
+    }
+    if (pending !== null && options.out !== undefined && !fs.existsSync(Output.partialPath(options.out))) {
+      pending = null // the partial output is gone: start this export over
+    }
+    const now = yield* Clock.currentTimeMillis
+    const current: State.Pending = pending ?? { output: target, bytes: 0, done: {}, finished: false, started_at: new Date(now).toISOString() }
+    const done: Record<string, Record<string, State.RunMark>> = {}
+    for (const [k, v] of Object.entries(current.done)) done[k] = { ...v }
+    const output = options.out === undefined
+      ? Output.stdout(options.stdout ?? process.stdout, current.bytes)
+      : yield* Output.resumable(options.out, current.bytes)
+    const save = (finished: boolean) => State.save(options.state, { ...state, pending: { ...current, bytes: output.position(), done, finished } })
+    yield* save(false)
+
+    let resumedRuns = 0
+    let unchangedRuns = 0
+    const skip = (key: string, source: Source, run: WorkflowProvider.RunRef) => {
+      if (done[key]?.[run.id] !== undefined) return (resumedRuns++, true)
+      if (!isExplicit(source) && state.sources[key]?.[run.id]?.terminal === true) return (unchangedRuns++, true)
+      return false
+    }
+    const every = options.checkpointMillis ?? 2000
+    let last = now
+    const checkpoint = Effect.zipRight(output.sync, save(false))
+    const afterRun = (key: string, { records, run }: RunRecords) =>
+      Effect.gen(function*() {
+        ;(done[key] ??= {})[run.id] = mark(run, records)
+        const t = yield* Clock.currentTimeMillis
+        if (t - last >= every) {
+          last = t
+          yield* checkpoint
+        }
+      })
+
+    const summary = yield* write(sources, output, options, skip, afterRun)
+    // Finished: record it (with every run seen) before the rename, so a crash between the
+    // two is finished by the next run rather than exported again.
+    yield* output.sync
+    const sourcesAfter = { ...state.sources }
+    for (const [k, runs] of Object.entries(done)) sourcesAfter[k] = { ...(sourcesAfter[k] ?? {}), ...runs }
+    state.sources = sourcesAfter
+    yield* save(true)
     yield* output.commit
-    summary.bytes = output.bytes()
-    return summary
-  })
+    yield* State.save(options.state, { ...state, pending: null })
+    return summaryOf(summary, resumedRuns, unchangedRuns)
+  }))

@@ -7,6 +7,7 @@
 import { Effect, Schema, type Scope } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { syncDir } from "./State.js"
 
 /**
  * `open`: the output could not be created (a bad `--out`); `write`: writing failed later
@@ -34,10 +35,14 @@ export interface Output {
   /** What the summary names: a path, or "stdout". */
   readonly target: string
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, OutputError>
+  /** Makes everything written so far durable (a no-op where that cannot be done). */
+  readonly sync: Effect.Effect<void, OutputError>
   /** Makes everything written so far durable and visible. */
   readonly commit: Effect.Effect<void, OutputError>
-  /** Bytes written so far. */
+  /** Bytes written by this process. */
   readonly bytes: () => number
+  /** Bytes in the output, including those a resumed export kept. */
+  readonly position: () => number
 }
 
 const describe = (error: unknown): string => {
@@ -67,7 +72,7 @@ const describe = (error: unknown): string => {
  * @since 0.1.0
  * @category constructors
  */
-export const stdout = (stream: NodeJS.WritableStream = process.stdout): Output => {
+export const stdout = (stream: NodeJS.WritableStream = process.stdout, startAt = 0): Output => {
   let written = 0
   const write = (bytes: Uint8Array) =>
     Effect.async<void, OutputError>((resume) => {
@@ -91,7 +96,7 @@ export const stdout = (stream: NodeJS.WritableStream = process.stdout): Output =
       })
       if (!ok) stream.once("drain", () => finish())
     })
-  return { target: "stdout", write, commit: Effect.void, bytes: () => written }
+  return { target: "stdout", write, sync: Effect.void, commit: Effect.void, bytes: () => written, position: () => startAt + written }
 }
 
 /**
@@ -102,9 +107,34 @@ export const stdout = (stream: NodeJS.WritableStream = process.stdout): Output =
  * @since 0.1.0
  * @category constructors
  */
-export const file = (target: string): Effect.Effect<Output, OutputError, Scope.Scope> => {
+export const file = (target: string): Effect.Effect<Output, OutputError, Scope.Scope> =>
+  open(target, path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.${process.pid}.partial`), undefined)
+
+/**
+ * The partial file a resumable export of `target` writes to.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const partialPath = (target: string): string => `${path.resolve(target)}.partial`
+
+/**
+ * A file an export can resume: written to `partialPath(target)`, which survives a crash, cut
+ * back to `confirmed` bytes (what the state file knows to be durable) before appending, and
+ * renamed over the target on `commit`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resumable = (target: string, confirmed: number): Effect.Effect<Output, OutputError, Scope.Scope> =>
+  open(target, partialPath(target), confirmed)
+
+const open = (
+  target: string,
+  temp: string,
+  confirmed: number | undefined
+): Effect.Effect<Output, OutputError, Scope.Scope> => {
   const dir = path.dirname(path.resolve(target))
-  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.partial`)
   const fail = (reason: "open" | "write") => (error: unknown) => new OutputError({ target, reason, detail: describe(error) })
   return Effect.gen(function*() {
     const existing = yield* Effect.sync(() => {
@@ -115,8 +145,24 @@ export const file = (target: string): Effect.Effect<Output, OutputError, Scope.S
       }
     })
     if (existing?.isDirectory()) return yield* Effect.fail(new OutputError({ target, reason: "open", detail: "is a directory" }))
+    let committed = false
     const fd = yield* Effect.acquireRelease(
-      Effect.try({ try: () => fs.openSync(temp, "w", 0o644), catch: fail("open") }),
+      Effect.try({
+        try: () => {
+          if (confirmed === undefined || confirmed === 0) return fs.openSync(temp, "w", 0o644)
+          const fd = fs.openSync(temp, "r+")
+          if (fs.fstatSync(fd).size < confirmed) {
+            fs.closeSync(fd)
+            throw Object.assign(new Error("short"), { code: "ESHORT" })
+          }
+          fs.ftruncateSync(fd, confirmed)
+          return fd
+        },
+        catch: (e) =>
+          (e as NodeJS.ErrnoException).code === "ESHORT"
+            ? new OutputError({ target, reason: "open", detail: `${temp} is shorter than the state file records; delete the state file to start over` })
+            : fail("open")(e)
+      }),
       (fd, exit) =>
         Effect.sync(() => {
           try {
@@ -124,23 +170,26 @@ export const file = (target: string): Effect.Effect<Output, OutputError, Scope.S
           } catch {
             // already closed by commit
           }
-          if (exit._tag === "Failure" || !committed) fs.rmSync(temp, { force: true })
+          // a resumable export keeps its partial file: it is what the next run resumes
+          if (confirmed === undefined && (exit._tag === "Failure" || !committed)) fs.rmSync(temp, { force: true })
         })
     )
-    let committed = false
+    let position = confirmed ?? 0
     let written = 0
     const write = (bytes: Uint8Array) =>
       Effect.async<void, OutputError>((resume) => {
-        fs.write(fd, bytes, 0, bytes.length, null, function onWrite(error, n) {
+        fs.write(fd, bytes, 0, bytes.length, position, function onWrite(error, n) {
           if (error) return resume(Effect.fail(fail("write")(error)))
           written += n
+          position += n
           if (n < bytes.length) {
             bytes = bytes.subarray(n)
-            return fs.write(fd, bytes, 0, bytes.length, null, onWrite)
+            return fs.write(fd, bytes, 0, bytes.length, position, onWrite)
           }
           resume(Effect.void)
         })
       })
+    const sync = Effect.try({ try: () => fs.fsyncSync(fd), catch: fail("write") })
     const commit = Effect.try({
       try: () => {
         fs.fsyncSync(fd)
@@ -151,20 +200,6 @@ export const file = (target: string): Effect.Effect<Output, OutputError, Scope.S
       },
       catch: fail("write")
     })
-    return { target, write, commit, bytes: () => written } satisfies Output
+    return { target, write, sync, commit, bytes: () => written, position: () => position } satisfies Output
   })
-}
-
-/** The rename itself is durable only once the directory entry is. */
-const syncDir = (dir: string) => {
-  try {
-    const fd = fs.openSync(dir, "r")
-    try {
-      fs.fsyncSync(fd)
-    } finally {
-      fs.closeSync(fd)
-    }
-  } catch {
-    // not supported on every platform; the data itself is already fsync'd
-  }
 }

@@ -6,7 +6,7 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { Pagination, ProviderError, type RateBudget, type Retry, WorkflowProvider } from "@steptrail/core"
-import { Config as EffectConfig, type ConfigError, type Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Config as EffectConfig, type Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
 import * as mapping from "./internal/mapping.js"
 import { uuidOf } from "./internal/validate.js"
 import * as OnepinApi from "./OnepinApi.js"
@@ -83,7 +83,7 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
     if (apiKey === undefined || Redacted.value(apiKey).trim() === "") {
       return refusing(account, new ProviderError.Unauthorized({ provider, detail: `no API key: set ${env.apiKey}` }))
     }
-    const baseUrl = config.baseUrl ?? OnepinApi.DEFAULT_BASE_URL
+    const baseUrl = nonEmpty(config.baseUrl) ?? OnepinApi.DEFAULT_BASE_URL
     if (!isHttpUrl(baseUrl)) {
       return refusing(
         account,
@@ -138,12 +138,22 @@ export const layer = (config: Config): Layer.Layer<WorkflowProvider.WorkflowProv
   Layer.effect(WorkflowProvider.WorkflowProvider, make(config))
 
 /**
- * The configuration from the environment; an unset or empty variable is simply absent.
+ * Explicit values (a CLI's flags, e.g. `--workspace`) for `layerConfig`; each one given wins
+ * over the environment.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Overrides extends Partial<Config> {}
+
+/**
+ * The environment the provider reads: `ONEPIN_API_KEY` (a secret), `ONEPIN_BASE_URL` and
+ * `ONEPIN_WORKSPACE_ID`. Unset and empty variables are both absent.
  *
  * @since 0.1.0
  * @category config
  */
-export const config: EffectConfig.Config<Config> = EffectConfig.all({
+export const environment: EffectConfig.Config<Config> = EffectConfig.all({
   apiKey: EffectConfig.option(EffectConfig.redacted(env.apiKey)),
   baseUrl: EffectConfig.option(EffectConfig.string(env.baseUrl)),
   workspaceId: EffectConfig.option(EffectConfig.string(env.workspaceId))
@@ -159,22 +169,36 @@ const definedOnly = <A extends object>(a: A): Partial<A> =>
   Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as Partial<A>
 
 /**
- * Reads the environment; explicit overrides (command-line flags) win where given.
+ * The configuration from the environment with the overrides applied. A missing key is not
+ * an error here: `make` reports it (as `Unauthorized`) on first use.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const resolveConfig = (overrides: Overrides = {}): Effect.Effect<Config, ProviderError.InvalidRequest> =>
+  environment.pipe(
+    Effect.mapError((e) =>
+      new ProviderError.InvalidRequest({
+        provider,
+        detail: `could not read the environment: ${String(e).replace(/\s+/g, " ")}`
+      })
+    ),
+    Effect.map((fromEnv) => ({
+      ...fromEnv,
+      ...definedOnly(overrides),
+      apiKey: overrides.apiKey ?? fromEnv.apiKey,
+      baseUrl: nonEmpty(overrides.baseUrl) ?? fromEnv.baseUrl,
+      workspaceId: nonEmpty(overrides.workspaceId) ?? fromEnv.workspaceId
+    }))
+  )
+
+/**
+ * The provider configured from the environment, explicit overrides winning.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  overrides: Partial<Config> = {}
-): Layer.Layer<WorkflowProvider.WorkflowProvider, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(
-    WorkflowProvider.WorkflowProvider,
-    Effect.flatMap(config, (fromEnv) =>
-      make({
-        ...fromEnv,
-        ...definedOnly(overrides),
-        apiKey: overrides.apiKey ?? fromEnv.apiKey,
-        baseUrl: nonEmpty(overrides.baseUrl) ?? fromEnv.baseUrl,
-        workspaceId: nonEmpty(overrides.workspaceId) ?? fromEnv.workspaceId
-      }))
-  )
+  overrides: Overrides = {}
+): Layer.Layer<WorkflowProvider.WorkflowProvider, ProviderError.InvalidRequest, HttpClient.HttpClient> =>
+  Layer.effect(WorkflowProvider.WorkflowProvider, Effect.flatMap(resolveConfig(overrides), make))

@@ -12,7 +12,7 @@ import {
   type Retry,
   WorkflowProvider
 } from "@steptrail/core"
-import { Config as EffectConfig, type ConfigError, type Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Config as EffectConfig, type Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
 import * as mapping from "./internal/mapping.js"
 import * as OrchestraApi from "./OrchestraApi.js"
 
@@ -67,6 +67,9 @@ const isHttpUrl = (text: string): boolean => {
   }
 }
 
+const nonEmpty = (text: string | undefined): string | undefined =>
+  text === undefined || text.trim() === "" ? undefined : text.trim()
+
 /**
  * @since 0.1.0
  * @category constructors
@@ -77,7 +80,7 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
     if (apiKey === undefined || Redacted.value(apiKey).trim() === "") {
       return refusing(new ProviderError.Unauthorized({ provider, detail: `no API key: set ${env.apiKey}` }))
     }
-    const baseUrl = config.baseUrl ?? OrchestraApi.DEFAULT_BASE_URL
+    const baseUrl = nonEmpty(config.baseUrl) ?? OrchestraApi.DEFAULT_BASE_URL
     if (!isHttpUrl(baseUrl)) {
       return refusing(
         new ProviderError.InvalidRequest({ provider, detail: `base URL ${JSON.stringify(baseUrl)} is not an http(s) URL` })
@@ -117,16 +120,22 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
 export const layer = (config: Config): Layer.Layer<WorkflowProvider.WorkflowProvider, never, HttpClient.HttpClient> =>
   Layer.effect(WorkflowProvider.WorkflowProvider, make(config))
 
-const nonEmpty = (text: string | undefined): string | undefined =>
-  text === undefined || text.trim() === "" ? undefined : text.trim()
+/**
+ * Explicit values (a CLI's flags) for `layerConfig`; each one given wins over the environment.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Overrides extends Partial<Config> {}
 
 /**
- * The configuration from the environment; an unset or empty variable is simply absent.
+ * The environment the provider reads: `ORCHESTRA_API_KEY` (a secret) and
+ * `ORCHESTRA_BASE_URL`. Unset and empty variables are both absent.
  *
  * @since 0.1.0
  * @category config
  */
-export const config: EffectConfig.Config<Config> = EffectConfig.all({
+export const environment: EffectConfig.Config<Config> = EffectConfig.all({
   apiKey: EffectConfig.option(EffectConfig.redacted(env.apiKey)),
   baseUrl: EffectConfig.option(EffectConfig.string(env.baseUrl))
 }).pipe(
@@ -136,25 +145,39 @@ export const config: EffectConfig.Config<Config> = EffectConfig.all({
   }))
 )
 
+const definedOnly = <A extends object>(a: A): Partial<A> =>
+  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as Partial<A>
+
 /**
- * Reads the environment; explicit overrides (command-line flags) win where given.
+ * The configuration from the environment with the overrides applied. A missing key is not
+ * an error here: `make` reports it (as `Unauthorized`) on first use.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const resolveConfig = (overrides: Overrides = {}): Effect.Effect<Config, ProviderError.InvalidRequest> =>
+  environment.pipe(
+    Effect.mapError((e) =>
+      new ProviderError.InvalidRequest({
+        provider,
+        detail: `could not read the environment: ${String(e).replace(/\s+/g, " ")}`
+      })
+    ),
+    Effect.map((fromEnv) => ({
+      ...fromEnv,
+      ...definedOnly(overrides),
+      apiKey: overrides.apiKey ?? fromEnv.apiKey,
+      baseUrl: nonEmpty(overrides.baseUrl) ?? fromEnv.baseUrl
+    }))
+  )
+
+/**
+ * The provider configured from the environment, explicit overrides winning.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  overrides: Partial<Config> = {}
-): Layer.Layer<WorkflowProvider.WorkflowProvider, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(
-    WorkflowProvider.WorkflowProvider,
-    Effect.flatMap(config, (fromEnv) =>
-      make({
-        ...fromEnv,
-        ...definedOnly(overrides),
-        apiKey: overrides.apiKey ?? fromEnv.apiKey,
-        baseUrl: nonEmpty(overrides.baseUrl) ?? fromEnv.baseUrl
-      }))
-  )
-
-const definedOnly = <A extends object>(a: A): Partial<A> =>
-  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as Partial<A>
+  overrides: Overrides = {}
+): Layer.Layer<WorkflowProvider.WorkflowProvider, ProviderError.InvalidRequest, HttpClient.HttpClient> =>
+  Layer.effect(WorkflowProvider.WorkflowProvider, Effect.flatMap(resolveConfig(overrides), make))

@@ -944,11 +944,13 @@ export const make = (config: Config): Provider => {
     let more = false
     const step = direction === "asc" ? 1 : -1
     let o = direction === "asc" ? lo : hi
-    if (after !== undefined && page === undefined) {
+    // A cursor wins over the deprecated page when both are sent.
+    const byPage = page !== undefined && after === undefined
+    if (after !== undefined) {
       if (direction === "asc") o = Math.max(lo, after + 1)
       else o = Math.min(hi, after - 1)
     }
-    let skip = page !== undefined && after === undefined ? (page - 1) * perPage : 0
+    let skip = byPage ? (page! - 1) * perPage : 0
     if (skip > 0 && status === undefined) {
       o += step * skip
       skip = 0
@@ -966,7 +968,7 @@ export const make = (config: Config): Provider => {
       picked.push(o)
     }
     const result = picked.map((ord) => listItem(config, ord, summaryAt(ord, now), mainWorkflowId))
-    if (page !== undefined && after === undefined) {
+    if (byPage) {
       return Http.json(route, 200, envelope(result, {
         count: result.length,
         per_page: perPage,
