@@ -54,24 +54,25 @@ const lines = (id, inst) => {
 // list by cursor into a queue; `concurrency` workers GET instances from it
 const queue = []
 let listed = false
-let wake = null
+const waiting = []
+const wake = () => waiting.splice(0).forEach((r) => r())
 const lister = (async () => {
   let cursor
   do {
     const page = await get(`${root}?per_page=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)
     for (const item of page.result) queue.push(item.id)
     cursor = page.result_info?.cursor
-    wake?.()
+    wake()
   } while (cursor)
   listed = true
-  wake?.()
+  wake()
 })()
 const worker = async () => {
   for (;;) {
     const id = queue.shift()
     if (id === undefined) {
       if (listed) return
-      await new Promise((r) => (wake = r))
+      await new Promise((r) => waiting.push(r))
       continue
     }
     const body = await get(`${root}/${encodeURIComponent(id)}`)

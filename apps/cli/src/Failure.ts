@@ -30,6 +30,8 @@ const tagged = (error: unknown): Failure => {
       if (reason === "closed") return { code: 0, line: null }
       return { code: reason === "open" ? 2 : 1, line: message }
     }
+    case "StateError":
+      return { code: (error as { reason: string }).reason === "invalid" ? 2 : 1, line: message }
     case "EmulatorError":
       return { code: 1, line: message }
     case "Unauthorized":

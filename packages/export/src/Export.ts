@@ -222,7 +222,8 @@ export const runWithState = (
     const output = options.out === undefined
       ? Output.stdout(options.stdout ?? process.stdout, current.bytes)
       : yield* Output.resumable(options.out, current.bytes)
-    const save = (finished: boolean) => State.save(options.state, { ...state, pending: { ...current, bytes: output.position(), done, finished } })
+    const save = (finished: boolean) =>
+      Effect.suspend(() => State.save(options.state, { ...state, pending: { ...current, bytes: output.position(), done, finished } }))
     yield* save(false)
 
     let resumedRuns = 0

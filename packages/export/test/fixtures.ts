@@ -1,4 +1,4 @@
-import { type StepRecord, WorkflowProvider } from "@steptrail/core"
+import { ProviderError, type StepRecord, type WorkflowProvider } from "@steptrail/core"
 import { Effect, Stream } from "effect"
 
 export const record = (run: string, index: number, overrides: Partial<StepRecord.StepRecord> = {}): StepRecord.StepRecord => ({
@@ -33,14 +33,14 @@ export const record = (run: string, index: number, overrides: Partial<StepRecord
   ...overrides
 })
 
-export const runRef = (id: string): WorkflowProvider.RunRef => ({
+export const runRef = (id: string, terminal = true): WorkflowProvider.RunRef => ({
   provider: "cloudflare",
   account: "0123456789abcdef0123456789abcdef",
   workflow: "wf",
   id,
-  status: "complete",
-  providerStatus: "complete",
-  terminal: true,
+  status: terminal ? "complete" : "running",
+  providerStatus: terminal ? "complete" : "running",
+  terminal,
   createdAt: null,
   updatedAt: null
 })
@@ -49,14 +49,23 @@ export const runRef = (id: string): WorkflowProvider.RunRef => ({
  * An in-memory provider: `runs` runs of `steps` steps; run i's steps take (runs - i) ms so
  * later runs finish first when fetched concurrently.
  */
-export const fakeProvider = (runs: number, steps: number, listing: ReadonlyArray<string> = []): WorkflowProvider.Service => {
+export const fakeProvider = (
+  runs: number,
+  steps: number,
+  listing: ReadonlyArray<string> = [],
+  options: { readonly running?: ReadonlySet<string>; readonly failAfter?: number } = {}
+): WorkflowProvider.Service => {
   const ids = listing.length > 0 ? listing : Array.from({ length: runs }, (_, i) => `run-${i}`)
+  let served = 0
   return {
     provider: "cloudflare",
     account: "0123456789abcdef0123456789abcdef",
-    runs: () => Stream.fromIterable(ids.map(runRef)),
+    runs: () => Stream.fromIterable(ids.map((id) => runRef(id, !(options.running?.has(id) ?? false)))),
     run: (_workflow, id) => Effect.succeed(runRef(id)),
     steps: (run) => {
+      if (options.failAfter !== undefined && served++ >= options.failAfter) {
+        return Stream.fail(new ProviderError.Unavailable({ provider: "cloudflare", detail: "crash", run: run.id }))
+      }
       const i = Number(run.id.split("-")[1])
       return Stream.fromIterable(Array.from({ length: steps }, (_, s) => record(run.id, s))).pipe(
         Stream.tap(() => Effect.sleep(runs - i))

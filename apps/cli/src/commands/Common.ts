@@ -31,18 +31,29 @@ export const rateLimit = Options.text("rate-limit").pipe(
   Options.withDescription("Request budget N/DURATION shared by all requests to the provider, e.g. 1200/5m (Cloudflare's default)."),
   Options.optional
 )
+export const state = Options.file("state").pipe(
+  Options.withDescription(
+    "State file: resume an interrupted export where it stopped, and make the next export incremental (only new runs and runs not terminal last time)."
+  ),
+  Options.optional
+)
+export const allowInsecure = Options.boolean("allow-insecure").pipe(
+  Options.withDescription("Allow a plain http:// base URL to a host other than loopback (credentials would cross the network unencrypted).")
+)
 export const quiet = Options.boolean("quiet").pipe(Options.withDescription("Print no summary on stderr."))
 export const verbose = Options.boolean("verbose").pipe(Options.withDescription("Log requests and retries on stderr."))
 
-export const common = { out, concurrency, baseUrl, retries, timeout, rateLimit, quiet, verbose }
+export const common = { out, state, concurrency, baseUrl, retries, timeout, rateLimit, allowInsecure, quiet, verbose }
 
 export interface CommonFlags {
   readonly out: Option.Option<string>
+  readonly state: Option.Option<string>
   readonly concurrency: number
   readonly baseUrl: Option.Option<string>
   readonly retries: number
   readonly timeout: number
   readonly rateLimit: Option.Option<string>
+  readonly allowInsecure: boolean
   readonly quiet: boolean
   readonly verbose: boolean
 }
@@ -63,7 +74,7 @@ export const connection = (flags: CommonFlags) =>
       if (Option.isNone(parsed)) return yield* usage(`--rate-limit must look like 1200/5m or 100/5s, got ${JSON.stringify(flags.rateLimit.value)}`)
       budget = parsed.value
     }
-    if (Option.isSome(flags.baseUrl)) yield* checkBaseUrl(flags.baseUrl.value)
+    if (Option.isSome(flags.baseUrl)) yield* checkBaseUrl(flags.baseUrl.value, flags.allowInsecure, "--base-url")
     return {
       baseUrl: Option.getOrUndefined(flags.baseUrl),
       retry: { times: flags.retries },
@@ -72,17 +83,33 @@ export const connection = (flags: CommonFlags) =>
     }
   })
 
-export const checkBaseUrl = (text: string) => {
+const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+/**
+ * A base URL must be http(s) without embedded credentials; plain http only to loopback
+ * unless --allow-insecure, since the credentials travel with every request.
+ */
+export const checkBaseUrl = (text: string, allowInsecure: boolean, where: string) => {
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    return usage(`--base-url is not a URL: ${JSON.stringify(text)}`)
+    return usage(`${where} is not a URL: ${JSON.stringify(text.slice(0, 200))}`)
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return usage(`--base-url must be http(s), got ${url.protocol}`)
-  if (url.username !== "" || url.password !== "") return usage("--base-url must not carry credentials; use the environment variables")
+  if (url.protocol !== "https:" && url.protocol !== "http:") return usage(`${where} must be http(s), got ${url.protocol}`)
+  if (url.username !== "" || url.password !== "") return usage(`${where} must not carry credentials; use the environment variables`)
+  if (url.protocol === "http:" && !loopback.test(url.hostname) && !allowInsecure) {
+    return usage(`${where} uses plain http to ${url.hostname}: credentials would travel unencrypted; use https or pass --allow-insecure`)
+  }
   return Effect.succeed(url)
 }
+
+/** The base URL the provider will use when no flag is given: its environment variables. */
+export const checkEnvBaseUrl = (names: ReadonlyArray<string>, allowInsecure: boolean) =>
+  Effect.forEach(names, (name) => {
+    const value = process.env[name]
+    return value === undefined || value.trim() === "" ? Effect.void : Effect.asVoid(checkBaseUrl(value.trim(), allowInsecure, name))
+  }, { discard: true })
 
 export const parseInstant = (flag: string, value: Option.Option<string>) => {
   if (Option.isNone(value)) return Effect.succeed(undefined)
@@ -99,13 +126,31 @@ export const runExport = (
   flags: CommonFlags,
   options: { readonly fullOutput?: boolean }
 ) =>
-  Effect.scoped(
-    Effect.gen(function*() {
-      const output = Option.isSome(flags.out) ? yield* Output.file(flags.out.value) : Output.stdout()
-      const summary = yield* Export.run(sources, output, { concurrency: flags.concurrency, fullOutput: options.fullOutput })
-      if (!flags.quiet) process.stderr.write(Summary.format(summary) + "\n")
+  Effect.gen(function*() {
+    const exportOptions = { concurrency: flags.concurrency, fullOutput: options.fullOutput }
+    if (Option.isSome(flags.state)) {
+      const summary = yield* Export.runWithState(sources, {
+        ...exportOptions,
+        state: flags.state.value,
+        out: Option.getOrUndefined(flags.out)
+      })
+      if (!flags.quiet) {
+        const notes = [
+          summary.resumedRuns > 0 ? `${summary.resumedRuns} runs already written before an interruption` : "",
+          summary.unchangedRuns > 0 ? `${summary.unchangedRuns} runs unchanged since the last export` : ""
+        ].filter((n) => n !== "")
+        process.stderr.write(Summary.format(summary) + (notes.length > 0 ? `\n  skipped: ${notes.join("; ")}` : "") + "\n")
+      }
       return summary
-    })
-  )
+    }
+    const summary = yield* Effect.scoped(
+      Effect.gen(function*() {
+        const output = Option.isSome(flags.out) ? yield* Output.file(flags.out.value) : Output.stdout()
+        return yield* Export.run(sources, output, exportOptions)
+      })
+    )
+    if (!flags.quiet) process.stderr.write(Summary.format(summary) + "\n")
+    return summary
+  })
 
 export type { WorkflowProvider }

@@ -5,7 +5,7 @@ import { WorkflowProvider } from "@steptrail/core"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
 import { Effect, type Layer, Option } from "effect"
-import { common, type CommonFlags, connection, parseInstant, runExport } from "./Common.js"
+import { checkEnvBaseUrl, common, type CommonFlags, connection, parseInstant, runExport } from "./Common.js"
 
 const workflow = (what: string) => Options.text("workflow").pipe(Options.withDescription(what))
 const runIds = (name: string, what: string) =>
@@ -46,6 +46,7 @@ const cloudflare = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const conn = yield* connection(flags)
+      if (Option.isNone(flags.baseUrl)) yield* checkEnvBaseUrl(["CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_BASE_URL"], flags.allowInsecure)
       const since = yield* parseInstant("--since", flags.since)
       const until = yield* parseInstant("--until", flags.until)
       const layer = Cloudflare.layerConfig({ ...conn, accountId: Option.getOrUndefined(flags.accountId) })
@@ -67,6 +68,7 @@ const orchestra = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const conn = yield* connection(flags)
+      if (Option.isNone(flags.baseUrl)) yield* checkEnvBaseUrl(["ORCHESTRA_BASE_URL"], flags.allowInsecure)
       return yield* exportWith(Orchestra.layerConfig(conn), { workflow: flags.workflow, runIds: flags.run }, flags)
     })
 ).pipe(
@@ -90,6 +92,7 @@ const onepin = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const conn = yield* connection(flags)
+      if (Option.isNone(flags.baseUrl)) yield* checkEnvBaseUrl(["ONEPIN_BASE_URL"], flags.allowInsecure)
       const layer = Onepin.layerConfig({ ...conn, workspaceId: Option.getOrUndefined(flags.workspace) })
       return yield* exportWith(layer, { workflow: flags.workflow, runIds: flags.run }, flags)
     })
