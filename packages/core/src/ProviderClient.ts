@@ -159,11 +159,26 @@ export const decode = <A, I>(schema: Schema.Schema<A, I, never>) => {
   }
 }
 
+/** Transport error codes, in words (the code stays in brackets for searching). */
+const transportWords: Readonly<Record<string, string>> = {
+  UND_ERR_SOCKET: "the connection was closed by the server",
+  ECONNRESET: "the connection was reset",
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+  ETIMEDOUT: "the connection timed out",
+  UND_ERR_CONNECT_TIMEOUT: "the connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  UND_ERR_HEADERS_OVERFLOW: "the response headers are too large"
+}
+
 const transportDetail = (error: unknown): string => {
   const cause = (error as { cause?: unknown }).cause
   const inner = (cause as { cause?: { code?: string; message?: string } } | undefined)?.cause
   const code = inner?.code ?? (cause as { code?: string } | undefined)?.code
   const message = inner?.message ?? (cause as { message?: string } | undefined)?.message
+  if (code !== undefined && transportWords[code] !== undefined) return `${transportWords[code]} (${code})`
   return oneLine(code ?? message ?? "connection failed")
 }
 
@@ -194,6 +209,24 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
     const client = yield* HttpClient.HttpClient
 
     const unavailable = (detail: string, status?: number) => new Unavailable({ provider, detail, status })
+
+    // A header value HTTP cannot carry (a control character, a pasted newline, a non-Latin-1
+    // character) would fail every attempt as a transport error: refuse it once, up front, as
+    // the configuration problem it is, naming the header and never the value.
+    const badHeader = Object.entries(options.headers).find(([, value]) =>
+      /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/.test(Redacted.isRedacted(value) ? Redacted.value(value) : value)
+    )
+    const headerRefused: ProviderError | undefined = badHeader === undefined
+      ? undefined
+      : Redacted.isRedacted(badHeader[1])
+      ? new Unauthorized({
+        provider,
+        detail: `the credential sent as ${badHeader[0]} contains characters an HTTP header cannot carry (a pasted newline?)`
+      })
+      : new InvalidRequest({
+        provider,
+        detail: `the value sent as ${badHeader[0]} contains characters an HTTP header cannot carry`
+      })
 
     // Secrets never reach an error message, even when a server echoes them back in a body.
     const secrets = Object.values(options.headers).flatMap((value) => {
@@ -232,7 +265,12 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
       const declared = Number(response.headers["content-length"])
       if (Number.isFinite(declared) && declared > maxBytes) {
         return Effect.fail(
-          new DecodeFailure({ provider, path: "$", detail: `body of ${declared} bytes exceeds the ${maxBytes}-byte limit` })
+          new DecodeFailure({
+            provider,
+            path: "$",
+            detail: `body of ${declared} bytes exceeds the ${maxBytes}-byte limit`,
+            permanent: true
+          })
         )
       }
       return response.stream.pipe(
@@ -241,7 +279,7 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
           acc.size += chunk.length
           if (acc.size > maxBytes) {
             return Effect.fail<ProviderError>(
-              new DecodeFailure({ provider, path: "$", detail: `body exceeds the ${maxBytes}-byte limit` })
+              new DecodeFailure({ provider, path: "$", detail: `body exceeds the ${maxBytes}-byte limit`, permanent: true })
             )
           }
           acc.parts.push(chunk)
@@ -253,6 +291,7 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
 
     const attempt = (request: Request, accept: string): Effect.Effect<Body, ProviderError> =>
       Effect.gen(function*() {
+        if (headerRefused !== undefined) return yield* Effect.fail(headerRefused)
         const segments = yield* Effect.forEach(request.path, (s) => encodeSegment(provider, s))
         const urlParams: Record<string, string> = {}
         for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) urlParams[k] = String(v)

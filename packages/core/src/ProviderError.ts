@@ -99,14 +99,16 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
 
 /**
  * A body that is not what the API documents: not JSON, or JSON of another shape. `path` names
- * the bad field (`$` for the body itself).
+ * the bad field (`$` for the body itself). `permanent` marks a body that fetching again cannot
+ * fix (one over the size limit): it is not retried.
  *
  * @since 0.1.0
  * @category errors
  */
 export class DecodeFailure extends Schema.TaggedError<DecodeFailure>()("DecodeFailure", {
   ...common,
-  path: Schema.String
+  path: Schema.String,
+  permanent: Schema.optional(Schema.Boolean)
 }) {
   override get message() {
     return line(`${this.provider}: unexpected response at ${this.path}: ${this.detail}${where(this.run)}`)
@@ -156,13 +158,15 @@ export const ProviderError = Schema.Union(
 )
 
 /**
- * Transient failures: a bad body is most often a cut connection, so it is fetched again too.
+ * Transient failures: a bad body is most often a cut connection, so it is fetched again too,
+ * unless it is marked `permanent` (a body over the size limit would only come back as big).
  *
  * @since 0.1.0
  * @category predicates
  */
 export const isRetryable = (error: ProviderError): boolean =>
-  error._tag === "RateLimited" || error._tag === "Unavailable" || error._tag === "DecodeFailure"
+  error._tag === "RateLimited" || error._tag === "Unavailable" ||
+  (error._tag === "DecodeFailure" && error.permanent !== true)
 
 /**
  * The contract's exit codes.

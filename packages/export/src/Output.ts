@@ -61,10 +61,14 @@ const describe = (error: unknown): string => {
       return "read-only file system"
     case "EDQUOT":
       return "disk quota exceeded"
+    case "EFBIG":
+      return "file too large"
     default:
       return e?.code ?? String(e?.message ?? error).split("\n")[0]!
   }
 }
+
+const ignoreError = () => {}
 
 /**
  * Standard output, with backpressure: a write waits for the pipe to drain.
@@ -73,6 +77,10 @@ const describe = (error: unknown): string => {
  * @category constructors
  */
 export const stdout = (stream: NodeJS.WritableStream = process.stdout, startAt = 0): Output => {
+  // A failed write is reported through its callback; the stream may also emit the same error
+  // later (a file or /dev/full as stdout does, asynchronously), and an `error` event nobody
+  // listens to would crash the process with a stack trace.
+  if (!stream.listeners("error").includes(ignoreError)) stream.on("error", ignoreError)
   let written = 0
   const write = (bytes: Uint8Array) =>
     Effect.async<void, OutputError>((resume) => {

@@ -94,7 +94,8 @@ export const checkBaseUrl = (text: string, allowInsecure: boolean, where: string
   try {
     url = new URL(text)
   } catch {
-    return usage(`${where} is not a URL: ${JSON.stringify(text.slice(0, 200))}`)
+    // whatever sits where credentials would (`//user:secret@`) is not echoed
+    return usage(`${where} is not a URL: ${JSON.stringify(text.slice(0, 200).replace(/\/\/[^/?#]*@/, "//***@"))}`)
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return usage(`${where} must be http(s), got ${url.protocol}`)
   if (url.username !== "" || url.password !== "") return usage(`${where} must not carry credentials; use the environment variables`)
@@ -110,6 +111,15 @@ export const checkEnvBaseUrl = (names: ReadonlyArray<string>, allowInsecure: boo
     const value = process.env[name]
     return value === undefined || value.trim() === "" ? Effect.void : Effect.asVoid(checkBaseUrl(value.trim(), allowInsecure, name))
   }, { discard: true })
+
+/**
+ * @effect/cli drops an empty value of a repeated option (`--instance ""` would silently mean
+ * "every instance"), so an empty id is looked for in the raw arguments and refused.
+ */
+export const refuseEmptyIds = (flag: string, argv: ReadonlyArray<string> = process.argv) => {
+  const i = argv.findIndex((arg, k) => arg === flag && k + 1 < argv.length && argv[k + 1]!.trim() === "")
+  return i === -1 ? Effect.void : usage(`${flag} must not be empty`)
+}
 
 export const parseInstant = (flag: string, value: Option.Option<string>) => {
   if (Option.isNone(value)) return Effect.succeed(undefined)

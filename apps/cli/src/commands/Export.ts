@@ -5,7 +5,7 @@ import { WorkflowProvider } from "@steptrail/core"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
 import { Effect, type Layer, Option } from "effect"
-import { checkEnvBaseUrl, common, type CommonFlags, connection, parseInstant, runExport } from "./Common.js"
+import { checkEnvBaseUrl, common, type CommonFlags, connection, parseInstant, refuseEmptyIds, runExport } from "./Common.js"
 
 const workflow = (what: string) => Options.text("workflow").pipe(Options.withDescription(what))
 const runIds = (name: string, what: string) =>
@@ -46,6 +46,7 @@ const cloudflare = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const conn = yield* connection(flags)
+      yield* refuseEmptyIds("--instance")
       if (Option.isNone(flags.baseUrl)) yield* checkEnvBaseUrl(["CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_BASE_URL"], flags.allowInsecure)
       const since = yield* parseInstant("--since", flags.since)
       const until = yield* parseInstant("--until", flags.until)
@@ -68,6 +69,7 @@ const orchestra = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const conn = yield* connection(flags)
+      yield* refuseEmptyIds("--run")
       if (Option.isNone(flags.baseUrl)) yield* checkEnvBaseUrl(["ORCHESTRA_BASE_URL"], flags.allowInsecure)
       return yield* exportWith(Orchestra.layerConfig(conn), { workflow: flags.workflow, runIds: flags.run }, flags)
     })
@@ -84,6 +86,10 @@ const onepin = Command.make(
     ...common,
     workflow: workflow("Workflow id (a UUID)."),
     run: runIds("run", "Export only this run (repeatable)."),
+    status: Options.text("status").pipe(
+      Options.withDescription("Only runs in these statuses, comma-separated (pending, running, completed, failed, cancelled, paused)."),
+      Options.optional
+    ),
     workspace: Options.text("workspace").pipe(
       Options.withDescription("Workspace id sent as X-Workspace-Id (or ONEPIN_WORKSPACE_ID); must match the API key's."),
       Options.optional
@@ -92,9 +98,12 @@ const onepin = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const conn = yield* connection(flags)
+      yield* refuseEmptyIds("--run")
       if (Option.isNone(flags.baseUrl)) yield* checkEnvBaseUrl(["ONEPIN_BASE_URL"], flags.allowInsecure)
       const layer = Onepin.layerConfig({ ...conn, workspaceId: Option.getOrUndefined(flags.workspace) })
-      return yield* exportWith(layer, { workflow: flags.workflow, runIds: flags.run }, flags)
+      // sent to the server as given (a comma list); a word it does not know is its 422
+      const filter = { status: Option.toArray(flags.status).flatMap((s) => s.split(",").map((w) => w.trim())) }
+      return yield* exportWith(layer, { workflow: flags.workflow, runIds: flags.run, filter }, flags)
     })
 ).pipe(
   Command.withDescription(

@@ -1,0 +1,787 @@
+/**
+ * Every documented way an export can fail on bad input or a bad answer: the table behind
+ * `docs/errors.md`, `Errors.test.ts` (exit code, one line, no stack, no leftovers) and
+ * `Secrets.test.ts` (the same cases, `--verbose`, grepped for the tokens).
+ *
+ * Each case runs in a fresh directory `c.dir`. Unless `out` is false, an `export` case gets
+ * `--out <dir>/runs.ndjson`, so every failure also proves it leaves no half file behind.
+ */
+import { Emulator } from "@steptrail/emulator"
+import { Context, Effect, Layer } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as Stub from "./stub.js"
+
+/** Recognizable secrets: the valid token, a wrong one, a password inside a base URL. */
+export const TOKEN = "SECRET-tok-7f3e9a1c5b2d"
+export const WRONG_TOKEN = "SECRET-wrong-4b8d2e6f0a"
+export const URL_PASSWORD = "SECRET-pw-9c1e3a5b7d"
+export const SECRETS = [TOKEN, WRONG_TOKEN, URL_PASSWORD] as const
+
+/** The emulator's Onepin 426 answer names this version. */
+export const REQUIRED_VERSION = "9.4.1"
+
+export type FaultKind = "serverError" | "tooManyRequests" | "contentType" | "malformed" | "truncated" | "reset" | "slow"
+
+export interface Servers {
+  /** Healthy: small data, no faults. */
+  readonly main: Emulator.Info
+  /** One emulator per fault, each answering every API request with it. */
+  readonly faults: Readonly<Record<FaultKind, Emulator.Info>>
+  /** Onepin answers 426 (requires REQUIRED_VERSION). */
+  readonly upgrade: Emulator.Info
+  readonly stub: Stub.Stub
+  readonly closedPort: number
+}
+
+export class ServersTag extends Context.Tag("steptrail/test/Servers")<ServersTag, Servers>() {}
+
+const small = { cloudflare: { instances: 3, live: 1 }, orchestra: { runs: 3, live: 1 }, onepin: { runs: 3, live: 1 } }
+
+const faultOptions: Record<FaultKind, Emulator.Options["faults"]> = {
+  serverError: { serverError: 1 },
+  tooManyRequests: { tooManyRequests: 1, retryAfter: 1 },
+  contentType: { contentType: 1 },
+  malformed: { malformed: 1 },
+  truncated: { truncated: 1 },
+  reset: { reset: 1 },
+  slow: { slow: 1, slowMs: 2500 }
+}
+
+/** Every server the cases need, all on 127.0.0.1, all stopped with the layer. */
+export const serversLayer: Layer.Layer<ServersTag, Emulator.EmulatorError> = Layer.scoped(
+  ServersTag,
+  Effect.gen(function*() {
+    const start = (options: Emulator.Options) => Emulator.start({ token: TOKEN, seed: 3, ...small, ...options })
+    const main = yield* start({})
+    const faults = {} as Record<FaultKind, Emulator.Info>
+    for (const kind of Object.keys(faultOptions) as Array<FaultKind>) {
+      faults[kind] = (yield* start({ faults: faultOptions[kind] })).info
+    }
+    const upgrade = yield* start({ onepin: { ...small.onepin, requiredVersion: REQUIRED_VERSION } })
+    const stub = yield* Stub.start
+    const closedPort = yield* Stub.closedPort
+    return { main: main.info, faults, upgrade: upgrade.info, stub, closedPort }
+  })
+)
+
+export interface Ctx extends Servers {
+  /** A fresh, empty directory for this case. */
+  readonly dir: string
+}
+
+export type Group = "usage" | "ids" | "credentials" | "answers" | "bodies" | "outputs" | "network"
+
+export interface ErrorCase {
+  readonly id: string
+  readonly group: Group
+  readonly title: string
+  readonly args: (c: Ctx) => ReadonlyArray<string>
+  readonly env: (c: Ctx) => Readonly<Record<string, string>>
+  /** Creates files in `c.dir` before the run (they are expected to stay). */
+  readonly setup?: (c: Ctx) => void
+  readonly code: number
+  /** The one stderr line. */
+  readonly stderr: RegExp | string
+  /** Add `--out <dir>/runs.ndjson` (default: yes for `export` commands). */
+  readonly out?: boolean
+  /** stdout goes to `/dev/full` instead of a pipe. */
+  readonly stdoutFull?: boolean
+  /** Run under `ulimit -f` with this many 512-byte blocks: files cannot grow past it. */
+  readonly fileSizeLimitBlocks?: number
+  /** Extra checks after the run. */
+  readonly after?: (c: Ctx) => void
+}
+
+// ---------------------------------------------------------------------------------------------
+// command builders: `--retries 1` everywhere keeps the retried cases to about a second
+
+const cfAt = (info: Emulator.Info, ...more: Array<string>) => [
+  "export", "cloudflare", "--base-url", info.cloudflare.baseUrl, "--account-id", info.cloudflare.accountId,
+  "--workflow", info.cloudflare.workflow, "--retries", "1", ...more
+]
+const orAt = (info: Emulator.Info, ...more: Array<string>) => [
+  "export", "orchestra", "--base-url", info.orchestra.baseUrl, "--workflow", info.orchestra.workflow, "--retries", "1", ...more
+]
+const opAt = (info: Emulator.Info, ...more: Array<string>) => [
+  "export", "onepin", "--base-url", info.onepin.baseUrl, "--workflow", info.onepin.workflow, "--retries", "1", ...more
+]
+const cf = (c: Ctx, ...more: Array<string>) => cfAt(c.main, ...more)
+const or = (c: Ctx, ...more: Array<string>) => orAt(c.main, ...more)
+const op = (c: Ctx, ...more: Array<string>) => opAt(c.main, ...more)
+
+const cfEnv = () => ({ CLOUDFLARE_API_TOKEN: TOKEN })
+const orEnv = () => ({ ORCHESTRA_API_KEY: TOKEN })
+const opEnv = () => ({ ONEPIN_API_KEY: TOKEN })
+const allEnv = () => ({ ...cfEnv(), ...orEnv(), ...opEnv() })
+
+const NIL_UUID = "00000000-0000-4000-8000-000000000000"
+const OTHER_ACCOUNT = "0123456789abcdef0123456789abcdef"
+
+/** Escapes text for a RegExp. */
+const lit = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
+
+export const cases: ReadonlyArray<ErrorCase> = [
+  // ---- usage: flags the CLI refuses before any request --------------------------------------
+  {
+    id: "usage.unknown-flag",
+    group: "usage",
+    title: "an unknown flag",
+    args: (c) => cf(c, "--bogus"),
+    env: cfEnv,
+    code: 2,
+    stderr: /^Received unknown argument: '--bogus'$/
+  },
+  {
+    id: "usage.missing-workflow",
+    group: "usage",
+    title: "--workflow missing",
+    args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--account-id", c.main.cloudflare.accountId],
+    env: cfEnv,
+    code: 2,
+    stderr: /^Expected to find option: '--workflow'$/
+  },
+  {
+    id: "usage.unknown-provider",
+    group: "usage",
+    title: "an unknown provider subcommand",
+    args: () => ["export", "airflow", "--workflow", "w"],
+    env: allEnv,
+    code: 2,
+    stderr: /^Invalid subcommand for export - use one of 'cloudflare', 'orchestra', 'onepin'$|^Invalid subcommand/
+  },
+  {
+    id: "usage.concurrency-not-integer",
+    group: "usage",
+    title: "--concurrency that is not a number",
+    args: (c) => or(c, "--concurrency", "many"),
+    env: orEnv,
+    code: 2,
+    stderr: /^'many' is not a integer$/
+  },
+  {
+    id: "usage.concurrency-range",
+    group: "usage",
+    title: "--concurrency out of 1..64",
+    args: (c) => cf(c, "--concurrency", "0"),
+    env: cfEnv,
+    code: 2,
+    stderr: "steptrail: --concurrency must be between 1 and 64, got 0"
+  },
+  {
+    id: "usage.retries-range",
+    group: "usage",
+    title: "--retries out of 0..20",
+    args: (c) => [...op(c), "--retries", "21"],
+    env: opEnv,
+    code: 2,
+    stderr: "steptrail: --retries must be between 0 and 20, got 21"
+  },
+  {
+    id: "usage.timeout-range",
+    group: "usage",
+    title: "--timeout out of 1..3600",
+    args: (c) => cf(c, "--timeout", "0"),
+    env: cfEnv,
+    code: 2,
+    stderr: "steptrail: --timeout must be between 1 and 3600 seconds, got 0"
+  },
+  {
+    id: "usage.rate-limit",
+    group: "usage",
+    title: "--rate-limit not N/DURATION",
+    args: (c) => or(c, "--rate-limit", "lots"),
+    env: orEnv,
+    code: 2,
+    stderr: `steptrail: --rate-limit must look like 1200/5m or 100/5s, got "lots"`
+  },
+  {
+    id: "usage.since",
+    group: "usage",
+    title: "--since not an ISO 8601 time",
+    args: (c) => cf(c, "--since", "yesterday"),
+    env: cfEnv,
+    code: 2,
+    stderr: /^steptrail: --since must be an ISO 8601 date or time, .*; got "yesterday"$/
+  },
+  {
+    id: "usage.until",
+    group: "usage",
+    title: "--until an impossible date",
+    args: (c) => cf(c, "--until", "2026-13-45"),
+    env: cfEnv,
+    code: 2,
+    stderr: /^steptrail: --until must be an ISO 8601 date or time, .*; got "2026-13-45"$/
+  },
+  {
+    id: "usage.base-url-unparseable",
+    group: "usage",
+    title: "--base-url that is not a URL (credentials in it are not echoed)",
+    args: (c) => or(c, "--base-url", `https://me:${URL_PASSWORD}@orchestra example/api`),
+    env: orEnv,
+    code: 2,
+    stderr: `steptrail: --base-url is not a URL: "https://***@orchestra example/api"`
+  },
+  {
+    id: "usage.base-url-scheme",
+    group: "usage",
+    title: "--base-url that is not http(s)",
+    args: (c) => cf(c, "--base-url", "ftp://api.cloudflare.com/client/v4"),
+    env: cfEnv,
+    code: 2,
+    stderr: "steptrail: --base-url must be http(s), got ftp:"
+  },
+  {
+    id: "usage.base-url-credentials",
+    group: "usage",
+    title: "--base-url with user:password in it",
+    args: (c) => op(c, "--base-url", `https://me:${URL_PASSWORD}@api.onepin.ai/api/v1`),
+    env: opEnv,
+    code: 2,
+    stderr: "steptrail: --base-url must not carry credentials; use the environment variables"
+  },
+  {
+    id: "usage.insecure-base-url",
+    group: "usage",
+    title: "--base-url with plain http to a non-loopback host",
+    args: (c) => cf(c, "--base-url", "http://api.cloudflare.example/client/v4"),
+    env: cfEnv,
+    code: 2,
+    stderr:
+      "steptrail: --base-url uses plain http to api.cloudflare.example: credentials would travel unencrypted; use https or pass --allow-insecure"
+  },
+  {
+    id: "usage.insecure-env-base-url",
+    group: "usage",
+    title: "CLOUDFLARE_API_BASE_URL with plain http to a non-loopback host",
+    args: (c) => ["export", "cloudflare", "--account-id", c.main.cloudflare.accountId, "--workflow", "order-pipeline"],
+    env: () => ({ ...cfEnv(), CLOUDFLARE_API_BASE_URL: "http://10.1.2.3/client/v4" }),
+    code: 2,
+    stderr:
+      "steptrail: CLOUDFLARE_API_BASE_URL uses plain http to 10.1.2.3: credentials would travel unencrypted; use https or pass --allow-insecure"
+  },
+  {
+    id: "usage.insecure-env-onepin",
+    group: "usage",
+    title: "ONEPIN_BASE_URL with plain http to a non-loopback host",
+    args: (c) => ["export", "onepin", "--workflow", c.main.onepin.workflow],
+    env: () => ({ ...opEnv(), ONEPIN_BASE_URL: "http://onepin.internal/api/v1" }),
+    code: 2,
+    stderr:
+      "steptrail: ONEPIN_BASE_URL uses plain http to onepin.internal: credentials would travel unencrypted; use https or pass --allow-insecure"
+  },
+  {
+    id: "usage.state-not-state",
+    group: "usage",
+    title: "--state naming a JSON file that is not a state file",
+    setup: (c) => fs.writeFileSync(path.join(c.dir, "config.json"), `{"hello": "world"}\n`),
+    args: (c) => cf(c, "--state", path.join(c.dir, "config.json")),
+    env: cfEnv,
+    code: 2,
+    stderr: /^steptrail: state file .*config\.json is not a steptrail state file: version: is missing$/
+  },
+  {
+    id: "usage.state-not-json",
+    group: "usage",
+    title: "--state naming a file that is not JSON",
+    setup: (c) => fs.writeFileSync(path.join(c.dir, "notes.txt"), "remember the milk\n"),
+    args: (c) => or(c, "--state", path.join(c.dir, "notes.txt")),
+    env: orEnv,
+    code: 2,
+    stderr: /^steptrail: state file .*notes\.txt is not a steptrail state file: not valid JSON$/
+  },
+  {
+    id: "usage.state-directory",
+    group: "usage",
+    title: "--state naming a directory",
+    setup: (c) => fs.mkdirSync(path.join(c.dir, "state.d")),
+    args: (c) => op(c, "--state", path.join(c.dir, "state.d")),
+    env: opEnv,
+    code: 2,
+    stderr: /^Expected path '.*state\.d' to be a regular file$/
+  },
+
+  // ---- ids ----------------------------------------------------------------------------------
+  {
+    id: "ids.dot-dot",
+    group: "ids",
+    title: "an instance id `..`",
+    args: (c) => cf(c, "--instance", ".."),
+    env: cfEnv,
+    code: 2,
+    stderr: `steptrail: cloudflare: invalid request: path segment ".." is not a valid id (run ..)`
+  },
+  {
+    id: "ids.dot",
+    group: "ids",
+    title: "a run id `.`",
+    args: (c) => or(c, "--run", "."),
+    env: orEnv,
+    code: 2,
+    stderr: `steptrail: orchestra: invalid request: path segment "." is not a valid id (run .)`
+  },
+  {
+    id: "ids.empty",
+    group: "ids",
+    title: "an empty --instance",
+    args: (c) => cf(c, "--instance", ""),
+    env: cfEnv,
+    code: 2,
+    stderr: "steptrail: --instance must not be empty"
+  },
+  {
+    id: "ids.too-long",
+    group: "ids",
+    title: "an instance id of 101 characters",
+    args: (c) => cf(c, "--instance", "x".repeat(101)),
+    env: cfEnv,
+    code: 2,
+    stderr: /^steptrail: cloudflare: invalid request \[instance_id\]: instance id must be 1 to 100 characters, got 101: "x{101}"$/
+  },
+  {
+    id: "ids.onepin-run-not-uuid",
+    group: "ids",
+    title: "an Onepin run id that is not a UUID",
+    args: (c) => op(c, "--run", "run-42"),
+    env: opEnv,
+    code: 2,
+    stderr: `steptrail: onepin: invalid request [run_id]: run id "run-42" is not a UUID (run run-42)`
+  },
+  {
+    id: "ids.onepin-workflow-not-uuid",
+    group: "ids",
+    title: "an Onepin workflow id that is not a UUID",
+    args: (c) => ["export", "onepin", "--base-url", c.main.onepin.baseUrl, "--workflow", "../workflows", "--retries", "1"],
+    env: opEnv,
+    code: 2,
+    stderr: `steptrail: onepin: invalid request [workflow_id]: workflow id "../workflows" is not a UUID`
+  },
+  {
+    id: "ids.account",
+    group: "ids",
+    title: "a Cloudflare account id that is not 32 hex characters",
+    args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--account-id", "my-account", "--workflow", "w"],
+    env: cfEnv,
+    code: 2,
+    stderr: `steptrail: cloudflare: invalid request [account_id]: account id must be 32 hexadecimal characters, got "my-account"`
+  },
+  // ids that are encoded into one path segment: the emulator's getInstance / getRun answers 404
+  {
+    id: "ids.slash",
+    group: "ids",
+    title: "an instance id with `/` (one encoded segment: the instance is unknown)",
+    args: (c) => cf(c, "--instance", "a/../../b"),
+    env: cfEnv,
+    code: 4,
+    stderr: "steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (run a/../../b)"
+  },
+  {
+    id: "ids.encoded-slash",
+    group: "ids",
+    title: "an instance id `%2F` (sent as `%252F`, never decoded into a `/`)",
+    args: (c) => cf(c, "--instance", "%2F"),
+    env: cfEnv,
+    code: 4,
+    stderr: "steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (run %2F)"
+  },
+  {
+    id: "ids.question-mark",
+    group: "ids",
+    title: "a run id with `?` (no query string is made of it)",
+    args: (c) => or(c, "--run", "r?limit=1"),
+    env: orEnv,
+    code: 4,
+    stderr: "steptrail: orchestra: not found (HTTP 404): Run not found (run r?limit=1)"
+  },
+  {
+    id: "ids.space",
+    group: "ids",
+    title: "an instance id with a space",
+    args: (c) => cf(c, "--instance", "my instance"),
+    env: cfEnv,
+    code: 4,
+    stderr: "steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (run my instance)"
+  },
+  {
+    id: "ids.workflow-slash",
+    group: "ids",
+    title: "a workflow name climbing the path (`../../x`)",
+    args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--account-id", c.main.cloudflare.accountId, "--workflow", "../../x", "--retries", "1"],
+    env: cfEnv,
+    code: 4,
+    stderr: "steptrail: cloudflare: not found (HTTP 404): Workflow not found [10200]"
+  },
+
+  // ---- credentials --------------------------------------------------------------------------
+  {
+    id: "credentials.cloudflare-missing",
+    group: "credentials",
+    title: "no Cloudflare credentials",
+    args: (c) => cf(c),
+    env: () => ({}),
+    code: 3,
+    stderr: "steptrail: cloudflare: not authorized: no credentials: set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY"
+  },
+  {
+    id: "credentials.cloudflare-empty",
+    group: "credentials",
+    title: "CLOUDFLARE_API_TOKEN set but empty",
+    args: (c) => cf(c),
+    env: () => ({ CLOUDFLARE_API_TOKEN: "" }),
+    code: 3,
+    stderr: "steptrail: cloudflare: not authorized: no credentials: set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY"
+  },
+  {
+    id: "credentials.cloudflare-wrong",
+    group: "credentials",
+    title: "a wrong Cloudflare token (401)",
+    args: (c) => cf(c),
+    env: () => ({ CLOUDFLARE_API_TOKEN: WRONG_TOKEN }),
+    code: 3,
+    stderr: "steptrail: cloudflare: not authorized (HTTP 401): Authentication error [10000]"
+  },
+  {
+    id: "credentials.cloudflare-wrong-key",
+    group: "credentials",
+    title: "a wrong Cloudflare global API key with an email (401)",
+    args: (c) => cf(c),
+    env: () => ({ CLOUDFLARE_EMAIL: "me@example.com", CLOUDFLARE_API_KEY: WRONG_TOKEN }),
+    code: 3,
+    stderr: "steptrail: cloudflare: not authorized (HTTP 401): Authentication error [10000]"
+  },
+  {
+    id: "credentials.cloudflare-other-account",
+    group: "credentials",
+    title: "a valid Cloudflare token on another account id (403)",
+    args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--account-id", OTHER_ACCOUNT, "--workflow", c.main.cloudflare.workflow, "--retries", "1"],
+    env: cfEnv,
+    code: 3,
+    stderr: "steptrail: cloudflare: not authorized (HTTP 403): Unauthorized to access requested resource [9109]"
+  },
+  {
+    id: "credentials.cloudflare-newline",
+    group: "credentials",
+    title: "a token with a pasted newline (cannot be sent as a header)",
+    args: (c) => cf(c),
+    env: () => ({ CLOUDFLARE_API_TOKEN: `${TOKEN}\nX-Injected: 1` }),
+    code: 3,
+    stderr:
+      "steptrail: cloudflare: not authorized: the credential sent as authorization contains characters an HTTP header cannot carry (a pasted newline?)"
+  },
+  {
+    id: "credentials.orchestra-empty",
+    group: "credentials",
+    title: "ORCHESTRA_API_KEY set but empty",
+    args: (c) => or(c),
+    env: () => ({ ORCHESTRA_API_KEY: "" }),
+    code: 3,
+    stderr: "steptrail: orchestra: not authorized: no API key: set ORCHESTRA_API_KEY"
+  },
+  {
+    id: "credentials.orchestra-wrong",
+    group: "credentials",
+    title: "a wrong Orchestra key (401)",
+    args: (c) => or(c),
+    env: () => ({ ORCHESTRA_API_KEY: WRONG_TOKEN }),
+    code: 3,
+    stderr: "steptrail: orchestra: not authorized (HTTP 401): Invalid or missing API key"
+  },
+  {
+    id: "credentials.onepin-missing",
+    group: "credentials",
+    title: "no ONEPIN_API_KEY",
+    args: (c) => op(c),
+    env: () => ({}),
+    code: 3,
+    stderr: "steptrail: onepin: not authorized: no API key: set ONEPIN_API_KEY"
+  },
+  {
+    id: "credentials.onepin-wrong",
+    group: "credentials",
+    title: "a wrong Onepin key (401)",
+    args: (c) => op(c),
+    env: () => ({ ONEPIN_API_KEY: WRONG_TOKEN }),
+    code: 3,
+    stderr: "steptrail: onepin: not authorized (HTTP 401): Invalid or missing API key (unauthorized)"
+  },
+  {
+    id: "credentials.onepin-workspace",
+    group: "credentials",
+    title: "an Onepin key used with another workspace (403)",
+    args: (c) => op(c, "--workspace", NIL_UUID),
+    env: opEnv,
+    code: 3,
+    stderr:
+      "steptrail: onepin: not authorized (HTTP 403): The API key does not belong to the workspace named by X-Workspace-Id (forbidden)"
+  },
+
+  // ---- provider answers ---------------------------------------------------------------------
+  {
+    id: "answers.cloudflare-workflow-404",
+    group: "answers",
+    title: "an unknown Cloudflare workflow (404)",
+    args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--account-id", c.main.cloudflare.accountId, "--workflow", "no-such-pipeline", "--retries", "1"],
+    env: cfEnv,
+    code: 4,
+    stderr: "steptrail: cloudflare: not found (HTTP 404): Workflow not found [10200]"
+  },
+  {
+    id: "answers.cloudflare-instance-404",
+    group: "answers",
+    title: "an unknown Cloudflare instance (404)",
+    args: (c) => cf(c, "--instance", "no-such-instance"),
+    env: cfEnv,
+    code: 4,
+    stderr: "steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (run no-such-instance)"
+  },
+  {
+    id: "answers.orchestra-run-404",
+    group: "answers",
+    title: "an unknown Orchestra run (404)",
+    args: (c) => or(c, "--run", NIL_UUID),
+    env: orEnv,
+    code: 4,
+    stderr: `steptrail: orchestra: not found (HTTP 404): Run not found (run ${NIL_UUID})`
+  },
+  {
+    id: "answers.onepin-workflow-404",
+    group: "answers",
+    title: "an unknown Onepin workflow (404)",
+    args: (c) => ["export", "onepin", "--base-url", c.main.onepin.baseUrl, "--workflow", NIL_UUID, "--retries", "1"],
+    env: opEnv,
+    code: 4,
+    stderr: "steptrail: onepin: not found (HTTP 404): Workflow not found (not_found)"
+  },
+  {
+    id: "answers.cloudflare-400",
+    group: "answers",
+    title: "a --status Cloudflare rejects (400)",
+    args: (c) => cf(c, "--status", "bogus"),
+    env: cfEnv,
+    code: 2,
+    stderr: /^steptrail: cloudflare: invalid request \(HTTP 400\): status must be one of queued, .* \[10400\]$/
+  },
+  {
+    id: "answers.onepin-422",
+    group: "answers",
+    title: "a --status Onepin rejects (422, Onepin's error shape)",
+    args: (c) => op(c, "--status", "bogus"),
+    env: opEnv,
+    code: 2,
+    stderr:
+      "steptrail: onepin: invalid request (HTTP 422) [status]: status: unknown status bogus; expected one of pending, running, completed, failed, cancelled, paused"
+  },
+  {
+    id: "answers.onepin-422-fastapi",
+    group: "answers",
+    title: "a run id Onepin rejects (422, FastAPI's shape; the echoed token is redacted)",
+    args: (c) => ["export", "onepin", "--base-url", `${c.stub.url}/onepin-fastapi/api/v1`, "--workflow", NIL_UUID, "--run", NIL_UUID, "--retries", "1"],
+    env: opEnv,
+    code: 2,
+    stderr: `steptrail: onepin: invalid request (HTTP 422) [run_id]: run_id: Input should be a valid UUID, got Bearer [redacted] (run ${NIL_UUID})`
+  },
+  {
+    id: "answers.onepin-426",
+    group: "answers",
+    title: "Onepin requires a newer client (426)",
+    args: (c) => opAt(c.upgrade),
+    env: opEnv,
+    code: 1,
+    stderr: `steptrail: onepin: unexpected HTTP 426: this client is too old for the Onepin API (it requires version ${REQUIRED_VERSION})`
+  },
+  {
+    id: "answers.cloudflare-5xx",
+    group: "answers",
+    title: "Cloudflare answers 5xx, after retries",
+    args: (c) => cfAt(c.faults.serverError),
+    env: cfEnv,
+    code: 5,
+    stderr: /^steptrail: cloudflare: unavailable \(HTTP 50[023]\): Internal server error \[10001\]$/
+  },
+  {
+    id: "answers.orchestra-5xx",
+    group: "answers",
+    title: "Orchestra answers 5xx, after retries",
+    args: (c) => orAt(c.faults.serverError),
+    env: orEnv,
+    code: 5,
+    stderr: /^steptrail: orchestra: unavailable \(HTTP 50[023]\): .+$/
+  },
+  {
+    id: "answers.onepin-5xx",
+    group: "answers",
+    title: "Onepin answers 5xx, after retries",
+    args: (c) => opAt(c.faults.serverError),
+    env: opEnv,
+    code: 5,
+    stderr: /^steptrail: onepin: unavailable \(HTTP 50[023]\): .+ \(internal_error\)$/
+  },
+  {
+    id: "answers.cloudflare-429",
+    group: "answers",
+    title: "Cloudflare answers 429, after retries",
+    args: (c) => cfAt(c.faults.tooManyRequests),
+    env: cfEnv,
+    code: 5,
+    stderr: "steptrail: cloudflare: rate limited (HTTP 429, retry after 1s): Please wait and consider throttling your request speed [971]"
+  },
+  {
+    id: "answers.onepin-429",
+    group: "answers",
+    title: "Onepin answers 429, after retries",
+    args: (c) => opAt(c.faults.tooManyRequests),
+    env: opEnv,
+    code: 5,
+    stderr: "steptrail: onepin: rate limited (HTTP 429, retry after 1s): Too many requests (rate_limited)"
+  },
+
+  // ---- bodies -------------------------------------------------------------------------------
+  {
+    id: "bodies.html",
+    group: "bodies",
+    title: "an HTML page instead of JSON, after retries",
+    args: (c) => cfAt(c.faults.contentType),
+    env: cfEnv,
+    code: 1,
+    stderr: "steptrail: cloudflare: unexpected response at $: expected JSON, got text/html; charset=utf-8"
+  },
+  {
+    id: "bodies.truncated-json",
+    group: "bodies",
+    title: "JSON cut in the middle (well framed), after retries",
+    args: (c) => orAt(c.faults.malformed),
+    env: orEnv,
+    code: 1,
+    stderr: /^steptrail: orchestra: unexpected response at \$: body is not valid JSON \(.+\)$/
+  },
+  {
+    id: "bodies.cut-connection",
+    group: "bodies",
+    title: "a body cut short by a closed connection, after retries",
+    args: (c) => opAt(c.faults.truncated),
+    env: opEnv,
+    code: 5,
+    stderr: "steptrail: onepin: unavailable: the connection closed before the body was complete"
+  },
+  {
+    id: "bodies.huge-declared",
+    group: "bodies",
+    title: "a body declaring 300 MB: refused from its Content-Length, not retried",
+    args: (c) => ["export", "orchestra", "--base-url", `${c.stub.url}/huge-declared`, "--workflow", "w", "--retries", "3"],
+    env: orEnv,
+    code: 1,
+    stderr: `steptrail: orchestra: unexpected response at $: body of ${Stub.HUGE_BYTES + 3} bytes exceeds the 67108864-byte limit`,
+    after: (c) => {
+      if (c.stub.requests.get("huge-declared") !== 1) throw new Error(`huge-declared was requested ${c.stub.requests.get("huge-declared")} times`)
+    }
+  },
+  {
+    id: "bodies.huge-streamed",
+    group: "bodies",
+    title: "a 300 MB body without a length: reading stops at the 64 MiB limit, not retried",
+    args: (c) => ["export", "orchestra", "--base-url", `${c.stub.url}/huge-stream`, "--workflow", "w", "--retries", "3"],
+    env: orEnv,
+    code: 1,
+    stderr: "steptrail: orchestra: unexpected response at $: body exceeds the 67108864-byte limit",
+    after: (c) => {
+      if (c.stub.requests.get("huge-stream") !== 1) throw new Error(`huge-stream was requested ${c.stub.requests.get("huge-stream")} times`)
+      const sent = c.stub.bytesSent.get("huge-stream") ?? 0
+      if (sent >= Stub.HUGE_BYTES) throw new Error(`the whole ${sent}-byte body was sent: the client read it all`)
+    }
+  },
+
+  // ---- outputs ------------------------------------------------------------------------------
+  {
+    id: "outputs.missing-directory",
+    group: "outputs",
+    title: "--out in a directory that does not exist",
+    out: false,
+    args: (c) => cf(c, "--out", path.join(c.dir, "missing", "runs.ndjson")),
+    env: cfEnv,
+    code: 2,
+    stderr: /^steptrail: cannot create .*\/missing\/runs\.ndjson: no such directory$/
+  },
+  {
+    id: "outputs.directory",
+    group: "outputs",
+    title: "--out naming a directory",
+    out: false,
+    setup: (c) => fs.mkdirSync(path.join(c.dir, "runs")),
+    args: (c) => or(c, "--out", path.join(c.dir, "runs")),
+    env: orEnv,
+    code: 2,
+    stderr: /^Expected path '.*\/runs' to be a regular file$/
+  },
+  {
+    id: "outputs.device",
+    group: "outputs",
+    title: "--out naming a device (/dev/full), not a regular file",
+    out: false,
+    args: (c) => op(c, "--out", "/dev/full"),
+    env: opEnv,
+    code: 2,
+    stderr: "Expected path '/dev/full' to be a regular file"
+  },
+  {
+    id: "outputs.stdout-full",
+    group: "outputs",
+    title: "stdout on a full disk (redirected to /dev/full)",
+    out: false,
+    stdoutFull: true,
+    args: (c) => cf(c),
+    env: cfEnv,
+    code: 1,
+    stderr: "steptrail: cannot write stdout: no space left on device"
+  },
+  {
+    id: "outputs.file-too-large",
+    group: "outputs",
+    title: "--out hits a file size limit mid-export (ulimit -f 8: the write fails as on a full disk)",
+    fileSizeLimitBlocks: 8,
+    args: (c) => cf(c),
+    env: cfEnv,
+    code: 1,
+    stderr: /^steptrail: cannot write .*\/runs\.ndjson: file too large$/
+  },
+
+  // ---- network ------------------------------------------------------------------------------
+  {
+    id: "network.reset",
+    group: "network",
+    title: "every connection reset, after retries",
+    args: (c) => cfAt(c.faults.reset),
+    env: cfEnv,
+    code: 5,
+    stderr: "steptrail: cloudflare: unavailable: the connection was closed by the server (UND_ERR_SOCKET)"
+  },
+  {
+    id: "network.refused",
+    group: "network",
+    title: "nothing listening at the base URL, after retries",
+    args: (c) => ["export", "orchestra", "--base-url", `http://127.0.0.1:${c.closedPort}/api/v1/workflow`, "--workflow", "w", "--retries", "1"],
+    env: orEnv,
+    code: 5,
+    stderr: "steptrail: orchestra: unavailable: connection refused (ECONNREFUSED)"
+  },
+  {
+    id: "network.timeout",
+    group: "network",
+    title: "no answer within --timeout, after retries",
+    args: (c) => [...opAt(c.faults.slow), "--timeout", "1"],
+    env: opEnv,
+    code: 5,
+    stderr: "steptrail: onepin: unavailable: no complete answer within 1s"
+  }
+]
+
+/** `export` commands write to `--out` in the case's directory unless the case says otherwise. */
+export const argsOf = (kase: ErrorCase, c: Ctx): Array<string> => {
+  const args = [...kase.args(c)]
+  const out = kase.out ?? args[0] === "export"
+  return out ? [...args, "--out", path.join(c.dir, "runs.ndjson")] : args
+}
+
+export const matches = (expected: RegExp | string, line: string): boolean =>
+  typeof expected === "string" ? line === expected : expected.test(line)
+
+export { lit }
