@@ -24,6 +24,15 @@ const MainLive = Layer.mergeAll(
 
 const program = Effect.suspend(() => cli(process.argv)).pipe(Effect.provide(MainLive))
 
+// @effect/cli names the root's subcommands for an unknown provider (`export airflow`), which
+// misleads: say which providers there are.
+const providers = ["cloudflare", "orchestra", "onepin"]
+const [command, provider] = process.argv.slice(2)
+if (command === "export" && provider !== undefined && !provider.startsWith("-") && !providers.includes(provider)) {
+  process.stderr.write(`steptrail: unknown provider ${JSON.stringify(provider)}: use one of ${providers.join(", ")}\n`)
+  process.exit(2)
+}
+
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   disablePrettyLogger: true,

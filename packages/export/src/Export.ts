@@ -1,6 +1,7 @@
 /**
  * The export pipeline: runs of one or more sources, each run's steps fetched (several runs
- * at once), written as NDJSON with every run's records contiguous and in order.
+ * at once), redacted if asked, written as NDJSON (or Singer messages) with every run's
+ * records contiguous and in order.
  *
  * Memory is bounded by the runs in flight, not by the size of the export: runs are listed
  * page by page as the writer pulls, and a run's records are released once written.
@@ -11,8 +12,11 @@ import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@st
 import { Chunk, Clock, Effect, Stream } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as zlib from "node:zlib"
 import * as Ndjson from "./Ndjson.js"
 import * as Output from "./Output.js"
+import * as Redaction from "./Redaction.js"
+import * as Singer from "./Singer.js"
 import * as State from "./State.js"
 import * as Summary from "./Summary.js"
 
@@ -28,6 +32,8 @@ export interface Source {
   /** Explicit run ids; when empty, every run matching `filter`. */
   readonly runIds?: ReadonlyArray<string> | undefined
   readonly filter?: WorkflowProvider.RunFilter | undefined
+  /** Overrides `Options.fullOutput` for this source. */
+  readonly fullOutput?: boolean | undefined
 }
 
 /**
@@ -38,7 +44,43 @@ export interface Options {
   /** Runs fetched at once (per source). */
   readonly concurrency?: number | undefined
   readonly fullOutput?: boolean | undefined
+  /** Values replaced with `"[REDACTED]"` in every record before it is written. */
+  readonly redact?: ReadonlyArray<Redaction.Path> | undefined
+  /** `ndjson` (the default): one record per line; `singer`: Singer messages (see `Singer`). */
+  readonly format?: Format | undefined
 }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Format = "ndjson" | "singer"
+
+/**
+ * How lines are made: a header written first, a run's records, and bookmarks (`""` when the
+ * format has no such line).
+ */
+interface Encoder {
+  readonly header: () => string
+  readonly records: (records: ReadonlyArray<StepRecord.StepRecord>, extractedAt: string) => Uint8Array
+  readonly state: (value: State.State) => string
+}
+
+const encoders: Record<Format, Encoder> = {
+  ndjson: { header: () => "", records: (records) => Ndjson.encode(records), state: () => "" },
+  singer: {
+    header: Singer.schemaLine,
+    records: (records, extractedAt) => {
+      let text = ""
+      for (const record of records) text += Singer.recordLine(record, extractedAt)
+      return Buffer.from(text, "utf8")
+    },
+    state: Singer.stateLine
+  }
+}
+
+const writeText = (output: Output.Output, text: string) =>
+  text === "" ? Effect.void : output.write(Buffer.from(text, "utf8"))
 
 /**
  * A run and all its records, fetched together so they are written together.
@@ -87,7 +129,7 @@ export const fetch = (
     Stream.filter((run) => !skip(run)),
     Stream.mapEffect(
       (run) =>
-        source.provider.steps(run, { fullOutput: options.fullOutput ?? false }).pipe(
+        source.provider.steps(run, { fullOutput: source.fullOutput ?? options.fullOutput ?? false }).pipe(
           Stream.runCollect,
           Effect.map((records) => ({ run, records: Chunk.toReadonlyArray(records) }))
         ),
@@ -104,29 +146,35 @@ const write = <E>(
   sources: ReadonlyArray<Source>,
   output: Output.Output,
   options: Options,
+  header: boolean,
   skip: (key: string, source: Source, run: WorkflowProvider.RunRef) => boolean,
   afterRun: AfterRun<E>
 ): Effect.Effect<Summary.Summary, PE.ProviderError | Output.OutputError | E> =>
   Effect.gen(function*() {
+    const encoder = encoders[options.format ?? "ndjson"]
+    const redact = options.redact !== undefined && options.redact.length > 0 ? Redaction.apply(options.redact) : undefined
     const summary = Summary.empty(output.target)
+    if (header) yield* writeText(output, encoder.header())
     for (const source of sources) {
       const key = State.sourceKey(source.provider.provider, source.provider.account, source.workflow)
       yield* fetch(source, options, (run) => skip(key, source, run)).pipe(
         Stream.runForEach((result) =>
-          output.write(Ndjson.encode(result.records)).pipe(
+          Clock.currentTimeMillis.pipe(
+            Effect.flatMap((now) =>
+              output.write(encoder.records(redact === undefined ? result.records : result.records.map(redact), new Date(now).toISOString()))
+            ),
             Effect.map(() => Summary.addRun(summary, result.run.provider, result.records)),
             Effect.zipRight(afterRun(key, result))
           )
         )
       )
     }
-    summary.bytes = output.bytes()
     return summary
   })
 
 /**
  * Exports every source, one after another, into one output, and commits it. Returns what
- * was written.
+ * was written. In the Singer format, one `STATE` message at the end names the runs written.
  *
  * @since 0.1.0
  * @category running
@@ -136,7 +184,18 @@ export const run = (
   output: Output.Output,
   options: Options = {}
 ): Effect.Effect<Summary.Summary, PE.ProviderError | Output.OutputError> =>
-  write(sources, output, options, () => false, () => Effect.void).pipe(Effect.tap(() => output.commit))
+  Effect.gen(function*() {
+    const encoder = encoders[options.format ?? "ndjson"]
+    const written: Record<string, Record<string, State.RunMark>> = {}
+    const summary = yield* write(sources, output, options, true, () => false, (key, { records, run }) =>
+      Effect.sync(() => {
+        if (options.format === "singer") (written[key] ??= {})[run.id] = mark(run, records)
+      }))
+    yield* writeText(output, encoder.state({ version: State.VERSION, sources: written, pending: null }))
+    yield* output.commit
+    summary.bytes = output.bytes()
+    return summary
+  })
 
 /**
  * @since 0.1.0
@@ -151,6 +210,8 @@ export interface StateOptions extends Options {
   readonly checkpointMillis?: number | undefined
   /** Where stdout goes (tests). */
   readonly stdout?: NodeJS.WritableStream | undefined
+  /** Gzip the output (streaming; one gzip member per checkpoint, see `Output.gzip`). */
+  readonly gzip?: boolean | undefined
 }
 
 /**
@@ -202,10 +263,11 @@ export const runWithState = (
     }
     const summaryOf = (s: Summary.Summary, resumedRuns: number, unchangedRuns: number): StateSummary =>
       Object.assign(s, { resumedRuns, unchangedRuns })
+    const outputOptions = { gzip: options.gzip }
     if (pending !== null && pending.finished) {
       // Every record was written; only the rename (and clearing `pending`) may be missing.
       if (options.out !== undefined && fs.existsSync(Output.partialPath(options.out))) {
-        const out = yield* Output.resumable(options.out, pending.bytes)
+        const out = yield* Output.resumable(options.out, pending.bytes, outputOptions)
         yield* out.commit
       }
       const runs = Object.values(pending.done).reduce((n, d) => n + Object.keys(d).length, 0)
@@ -219,12 +281,22 @@ export const runWithState = (
     const current: State.Pending = pending ?? { output: target, bytes: 0, done: {}, finished: false, started_at: new Date(now).toISOString() }
     const done: Record<string, Record<string, State.RunMark>> = {}
     for (const [k, v] of Object.entries(current.done)) done[k] = { ...v }
+    const format = options.format ?? "ndjson"
+    if (options.out !== undefined && current.bytes > 0) yield* checkFormat(options.out, format, options.gzip === true)
     const output = options.out === undefined
-      ? Output.stdout(options.stdout ?? process.stdout, current.bytes)
-      : yield* Output.resumable(options.out, current.bytes)
+      ? Output.stdout(options.stdout ?? process.stdout, current.bytes, outputOptions)
+      : yield* Output.resumable(options.out, current.bytes, outputOptions)
     const save = (finished: boolean) =>
       Effect.suspend(() => State.save(options.state, { ...state, pending: { ...current, bytes: output.position(), done, finished } }))
     yield* save(false)
+    const encoder = encoders[format]
+    // Singer bookmarks: a state whose finished runs include every run confirmed so far, so a
+    // runner that hands the last one back as `--state` resumes without gaps.
+    const bookmarks = Effect.suspend(() => {
+      const sources = { ...state.sources }
+      for (const [k, runs] of Object.entries(done)) sources[k] = { ...(sources[k] ?? {}), ...runs }
+      return writeText(output, encoder.state({ version: State.VERSION, sources, pending: null }))
+    })
 
     let resumedRuns = 0
     let unchangedRuns = 0
@@ -235,7 +307,7 @@ export const runWithState = (
     }
     const every = options.checkpointMillis ?? 2000
     let last = now
-    const checkpoint = Effect.zipRight(output.sync, save(false))
+    const checkpoint = bookmarks.pipe(Effect.zipRight(output.sync), Effect.zipRight(save(false)))
     const afterRun = (key: string, { records, run }: RunRecords) =>
       Effect.gen(function*() {
         ;(done[key] ??= {})[run.id] = mark(run, records)
@@ -246,15 +318,44 @@ export const runWithState = (
         }
       })
 
-    const summary = yield* write(sources, output, options, skip, afterRun)
+    // A resumed file already starts with the header; a new reader of stdout needs it again.
+    const header = options.out === undefined || current.bytes === 0
+    const summary = yield* write(sources, output, options, header, skip, afterRun)
     // Finished: record it (with every run seen) before the rename, so a crash between the
     // two is finished by the next run rather than exported again.
+    yield* bookmarks
     yield* output.sync
     const sourcesAfter = { ...state.sources }
     for (const [k, runs] of Object.entries(done)) sourcesAfter[k] = { ...(sourcesAfter[k] ?? {}), ...runs }
     state.sources = sourcesAfter
     yield* save(true)
     yield* output.commit
+    summary.bytes = output.bytes()
     yield* State.save(options.state, { ...state, pending: null })
     return summaryOf(summary, resumedRuns, unchangedRuns)
   }))
+
+// Appending Singer messages to NDJSON (or the reverse) would leave a file no reader can use.
+const checkFormat = (out: string, format: Format, gzip: boolean): Effect.Effect<void, Output.OutputError> =>
+  Effect.suspend(() => {
+    let head = ""
+    try {
+      const fd = fs.openSync(Output.partialPath(out), "r")
+      const buffer = Buffer.alloc(4096)
+      const n = fs.readSync(fd, buffer, 0, buffer.length, 0)
+      fs.closeSync(fd)
+      const bytes = buffer.subarray(0, n)
+      // a sync flush decodes the start of a gzip stream without its end
+      head = (gzip ? zlib.gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH }) : bytes).toString("utf8", 0, 64)
+    } catch {
+      return Effect.void // unreadable or not gzip: opening the output reports it
+    }
+    const found: Format | undefined = head.startsWith("{\"type\":\"SCHEMA\"") ? "singer" : head.startsWith("{") ? "ndjson" : undefined
+    return found === undefined || found === format ? Effect.void : Effect.fail(
+      new Output.OutputError({
+        target: out,
+        reason: "open",
+        detail: `${Output.partialPath(out)} was begun in the ${found} format; resume with the same format, or delete the state file to start over`
+      })
+    )
+  })

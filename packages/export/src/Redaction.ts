@@ -174,15 +174,16 @@ const redactAt = (value: unknown, segments: ReadonlyArray<Segment>, i: number): 
  */
 export const apply = (paths: ReadonlyArray<Path>) => (record: StepRecord.StepRecord): StepRecord.StepRecord => {
   if (paths.length === 0) return record
-  let input = record.input
-  let output = record.output
+  let input: unknown = record.input
+  let output: unknown = record.output
   for (const path of paths) {
     if (path.root === "input") input = redactAt(input, path.segments, 0)
     else output = redactAt(output, path.segments, 0)
   }
   if (input === record.input && output === record.output) return record
   const whole = output === REDACTED && record.output !== REDACTED && paths.some((p) => p.root === "output" && p.segments.length === 0)
+  const fields = { input, output } as Pick<StepRecord.StepRecord, "input" | "output">
   return whole
-    ? { ...record, input, output, output_redacted: true, output_encoding: "json" }
-    : { ...record, input, output }
+    ? { ...record, ...fields, output_redacted: true, output_encoding: "json" }
+    : { ...record, ...fields }
 }

@@ -44,10 +44,26 @@ export const addRun = (
   summary: Summary,
   provider: StepRecord.Provider,
   records: ReadonlyArray<StepRecord.StepRecord>
+): void => addSteps(summary, provider, records, true)
+
+/**
+ * Counts records of a run, and the run itself when it is new to the summary (follow mode
+ * writes a run's records in several batches).
+ *
+ * @since 0.1.0
+ * @category mutations
+ */
+export const addSteps = (
+  summary: Summary,
+  provider: StepRecord.Provider,
+  records: ReadonlyArray<StepRecord.StepRecord>,
+  newRun: boolean
 ): void => {
   const p = (summary.byProvider[provider] ??= { runs: 0, steps: 0, byStatus: {} })
-  summary.runs++
-  p.runs++
+  if (newRun) {
+    summary.runs++
+    p.runs++
+  }
   for (const r of records) {
     summary.steps++
     p.steps++

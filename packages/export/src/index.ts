@@ -2,7 +2,10 @@
  * @since 0.1.0
  */
 export * as Export from "./Export.js"
+export * as Follow from "./Follow.js"
 export * as Ndjson from "./Ndjson.js"
 export * as Output from "./Output.js"
+export * as Redaction from "./Redaction.js"
+export * as Singer from "./Singer.js"
 export * as State from "./State.js"
 export * as Summary from "./Summary.js"

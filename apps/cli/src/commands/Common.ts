@@ -3,7 +3,7 @@
  */
 import { Options } from "@effect/cli"
 import { RateBudget, type WorkflowProvider } from "@steptrail/core"
-import { Export, Output, Summary } from "@steptrail/export"
+import { Export, Follow, Output, Summary } from "@steptrail/export"
 import { Duration, Effect, Option } from "effect"
 import { UsageError } from "../Failure.js"
 
@@ -40,10 +40,37 @@ export const state = Options.file("state").pipe(
 export const allowInsecure = Options.boolean("allow-insecure").pipe(
   Options.withDescription("Allow a plain http:// base URL to a host other than loopback (credentials would cross the network unencrypted).")
 )
+export const follow = Options.boolean("follow").pipe(
+  Options.withDescription(
+    "Keep watching runs that are not terminal and write each step once, when it settles, until every followed run is terminal (like tail -f)."
+  )
+)
+export const pollInterval = Options.integer("poll-interval").pipe(
+  Options.withDescription("Seconds between polls in --follow mode."),
+  Options.withDefault(5)
+)
+export const followTimeout = Options.integer("follow-timeout").pipe(
+  Options.withDescription("Stop following after this many seconds (steps not settled by then are not written)."),
+  Options.optional
+)
 export const quiet = Options.boolean("quiet").pipe(Options.withDescription("Print no summary on stderr."))
 export const verbose = Options.boolean("verbose").pipe(Options.withDescription("Log requests and retries on stderr."))
 
-export const common = { out, state, concurrency, baseUrl, retries, timeout, rateLimit, allowInsecure, quiet, verbose }
+export const common = {
+  out,
+  state,
+  concurrency,
+  baseUrl,
+  retries,
+  timeout,
+  rateLimit,
+  allowInsecure,
+  follow,
+  pollInterval,
+  followTimeout,
+  quiet,
+  verbose
+}
 
 export interface CommonFlags {
   readonly out: Option.Option<string>
@@ -54,6 +81,9 @@ export interface CommonFlags {
   readonly timeout: number
   readonly rateLimit: Option.Option<string>
   readonly allowInsecure: boolean
+  readonly follow: boolean
+  readonly pollInterval: number
+  readonly followTimeout: Option.Option<number>
   readonly quiet: boolean
   readonly verbose: boolean
 }
@@ -138,6 +168,25 @@ export const runExport = (
 ) =>
   Effect.gen(function*() {
     const exportOptions = { concurrency: flags.concurrency, fullOutput: options.fullOutput }
+    if (flags.follow) {
+      if (Option.isSome(flags.state)) return yield* usage("--follow cannot be combined with --state: a followed export writes each step once, as it settles")
+      if (flags.pollInterval < 1 || flags.pollInterval > 3600) return yield* usage(`--poll-interval must be between 1 and 3600 seconds, got ${flags.pollInterval}`)
+      const summary = yield* Effect.scoped(
+        Effect.gen(function*() {
+          const output = Option.isSome(flags.out) ? yield* Output.file(flags.out.value) : Output.stdout()
+          return yield* Follow.run(sources, output, {
+            ...exportOptions,
+            poll: Duration.seconds(flags.pollInterval),
+            timeout: Option.getOrUndefined(Option.map(flags.followTimeout, Duration.seconds))
+          })
+        })
+      )
+      if (!flags.quiet) {
+        const note = summary.unfinished > 0 ? `\n  follow time limit reached: ${summary.unfinished} runs still not terminal` : ""
+        process.stderr.write(Summary.format(summary) + note + "\n")
+      }
+      return summary
+    }
     if (Option.isSome(flags.state)) {
       const summary = yield* Export.runWithState(sources, {
         ...exportOptions,

@@ -5,7 +5,17 @@ import { WorkflowProvider } from "@steptrail/core"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
 import { Effect, type Layer, Option } from "effect"
-import { checkEnvBaseUrl, common, type CommonFlags, connection, parseInstant, refuseEmptyIds, runExport } from "./Common.js"
+import * as SourcesConfig from "../SourcesConfig.js"
+import {
+  checkEnvBaseUrl,
+  common,
+  type CommonFlags,
+  connection,
+  parseInstant,
+  refuseEmptyIds,
+  runExport,
+  usage
+} from "./Common.js"
 
 const workflow = (what: string) => Options.text("workflow").pipe(Options.withDescription(what))
 const runIds = (name: string, what: string) =>
@@ -112,7 +122,30 @@ const onepin = Command.make(
   )
 )
 
-export const exportCommand = Command.make("export").pipe(
-  Command.withDescription("Export step records of workflow runs as NDJSON to stdout or --out FILE."),
-  Command.withSubcommands([cloudflare, orchestra, onepin])
+const config = Options.file("config").pipe(
+  Options.withDescription("A JSON file of sources (provider, account or workspace, workflow, filters, credential variables, rate limit) exported into one output; see docs/config.md."),
+  Options.optional
 )
+
+export const exportCommand = Command.make("export", { ...common, config }, (flags) =>
+  Effect.gen(function*() {
+    if (Option.isNone(flags.config)) {
+      return yield* usage("export needs a provider (cloudflare, orchestra, onepin) or --config FILE")
+    }
+    const file = yield* SourcesConfig.load(flags.config.value)
+    const conn = yield* connection(flags)
+    const shared = { retry: conn.retry, timeout: conn.timeout, allowInsecure: flags.allowInsecure }
+    const sources = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, shared))
+    const merged = {
+      ...flags,
+      out: Option.orElse(flags.out, () => Option.fromNullable(file.out)),
+      concurrency: file.concurrency !== undefined && flags.concurrency === 4 ? file.concurrency : flags.concurrency
+    }
+    return yield* runExport(sources, merged, {})
+  })).pipe(
+    Command.withDescription(
+      "Export step records of workflow runs as NDJSON to stdout or --out FILE: one provider (subcommand), or several sources from a config file.\n\n" +
+        "Example:\n  steptrail export --config steptrail.json --out all.ndjson --state all.state.json"
+    ),
+    Command.withSubcommands([cloudflare, orchestra, onepin])
+  )
