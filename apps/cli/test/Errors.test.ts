@@ -55,7 +55,6 @@ layer(serversLayer, { excludeTestServices: true, timeout: "30 seconds" })("stept
             const before = listFiles(c.dir)
             const r = yield* runCase(kase, c)
             const lines = stderrLines(r)
-            if (process.env.DUMP_CASES) fs.appendFileSync(process.env.DUMP_CASES, JSON.stringify({ id: kase.id, code: r.code, lines, args: kase.args(c) }) + "\n")
             expect(r.stderr, "no stack trace").not.toMatch(/^\s+at /m)
             expect(lines, r.stderr).toHaveLength(1)
             expect(matches(kase.stderr, lines[0]!), `stderr ${JSON.stringify(lines[0])} vs ${String(kase.stderr)}`).toBe(true)

@@ -7,12 +7,14 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Duration, Effect, Option, ParseResult, Redacted, Schema, Stream } from "effect"
+import { Duration, Effect, Metric, Option, ParseResult, Redacted, Schema, Stream } from "effect"
+import * as Metrics from "./Metrics.js"
 import * as RateBudget from "./RateBudget.js"
 import * as Retry from "./Retry.js"
 import {
   DecodeFailure,
   InvalidRequest,
+  isRetryable,
   NotFound,
   type ProviderError,
   RateLimited,
@@ -300,6 +302,7 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
           req = HttpClientRequest.setHeader(req, name, Redacted.isRedacted(value) ? Redacted.value(value) : value)
         }
         if (budget) yield* budget.take
+        yield* Metric.increment(Metrics.requests)
         const response = yield* client.execute(req).pipe(
           Effect.mapError((e) => unavailable(transportDetail(e)))
         )
@@ -321,9 +324,14 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
         })
       )
 
+    const countRetry = (e: ProviderError) =>
+      isRetryable(e)
+        ? Effect.zipRight(Metric.increment(Metrics.retries), Effect.logDebug(`${scrubbed(e).message}; retrying`))
+        : Effect.void
+
     const fetch = (request: Request, accept: string) =>
       attempt(request, accept).pipe(
-        Effect.tapError((e) => Effect.logDebug(`${scrubbed(e).message}; retrying if transient`)),
+        Effect.tapError(countRetry),
         Effect.retry(schedule),
         Effect.mapError((e) => scrubbed(request.run === undefined ? e : withRun(e, request.run)))
       )
@@ -349,7 +357,7 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
       // A bad body is retried like a cut connection: both are usually transient.
       return attempt(request, "application/json").pipe(
         Effect.flatMap(parseAndDecode),
-        Effect.tapError((e) => Effect.logDebug(`${scrubbed(e).message}; retrying if transient`)),
+        Effect.tapError(countRetry),
         Effect.retry(schedule),
         Effect.mapError((e) => scrubbed(request.run === undefined ? e : withRun(e, request.run)))
       )

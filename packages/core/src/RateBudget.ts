@@ -8,7 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Option } from "effect"
+import { Duration, Effect, Metric, Option } from "effect"
+import * as Metrics from "./Metrics.js"
 
 /**
  * @since 0.1.0
@@ -83,7 +84,11 @@ export const make = (budget: Budget | undefined): Effect.Effect<RateBudget> =>
     })
 
     return {
-      take: lock.withPermits(1)(waitTurn),
+      // counted while queued, so a progress display can show how many requests the budget holds back
+      take: Effect.zipRight(
+        Metric.incrementBy(Metrics.waiting, 1),
+        lock.withPermits(1)(waitTurn).pipe(Effect.ensuring(Metric.incrementBy(Metrics.waiting, -1)))
+      ),
       pause: (millis) =>
         Effect.clockWith((c) => c.currentTimeMillis).pipe(
           Effect.map((now) => {

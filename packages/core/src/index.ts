@@ -1,6 +1,7 @@
 /**
  * @since 0.1.0
  */
+export * as Metrics from "./Metrics.js"
 export * as Pagination from "./Pagination.js"
 export * as ProviderClient from "./ProviderClient.js"
 export * as ProviderError from "./ProviderError.js"

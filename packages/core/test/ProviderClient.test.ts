@@ -15,7 +15,7 @@ interface Sent {
 
 interface Answer {
   readonly status?: number
-  readonly body?: BodyInit | null
+  readonly body?: ConstructorParameters<typeof Response>[0]
   readonly headers?: Record<string, string>
 }
 
@@ -396,6 +396,22 @@ describe("ProviderClient", () => {
         expect(pulls.count).toBeLessThan(40)
       }))
 
+    it.effect("a body over the limit is permanent: not fetched again, whatever the retry budget", () =>
+      Effect.gen(function*() {
+        const pulls = { count: 0 }
+        const declared = yield* setup(
+          () => ({ body: endless(pulls, 100), headers: { "content-type": "application/json", "content-length": "5000" } }),
+          { maxBodyBytes: 1000, retry: { times: 5 } }
+        )
+        const first = failure(yield* settle(declared.api.json({ path: ["x"] }, Ok)))
+        expect(first._tag === "DecodeFailure" && first.permanent).toBe(true)
+        expect(yield* declared.sent).toHaveLength(1)
+        const streamed = yield* setup(() => ({ body: endless(pulls, 100) }), { maxBodyBytes: 1000, retry: { times: 5 } })
+        const second = failure(yield* settle(streamed.api.body({ path: ["x"] })))
+        expect(second._tag === "DecodeFailure" && second.permanent).toBe(true)
+        expect(yield* streamed.sent).toHaveLength(1)
+      }))
+
     it.effect("takes a body of exactly the limit", () =>
       Effect.gen(function*() {
         const { api } = yield* setup(() => ({ body: streamOf(10, 100) }), { maxBodyBytes: 1000 })
@@ -560,12 +576,15 @@ function streamOf(count: number, size: number): ReadableStream<Uint8Array> {
   })
 }
 
-/** Chunks of `size` bytes forever, each pull counted. */
+/**
+ * Chunks of `size` bytes, each pull counted: endless for a reader that respects a limit (it
+ * closes after 2,000 pulls so that a reader that does not fails the test instead of hanging it).
+ */
 function endless(pulls: { count: number }, size: number): ReadableStream<Uint8Array> {
   return new ReadableStream(
     {
       pull(controller) {
-        pulls.count++
+        if (++pulls.count > 2000) return controller.close()
         controller.enqueue(new Uint8Array(size).fill(0x61))
       }
     },

@@ -68,6 +68,13 @@ describe("ProviderError", () => {
     ])
   })
 
+  it("a DecodeFailure marked permanent (a body over the size limit) is not retryable", () => {
+    const tooBig = new ProviderError.DecodeFailure({ provider, path: "$", detail: "body exceeds the 1000-byte limit", permanent: true })
+    expect(ProviderError.isRetryable(tooBig)).toBe(false)
+    expect(ProviderError.exitCode(tooBig)).toBe(1)
+    expect(ProviderError.isRetryable(new ProviderError.DecodeFailure({ provider, path: "$", detail: "x", permanent: false }))).toBe(true)
+  })
+
   describe("withRun", () => {
     it("attaches the run and keeps the class, tag and fields", () => {
       for (const error of all) {

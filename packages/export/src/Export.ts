@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
-import { Chunk, Clock, Effect, Stream } from "effect"
+import { Chunk, Clock, Effect, identity, Stream } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
@@ -48,6 +48,8 @@ export interface Options {
   readonly redact?: ReadonlyArray<Redaction.Path> | undefined
   /** `ndjson` (the default): one record per line; `singer`: Singer messages (see `Singer`). */
   readonly format?: Format | undefined
+  /** Count into this summary as the export goes (a progress display reads it). */
+  readonly summary?: Summary.Summary | undefined
 }
 
 /**
@@ -114,8 +116,8 @@ export const runsOf = (source: Source): Stream.Stream<WorkflowProvider.RunRef, P
 const isExplicit = (source: Source) => source.runIds !== undefined && source.runIds.length > 0
 
 /**
- * Every run of the source with its records, in listing order; `skip` drops runs before any
- * of their steps are fetched.
+ * Every run of the source with its records (redacted when `options.redact` says so), in
+ * listing order; `skip` drops runs before any of their steps are fetched.
  *
  * @since 0.1.0
  * @category streams
@@ -124,18 +126,21 @@ export const fetch = (
   source: Source,
   options: Options = {},
   skip: (run: WorkflowProvider.RunRef) => boolean = () => false
-): Stream.Stream<RunRecords, PE.ProviderError> =>
-  runsOf(source).pipe(
+): Stream.Stream<RunRecords, PE.ProviderError> => {
+  const redact = options.redact !== undefined && options.redact.length > 0 ? Redaction.apply(options.redact) : undefined
+  return runsOf(source).pipe(
     Stream.filter((run) => !skip(run)),
     Stream.mapEffect(
       (run) =>
         source.provider.steps(run, { fullOutput: source.fullOutput ?? options.fullOutput ?? false }).pipe(
+          redact === undefined ? identity : Stream.map(redact),
           Stream.runCollect,
           Effect.map((records) => ({ run, records: Chunk.toReadonlyArray(records) }))
         ),
       { concurrency: Math.max(1, options.concurrency ?? 4) }
     )
   )
+}
 
 /**
  * What `write` is told after each run is in the output.
@@ -152,8 +157,8 @@ const write = <E>(
 ): Effect.Effect<Summary.Summary, PE.ProviderError | Output.OutputError | E> =>
   Effect.gen(function*() {
     const encoder = encoders[options.format ?? "ndjson"]
-    const redact = options.redact !== undefined && options.redact.length > 0 ? Redaction.apply(options.redact) : undefined
-    const summary = Summary.empty(output.target)
+    const summary = options.summary ?? Summary.empty(output.target)
+    summary.output = output.target
     if (header) yield* writeText(output, encoder.header())
     for (const source of sources) {
       const key = State.sourceKey(source.provider.provider, source.provider.account, source.workflow)
@@ -161,7 +166,7 @@ const write = <E>(
         Stream.runForEach((result) =>
           Clock.currentTimeMillis.pipe(
             Effect.flatMap((now) =>
-              output.write(encoder.records(redact === undefined ? result.records : result.records.map(redact), new Date(now).toISOString()))
+              output.write(encoder.records(result.records, new Date(now).toISOString()))
             ),
             Effect.map(() => Summary.addRun(summary, result.run.provider, result.records)),
             Effect.zipRight(afterRun(key, result))

@@ -13,6 +13,7 @@ import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@st
 import { Chunk, Clock, Duration, Effect, Option, Stream } from "effect"
 import * as Export from "./Export.js"
 import * as Ndjson from "./Ndjson.js"
+import * as Redaction from "./Redaction.js"
 import type * as Output from "./Output.js"
 import * as Summary from "./Summary.js"
 
@@ -89,8 +90,10 @@ export const run = (
   Effect.gen(function*() {
     const encode = options.encode ?? Ndjson.encode
     const poll = Duration.decode(options.poll ?? "5 seconds")
-    const summary: FollowSummary = Object.assign(Summary.empty(output.target), { polls: 0, unfinished: 0 })
+    const summary: FollowSummary = Object.assign(options.summary ?? Summary.empty(output.target), { output: output.target, polls: 0, unfinished: 0 })
     const concurrency = Math.max(1, options.concurrency ?? 4)
+    // the first pass is redacted by Export.fetch; polls must be too
+    const redact = options.redact !== undefined && options.redact.length > 0 ? Redaction.apply(options.redact) : undefined
     const followed: Array<Followed> = []
 
     // Writes the records of a run not written yet: settled ones, or all once the run ended.
@@ -129,6 +132,7 @@ export const run = (
             Effect.flatMap((ref) => {
               f.run = ref
               return Stream.runCollect(f.source.provider.steps(ref, { fullOutput: f.source.fullOutput ?? options.fullOutput ?? false }))
+                .pipe(Effect.map((records) => (redact === undefined ? records : Chunk.map(records, redact))))
             }),
             Effect.map((records) => [f, Chunk.toReadonlyArray(records)] as const)
           ),

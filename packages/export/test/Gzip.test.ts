@@ -111,7 +111,6 @@ describe("Output with gzip", () => {
       expect(behind).toBeLessThan(2 * block.length)
       expect(received).toBeGreaterThan(total)
       const growth = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers
-      console.log("growth", growth, "behind", behind)
       expect(growth).toBeLessThan(8 * 1024 * 1024) // a fifth of what went through
     }), 120_000)
 

@@ -4,7 +4,7 @@ import { Effect, Exit } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { PassThrough } from "node:stream"
+import { PassThrough, Writable } from "node:stream"
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-output-"))
 const bytes = (text: string) => Buffer.from(text, "utf8")
@@ -64,6 +64,21 @@ describe("Output.stdout", () => {
       yield* out.write(bytes("yz\n"))
       expect(Buffer.concat(chunks).toString()).toBe("x\nyz\n")
       expect(out.bytes()).toBe(5)
+    }))
+
+  it.effect("a write error the stream also emits later (a file or /dev/full as stdout) is reported, not thrown", () =>
+    Effect.gen(function*() {
+      const failing = new Writable({
+        write(_chunk, _encoding, callback) {
+          callback(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }))
+        }
+      })
+      const error = yield* Effect.flip(Output.stdout(failing).write(bytes("x\n")))
+      expect(error.reason).toBe("write")
+      expect(error.message).toBe("cannot write stdout: no space left on device")
+      // the stream emits `error` on the next tick: with no listener left, that would crash
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      expect(failing.destroyed).toBe(true)
     }))
 
   it.effect("reports a closed reader as reason closed", () =>

@@ -3,8 +3,8 @@
  */
 import { Options } from "@effect/cli"
 import { RateBudget, type WorkflowProvider } from "@steptrail/core"
-import { Export, Follow, Output, Summary } from "@steptrail/export"
-import { Duration, Effect, Option } from "effect"
+import { Export, Follow, Output, Progress, Redaction, Summary } from "@steptrail/export"
+import { Duration, Effect, Either, Fiber, Option } from "effect"
 import { UsageError } from "../Failure.js"
 
 export const out = Options.file("out").pipe(
@@ -53,6 +53,19 @@ export const followTimeout = Options.integer("follow-timeout").pipe(
   Options.withDescription("Stop following after this many seconds (steps not settled by then are not written)."),
   Options.optional
 )
+export const gzip = Options.boolean("gzip").pipe(
+  Options.withDescription("Compress the output with gzip (implied by an --out ending in .gz); with --state each checkpoint ends a gzip member, so the file stays valid gzip.")
+)
+export const redact = Options.text("redact").pipe(
+  Options.withDescription(
+    "Replace the value at a JSON path in input/output with \"[REDACTED]\" before writing (repeatable), e.g. output.customer.email, 'input.messages[*].content', 'output.*.token'."
+  ),
+  Options.repeated
+)
+export const format = Options.choice("format", ["ndjson", "singer"]).pipe(
+  Options.withDescription("ndjson (default): one record per line; singer: SCHEMA, RECORD and STATE messages (stream steptrail_steps) for any Singer target."),
+  Options.withDefault("ndjson" as const)
+)
 export const quiet = Options.boolean("quiet").pipe(Options.withDescription("Print no summary on stderr."))
 export const verbose = Options.boolean("verbose").pipe(Options.withDescription("Log requests and retries on stderr."))
 
@@ -68,6 +81,9 @@ export const common = {
   follow,
   pollInterval,
   followTimeout,
+  gzip,
+  redact,
+  format,
   quiet,
   verbose
 }
@@ -84,6 +100,9 @@ export interface CommonFlags {
   readonly follow: boolean
   readonly pollInterval: number
   readonly followTimeout: Option.Option<number>
+  readonly gzip: boolean
+  readonly redact: ReadonlyArray<string>
+  readonly format: "ndjson" | "singer"
   readonly quiet: boolean
   readonly verbose: boolean
 }
@@ -166,14 +185,39 @@ export const runExport = (
   flags: CommonFlags,
   options: { readonly fullOutput?: boolean }
 ) =>
-  Effect.gen(function*() {
-    const exportOptions = { concurrency: flags.concurrency, fullOutput: options.fullOutput }
+  Effect.scoped(Effect.gen(function*() {
+    const live = Summary.empty("stdout")
+    const explicit = sources.every((s) => (s.runIds?.length ?? 0) > 0)
+    const progress = flags.quiet ? undefined : yield* Effect.forkScoped(Progress.report(live, {
+      tty: process.stderr.isTTY === true,
+      totalRuns: explicit ? sources.reduce((n, s) => n + s.runIds!.length, 0) : undefined
+    }))
+    // the progress line goes before the summary is printed
+    const stopProgress = progress === undefined ? Effect.void : Fiber.interrupt(progress)
+    yield* refuseEmptyIds("--redact")
+    const paths = Redaction.parseAll(flags.redact)
+    if (Either.isLeft(paths)) return yield* usage(paths.left)
+    const gz = flags.gzip || (Option.isSome(flags.out) && Output.isGzipPath(flags.out.value))
+    if (gz && Option.isNone(flags.out) && process.stdout.isTTY === true) {
+      return yield* usage("--gzip would write binary data to a terminal; redirect stdout or use --out FILE")
+    }
+    const exportOptions = {
+      concurrency: flags.concurrency,
+      fullOutput: options.fullOutput,
+      summary: live,
+      redact: paths.right,
+      format: flags.format
+    }
+    const open = Option.isSome(flags.out)
+      ? Output.file(flags.out.value, { gzip: gz })
+      : Effect.succeed(Output.stdout(process.stdout, 0, { gzip: gz }))
     if (flags.follow) {
       if (Option.isSome(flags.state)) return yield* usage("--follow cannot be combined with --state: a followed export writes each step once, as it settles")
+      if (flags.format !== "ndjson") return yield* usage("--follow writes NDJSON only; drop --format singer")
       if (flags.pollInterval < 1 || flags.pollInterval > 3600) return yield* usage(`--poll-interval must be between 1 and 3600 seconds, got ${flags.pollInterval}`)
       const summary = yield* Effect.scoped(
         Effect.gen(function*() {
-          const output = Option.isSome(flags.out) ? yield* Output.file(flags.out.value) : Output.stdout()
+          const output = yield* open
           return yield* Follow.run(sources, output, {
             ...exportOptions,
             poll: Duration.seconds(flags.pollInterval),
@@ -182,6 +226,7 @@ export const runExport = (
         })
       )
       if (!flags.quiet) {
+        yield* stopProgress
         const note = summary.unfinished > 0 ? `\n  follow time limit reached: ${summary.unfinished} runs still not terminal` : ""
         process.stderr.write(Summary.format(summary) + note + "\n")
       }
@@ -191,9 +236,11 @@ export const runExport = (
       const summary = yield* Export.runWithState(sources, {
         ...exportOptions,
         state: flags.state.value,
-        out: Option.getOrUndefined(flags.out)
+        out: Option.getOrUndefined(flags.out),
+        gzip: gz
       })
       if (!flags.quiet) {
+        yield* stopProgress
         const notes = [
           summary.resumedRuns > 0 ? `${summary.resumedRuns} runs already written before an interruption` : "",
           summary.unchangedRuns > 0 ? `${summary.unchangedRuns} runs unchanged since the last export` : ""
@@ -204,12 +251,13 @@ export const runExport = (
     }
     const summary = yield* Effect.scoped(
       Effect.gen(function*() {
-        const output = Option.isSome(flags.out) ? yield* Output.file(flags.out.value) : Output.stdout()
+        const output = yield* open
         return yield* Export.run(sources, output, exportOptions)
       })
     )
+    yield* stopProgress
     if (!flags.quiet) process.stderr.write(Summary.format(summary) + "\n")
     return summary
-  })
+  }))
 
 export type { WorkflowProvider }
