@@ -72,6 +72,32 @@ describe("steptrail (no provider)", () => {
       expect((yield* run(["export", "nosuchprovider", "--workflow", "w"])).code).toBe(2)
     }))
 
+  it.effect("docs/record.schema.json is exactly what `steptrail schema` prints", () =>
+    Effect.gen(function*() {
+      const r = yield* run(["schema"])
+      const docs = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "record.schema.json"), "utf8")
+      expect(r.stdout).toBe(docs)
+    }))
+
+  it.effect("--completions prints a script for bash, zsh and fish that knows the commands", () =>
+    Effect.gen(function*() {
+      for (const shell of ["bash", "zsh", "fish"]) {
+        const r = yield* run(["--completions", shell])
+        expect(r.code, shell).toBe(0)
+        expect(r.stdout, shell).toContain("export")
+        expect(r.stdout, shell).toContain("steptrail")
+      }
+    }))
+
+  it.effect("--help of every command shows a worked example", () =>
+    Effect.gen(function*() {
+      for (const args of [["export", "cloudflare"], ["export", "orchestra"], ["export", "onepin"], ["export"], ["emulator"], ["demo"], ["schema"]]) {
+        const r = yield* run([...args, "--help"])
+        expect(r.code, args.join(" ")).toBe(0)
+        expect(r.stdout, args.join(" ")).toMatch(/Example/)
+      }
+    }))
+
   it.effect("--help shows an example", () =>
     Effect.gen(function*() {
       const r = yield* run(["export", "cloudflare", "--help"])
