@@ -377,18 +377,20 @@ async function economy() {
     // logged `null`: the step returned nothing, so /step can only answer null too
     const nullComplete = records.filter((r) => (r.kind === "step" || r.kind === "wait_for_event") && r.status === "complete" && r.output === null && !r.output_redacted).length
     const fo = await measured(emu, "economy-full-output", steptrailArgs(emu.info, ["--rate-limit", UNLIMITED, "--full-output"]), { outFile })
-    section.full = { requests: full.requests, routes: full.routes, runs: runsExported, perRun: full.requests / runsExported, lines: full.lines }
+    // runs = instances listed (one GET each); a run with no step yet writes no record
+    const runsListed = full.routes.getInstance ?? runsExported
+    section.full = { requests: full.requests, routes: full.routes, runs: runsListed, runsWithRecords: runsExported, perRun: full.requests / runsListed, lines: full.lines }
     section.fullOutput = {
       requests: fo.requests,
       routes: fo.routes,
-      perRun: fo.requests / runsExported,
+      perRun: fo.requests / runsListed,
       stepRequests: fo.routes.getStep ?? 0,
       previewRecords: previews,
       previewsComplete,
       nullComplete,
       lines: fo.lines
     }
-    log(`  full: ${full.requests} requests for ${runsExported} runs; --full-output: ${fo.requests} (${fo.routes.getStep ?? 0} /step, ${previews} previews)`)
+    log(`  full: ${full.requests} requests for ${runsListed} runs; --full-output: ${fo.requests} (${fo.routes.getStep ?? 0} /step, ${previews} previews)`)
 
     // incremental: export with --state, advance the clock (live runs progress, new ones appear), re-export
     const help = await runProcess("economy-help", [cli, "export", "cloudflare", "--help"], { outFile: path.join(work, "help.txt") })

@@ -6,8 +6,6 @@ import { fileURLToPath } from "node:url"
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
 const pkg = JSON.parse(readFileSync(here("../package.json"), "utf8"))
 
-import { rmSync } from "node:fs"
-rmSync(here("../dist"), { recursive: true, force: true })
 
 await build({
   entryPoints: [here("../src/bin.ts")],

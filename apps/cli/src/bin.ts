@@ -4,7 +4,7 @@
  * and a contract exit code.
  */
 import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
 import { cli } from "./Cli.js"
 import { fromCause } from "./Failure.js"
 
@@ -22,7 +22,12 @@ const MainLive = Layer.mergeAll(
   Logger.minimumLogLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
 )
 
-const program = Effect.suspend(() => cli(process.argv)).pipe(Effect.provide(MainLive))
+// A failure is reported once, by the teardown below; the runtime's own "fiber terminated"
+// debug lines would only repeat it under --verbose.
+const program = Effect.suspend(() => cli(process.argv)).pipe(
+  Effect.provide(MainLive),
+  Effect.locally(FiberRef.unhandledErrorLogLevel, Option.none())
+)
 
 // @effect/cli names the root's subcommands for an unknown provider (`export airflow`), which
 // misleads: say which providers there are.

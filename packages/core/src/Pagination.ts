@@ -73,3 +73,22 @@ export const offset = <A, E, R>(
       })
     )
   )
+
+/**
+ * Passes each key once. Offset paging over a newest-first listing repeats an item when a new
+ * one is added while it runs; an export must not write that run twice. Memory grows with the
+ * number of distinct keys (run ids), not with their records.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const distinct = <A>(key: (a: A) => string) => <E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
+  Stream.suspend(() => {
+    const seen = new Set<string>()
+    return Stream.filter(self, (a) => {
+      const k = key(a)
+      if (seen.has(k)) return false
+      seen.add(k)
+      return true
+    })
+  })

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
+import { Pagination, ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
 import { Chunk, Clock, Effect, identity, Stream } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -107,10 +107,7 @@ export const runsOf = (source: Source): Stream.Stream<WorkflowProvider.RunRef, P
   const runs = isExplicit(source)
     ? Stream.fromIterable(source.runIds!).pipe(Stream.mapEffect((id) => provider.run(workflow, id)))
     : provider.runs(workflow, source.filter)
-  return Stream.suspend(() => {
-    const seen = new Set<string>()
-    return runs.pipe(Stream.filter((run) => !seen.has(run.id) && (seen.add(run.id), true)))
-  })
+  return runs.pipe(Pagination.distinct((run) => run.id))
 }
 
 const isExplicit = (source: Source) => source.runIds !== undefined && source.runIds.length > 0

@@ -97,12 +97,11 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
         uuidOf("workflow", workflow).pipe(
           Effect.map(() => {
             // A run created while we page shifts the newest-first listing: skip the repeat.
-            const seen = new Set<string>()
             return Pagination.offset(OnepinApi.PAGE_SIZE, (offset, limit) =>
               api.listRuns(workflow, { offset, limit, status: filter?.status }).pipe(
                 Effect.map((page) => ({ items: page.data, total: page.pagination?.total ?? undefined }))
               )).pipe(
-                Stream.filter((run) => (seen.has(run.id) ? false : (seen.add(run.id), true))),
+                Pagination.distinct((run) => run.id),
                 Stream.map((run) => mapping.toRunRef(workflow, account, run)),
                 // status is applied by the server too; since/until only here
                 Stream.filter((ref) => WorkflowProvider.matches(filter, ref))

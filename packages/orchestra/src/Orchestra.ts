@@ -91,10 +91,9 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
     const runs = (workflow: string, filter?: WorkflowProvider.RunFilter) =>
       Stream.suspend(() => {
         // A run started while we page shifts the newest-first listing: skip the repeat.
-        const seen = new Set<string>()
         return Pagination.offset(OrchestraApi.PAGE_SIZE, (offset, limit) =>
           api.listRuns(workflow, { offset, limit }).pipe(Effect.map((items) => ({ items })))).pipe(
-            Stream.filter((run) => (seen.has(run.id) ? false : (seen.add(run.id), true))),
+            Pagination.distinct((run) => run.id),
             Stream.map((run) => mapping.toRunRef(workflow, run)),
             Stream.filter((ref) => WorkflowProvider.matches(filter, ref))
           )
