@@ -180,6 +180,20 @@ export const make = (
         Stream.filter((ref) => WorkflowProvider.matches(filter, ref))
       )
 
+    // One page of one instance: `result_info.total_count` counts every match.
+    const count = (workflow: string, filter?: WorkflowProvider.RunFilter) =>
+      (filter?.status?.length ?? 0) > 1
+        ? Effect.succeed(undefined)
+        : Effect.gen(function*() {
+          const page = yield* api.listInstances(workflow, {
+            perPage: 1,
+            status: filter?.status?.[0],
+            dateStart: yield* isoDate(filter?.since, "since"),
+            dateEnd: yield* isoDate(filter?.until, "until")
+          })
+          return page.total
+        })
+
     const run = (workflow: string, id: string) =>
       api.getInstanceSummary(workflow, id).pipe(
         Effect.map((instance) => mapping.fromSummary({ account, workflow, id }, instance))
@@ -214,7 +228,7 @@ export const make = (
         )
       )
 
-    return { provider: "cloudflare", account, runs, run, steps } satisfies WorkflowProvider.Service
+    return { provider: "cloudflare", account, runs, count, run, steps } satisfies WorkflowProvider.Service
   })
 
 /**

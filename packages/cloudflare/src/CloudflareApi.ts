@@ -35,6 +35,8 @@ export interface InstancePage {
   readonly items: ReadonlyArray<CloudflareSchema.InstanceListItem>
   /** The next page's cursor; null at the end. */
   readonly cursor: string | null
+  /** `result_info.total_count`: every instance the query matches, where the API says. */
+  readonly total: number | undefined
 }
 
 /**
@@ -152,7 +154,8 @@ export const make = (options: Options): Effect.Effect<CloudflareApi, ProviderErr
         ),
         Effect.map((body): InstancePage => ({
           items: body.result,
-          cursor: body.result_info?.cursor ?? null
+          cursor: body.result_info?.cursor ?? null,
+          total: body.result_info?.total_count ?? undefined
         }))
       )
 

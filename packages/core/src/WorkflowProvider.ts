@@ -65,6 +65,11 @@ export interface Service {
   readonly runs: (workflow: string, filter?: RunFilter) => Stream.Stream<RunRef, ProviderError>
   /** One run by id; fails with `NotFound` where the provider can tell, `InvalidRequest` for a malformed id. */
   readonly run: (workflow: string, id: string) => Effect.Effect<RunRef, ProviderError>
+  /**
+   * How many runs `runs(workflow, filter)` will yield, where the API says so cheaply (one
+   * request); undefined where it cannot tell. For progress displays only.
+   */
+  readonly count?: ((workflow: string, filter?: RunFilter) => Effect.Effect<number | undefined, ProviderError>) | undefined
   /** The run's steps, oldest first, `step_index` from 0. */
   readonly steps: (run: RunRef, options?: StepOptions) => Stream.Stream<StepRecord, ProviderError>
 }

@@ -53,8 +53,8 @@ export interface Options {
   /** Redraw in place (a terminal) or print a line now and then. */
   readonly tty: boolean
   readonly stream?: NodeJS.WritableStream | undefined
-  /** Runs the export will write, where known (explicit run ids). */
-  readonly totalRuns?: number | undefined
+  /** Runs the export will write, where known; read at every redraw (it may become known later). */
+  readonly totalRuns?: number | (() => number | undefined) | undefined
   /** Between plain lines when not a terminal; default 5 seconds. */
   readonly every?: Duration.DurationInput | undefined
 }
@@ -75,7 +75,7 @@ export const report = (summary: Summary.Summary, options: Options): Effect.Effec
       return format({
         runs: summary.runs,
         steps: summary.steps,
-        totalRuns: options.totalRuns,
+        totalRuns: typeof options.totalRuns === "function" ? options.totalRuns() : options.totalRuns,
         elapsedMillis: now - start,
         retries: (yield* Metric.value(Metrics.retries)).count - retriesAtStart,
         waiting: (yield* Metric.value(Metrics.waiting)).value

@@ -90,6 +90,9 @@ for (const c of cases) {
         const { output, text } = collect()
         const summary = yield* Export.run([{ provider, workflow: c.workflow(emulator.info) }], output, { concurrency: 6 })
         expect(summary.runs).toBe(runs)
+        // where a provider can count its runs, the count matches the listing
+        if (provider.count !== undefined) expect(yield* provider.count(c.workflow(emulator.info))).toBe(runs)
+        expect(provider.count === undefined).toBe(c.name === "orchestra")
         const records = text().trimEnd().split("\n").map((l) => decode(JSON.parse(l)))
         expect(records.length).toBe(summary.steps)
         expect(records.every((r) => r.provider === c.name && r.workflow === c.workflow(emulator.info))).toBe(true)

@@ -110,10 +110,20 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
         )
       )
 
+    // `pagination.total` of a one-run page; since/until are applied here only, so not countable.
+    const count = (workflow: string, filter?: WorkflowProvider.RunFilter) =>
+      filter?.since !== undefined || filter?.until !== undefined
+        ? Effect.succeed(undefined)
+        : uuidOf("workflow", workflow).pipe(
+          Effect.zipRight(api.listRuns(workflow, { offset: 0, limit: 1, status: filter?.status })),
+          Effect.map((page) => page.pagination?.total ?? undefined)
+        )
+
     return {
       provider,
       account,
       runs,
+      count,
       run: (workflow, id) =>
         Effect.zipRight(uuidOf("workflow", workflow), uuidOf("run", id)).pipe(
           Effect.as(mapping.unknownRun(workflow, account, id))

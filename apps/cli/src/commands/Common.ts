@@ -187,11 +187,29 @@ export const runExport = (
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const live = Summary.empty("stdout")
-    const explicit = sources.every((s) => (s.runIds?.length ?? 0) > 0)
+    let total: number | undefined
     const progress = flags.quiet ? undefined : yield* Effect.forkScoped(Progress.report(live, {
       tty: process.stderr.isTTY === true,
-      totalRuns: explicit ? sources.reduce((n, s) => n + s.runIds!.length, 0) : undefined
+      totalRuns: () => total
     }))
+    if (progress !== undefined && !flags.follow && Option.isNone(flags.state)) {
+      // runs to come, where every source can tell (explicit ids, or one cheap count request);
+      // in the background, and a failure only leaves the total unknown
+      yield* Effect.forkScoped(
+        Effect.forEach(sources, (s) =>
+          (s.runIds?.length ?? 0) > 0
+            ? Effect.succeed(s.runIds!.length)
+            : s.provider.count === undefined
+            ? Effect.succeed(undefined)
+            : s.provider.count(s.workflow, s.filter)).pipe(
+            Effect.map((counts) => counts.every((c) => c !== undefined) ? counts.reduce((a, b) => a! + b!, 0) : undefined),
+            Effect.map((n) => {
+              total = n
+            }),
+            Effect.ignore
+          )
+      )
+    }
     // the progress line goes before the summary is printed
     const stopProgress = progress === undefined ? Effect.void : Fiber.interrupt(progress)
     yield* refuseEmptyIds("--redact")
