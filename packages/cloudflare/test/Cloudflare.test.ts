@@ -94,7 +94,8 @@ describe("Cloudflare provider", () => {
           providerStatus: "complete",
           terminal: true,
           createdAt: "2024-05-01T10:00:00.000Z",
-          updatedAt: "2024-05-01T10:00:00.000Z"
+          updatedAt: "2024-05-01T10:00:00.000Z",
+          version: "complete@2024-05-01T10:00:00.000Z"
         })
         expect(seen).toHaveLength(3)
         expect(seen.map((s) => s.url.searchParams.get("cursor"))).toEqual([null, "c1", "c2"])
@@ -355,11 +356,21 @@ describe("Cloudflare provider", () => {
           (url) =>
             url.pathname.endsWith("/step")
               ? new Response(seed000StepBody, { headers: { "content-type": "application/json" } })
-              : json(instance([doStep("none-1", null)])),
+              : json(instance([{ ...doStep("none-1", null), output: undefined }])),
           (p) => collect(p.steps(ref("i-1"), { fullOutput: true }))
         )
         const records = Either.getOrThrow(result)
         expect(records[0]).toMatchObject({ output: {}, provider_status: "queued", output_truncated: false })
+      }))
+
+    it.effect("a logged null output is the step's own result: never fetched", () =>
+      Effect.gen(function*() {
+        const { result, seen } = yield* withProvider(
+          () => json(instance([doStep("none-1", null)])),
+          (p) => collect(p.steps(ref("i-1"), { fullOutput: true }))
+        )
+        expect(Either.getOrThrow(result)[0]).toMatchObject({ output: null, output_truncated: false })
+        expect(seen.filter((s) => s.url.pathname.endsWith("/step"))).toHaveLength(0)
       }))
 
     it.effect("a /step body that is neither JSON nor bytes is a DecodeFailure after retries", () =>

@@ -73,7 +73,8 @@ describe("mapping", () => {
         providerStatus: "terminated",
         terminal: true,
         createdAt: "2024-05-01T10:00:00.000Z",
-        updatedAt: "2024-05-01T10:00:00.000Z"
+        updatedAt: "2024-05-01T10:00:00.000Z",
+        version: "terminated@2024-05-01T12:00:00+02:00"
       })
     })
 

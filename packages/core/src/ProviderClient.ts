@@ -208,7 +208,11 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
     const timeout = Duration.decode(options.timeout ?? "30 seconds")
     const schedule = Retry.schedule(options.retry)
     const budget = options.budget
-    const client = yield* HttpClient.HttpClient
+    // no spans or trace headers: per-request tracing is most of the client's cost and nothing reads it
+    const client = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.withTracerDisabledWhen(() => true),
+      HttpClient.withTracerPropagation(false)
+    )
 
     const unavailable = (detail: string, status?: number) => new Unavailable({ provider, detail, status })
 
@@ -275,8 +279,14 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
           })
         )
       }
+      const cut = () => unavailable("the connection closed before the body was complete")
+      // A declared length within the limit is read in one go (framing stops a longer body);
+      // without one, the body is counted as it streams in.
+      if (Number.isFinite(declared)) {
+        return Effect.mapBoth(response.arrayBuffer, { onFailure: cut, onSuccess: (buffer) => new Uint8Array(buffer) })
+      }
       return response.stream.pipe(
-        Stream.mapError(() => unavailable("the connection closed before the body was complete")),
+        Stream.mapError(cut),
         Stream.runFoldEffect({ size: 0, parts: [] as Array<Uint8Array> }, (acc, chunk) => {
           acc.size += chunk.length
           if (acc.size > maxBytes) {
@@ -301,10 +311,13 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
         for (const [name, value] of Object.entries(options.headers)) {
           req = HttpClientRequest.setHeader(req, name, Redacted.isRedacted(value) ? Redacted.value(value) : value)
         }
-        if (budget) yield* budget.take
+        const settle = budget ? yield* budget.take : undefined
         yield* Metric.increment(Metrics.requests)
         const response = yield* client.execute(req).pipe(
-          Effect.mapError((e) => unavailable(transportDetail(e)))
+          Effect.mapError((e) => unavailable(transportDetail(e))),
+          // the server counted the request somewhere between sending and answering: the
+          // budget counts it from the answer, so a late request never lands in a window early
+          Effect.ensuring(settle ?? Effect.void)
         )
         if (response.status < 200 || response.status >= 300) {
           const text = yield* errorText(response)
@@ -317,7 +330,6 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
         const bytes = yield* readBody(response)
         return { contentType: response.headers["content-type"] ?? "", bytes }
       }).pipe(
-        Effect.scoped,
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () => unavailable(`no complete answer within ${Duration.format(timeout)}`)

@@ -25,8 +25,11 @@ export interface Budget {
  * @category models
  */
 export interface RateBudget {
-  /** Waits until a request may start, then counts it. */
-  readonly take: Effect.Effect<void>
+  /**
+   * Waits until a request may start, then counts it. Run the returned effect when the answer
+   * arrives: the request is then counted from that later instant.
+   */
+  readonly take: Effect.Effect<Effect.Effect<void>>
   /** Holds every request back for `millis` (a 429's `Retry-After`). */
   readonly pause: (millis: number) => Effect.Effect<void>
 }
@@ -59,25 +62,24 @@ export const make = (budget: Budget | undefined): Effect.Effect<RateBudget> =>
     const lock = yield* Effect.makeSemaphore(1)
     const limit = budget?.limit ?? 0
     const windowMs = budget ? Duration.toMillis(budget.window) + Duration.toMillis(SLACK) : 0
-    // ring of the start times of the last `limit` requests
+    // ring of the times of the last `limit` requests: when each started, then when it was answered
     const starts: Array<number> = []
     let head = 0
     let pausedUntil = 0
 
-    const waitTurn: Effect.Effect<void> = Effect.gen(function*() {
+    // the ring slot the request took, or -1 without a limit
+    const waitTurn: Effect.Effect<number> = Effect.gen(function*() {
       for (;;) {
         const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
         let until = pausedUntil
         if (limit > 0 && starts.length === limit) until = Math.max(until, starts[head]! + windowMs)
         if (until <= now) {
-          if (limit > 0) {
-            if (starts.length < limit) starts.push(now)
-            else {
-              starts[head] = now
-              head = (head + 1) % limit
-            }
-          }
-          return
+          if (limit === 0) return -1
+          if (starts.length < limit) return starts.push(now) - 1
+          const slot = head
+          starts[slot] = now
+          head = (head + 1) % limit
+          return slot
         }
         yield* Effect.sleep(Duration.millis(until - now))
       }
@@ -87,7 +89,16 @@ export const make = (budget: Budget | undefined): Effect.Effect<RateBudget> =>
       // counted while queued, so a progress display can show how many requests the budget holds back
       take: Effect.zipRight(
         Metric.incrementBy(Metrics.waiting, 1),
-        lock.withPermits(1)(waitTurn).pipe(Effect.ensuring(Metric.incrementBy(Metrics.waiting, -1)))
+        lock.withPermits(1)(waitTurn).pipe(
+          Effect.ensuring(Metric.incrementBy(Metrics.waiting, -1)),
+          Effect.map((slot) =>
+            slot < 0 ? Effect.void : Effect.clockWith((c) =>
+              c.currentTimeMillis.pipe(Effect.map((now) => {
+                starts[slot] = Math.max(starts[slot]!, now)
+              }))
+            )
+          )
+        )
       ),
       pause: (millis) =>
         Effect.clockWith((c) => c.currentTimeMillis).pipe(

@@ -26,6 +26,12 @@ export interface RunRef {
   readonly terminal: boolean
   readonly createdAt: string | null
   readonly updatedAt: string | null
+  /**
+   * A value that changes whenever anything of the run changes, where the listing has one
+   * (Cloudflare: status and `modified_on`). An incremental export skips a run whose version
+   * is the one it saw last time, terminal or not.
+   */
+  readonly version?: string | null | undefined
 }
 
 /**

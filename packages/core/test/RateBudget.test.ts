@@ -36,6 +36,19 @@ describe("RateBudget", () => {
       yield* all
     }))
 
+  it.effect("counts a request from its answer once settled, so a slow answer delays the next window", () =>
+    Effect.gen(function*() {
+      const budget = yield* RateBudget.make({ limit: 1, window: Duration.seconds(10) })
+      const settle = yield* budget.take
+      yield* TestClock.adjust("3 seconds") // the answer takes 3 s
+      yield* settle
+      const next = yield* Effect.fork(Effect.zipRight(budget.take, Clock.currentTimeMillis))
+      yield* TestClock.adjust(Duration.millis(10_000 + SLACK - 1))
+      expect(next.unsafePoll()).toBeNull() // not at start + window
+      yield* TestClock.adjust(Duration.millis(3_000))
+      expect(yield* Fiber.join(next)).toBe(3_000 + 10_000 + SLACK)
+    }))
+
   it.effect("never lets more than `limit` start in any window", () =>
     Effect.gen(function*() {
       const limit = 5

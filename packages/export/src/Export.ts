@@ -230,8 +230,16 @@ export interface StateSummary extends Summary.Summary {
 const mark = (run: WorkflowProvider.RunRef, records: ReadonlyArray<unknown>): State.RunMark => ({
   status: run.providerStatus ?? run.status,
   terminal: run.terminal,
-  steps: records.length
+  steps: records.length,
+  ...(run.version != null ? { version: run.version } : {})
 })
+
+/**
+ * A run a finished export wrote is unchanged when it was terminal then, or when the provider
+ * gives versions and the version is the same (a run stuck waiting is not fetched again).
+ */
+const unchanged = (seen: State.RunMark | undefined, run: WorkflowProvider.RunRef): boolean =>
+  seen !== undefined && (seen.terminal || (seen.version != null && run.version != null && seen.version === run.version))
 
 /**
  * A resumable, incremental export.
@@ -304,7 +312,7 @@ export const runWithState = (
     let unchangedRuns = 0
     const skip = (key: string, source: Source, run: WorkflowProvider.RunRef) => {
       if (done[key]?.[run.id] !== undefined) return (resumedRuns++, true)
-      if (!isExplicit(source) && state.sources[key]?.[run.id]?.terminal === true) return (unchangedRuns++, true)
+      if (!isExplicit(source) && unchanged(state.sources[key]?.[run.id], run)) return (unchangedRuns++, true)
       return false
     }
     const every = options.checkpointMillis ?? 2000

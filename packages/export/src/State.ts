@@ -28,7 +28,9 @@ export const RunMark = Schema.Struct({
   /** The provider's status word (or the normalized status where it has none). */
   status: Schema.String,
   terminal: Schema.Boolean,
-  steps: Schema.Int
+  steps: Schema.Int,
+  /** The run's version when it was written (see `RunRef.version`), where the provider has one. */
+  version: Schema.optional(Schema.NullOr(Schema.String))
 })
 /**
  * @since 0.1.0

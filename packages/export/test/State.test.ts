@@ -101,6 +101,22 @@ describe("Export.runWithState", () => {
       expect(fs.readFileSync(path.join(dir, "c.ndjson"), "utf8")).toBe("")
     }))
 
+  it.effect("an incremental export skips a run still in progress whose version has not changed", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const statePath = path.join(dir, "state.json")
+      const running = new Set(["run-1", "run-2", "run-3"])
+      const v1 = { "run-1": "running@t1", "run-2": "running@t1" } // run-3 has no version
+      yield* drive(Export.runWithState(source(fakeProvider(4, 2, [], { running, versions: v1 })), { state: statePath, out: path.join(dir, "a.ndjson") }))
+      const v2 = { "run-1": "running@t1", "run-2": "running@t2" }
+      const out = path.join(dir, "b.ndjson")
+      const exit = yield* drive(Export.runWithState(source(fakeProvider(4, 2, [], { running, versions: v2 })), { state: statePath, out }))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      const runs = [...new Set(fs.readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l).run_id))]
+      // run-0 terminal, run-1 same version: skipped; run-2 changed, run-3 cannot tell: fetched
+      expect(runs).toEqual(["run-2", "run-3"])
+    }))
+
   it.effect("refuses a state file that holds another output's unfinished export, or is not a state file", () =>
     Effect.gen(function*() {
       const dir = tempDir()

@@ -53,14 +53,15 @@ export const fakeProvider = (
   runs: number,
   steps: number,
   listing: ReadonlyArray<string> = [],
-  options: { readonly running?: ReadonlySet<string>; readonly failAfter?: number } = {}
+  options: { readonly running?: ReadonlySet<string>; readonly failAfter?: number; readonly versions?: Readonly<Record<string, string>> } = {}
 ): WorkflowProvider.Service => {
   const ids = listing.length > 0 ? listing : Array.from({ length: runs }, (_, i) => `run-${i}`)
   let served = 0
   return {
     provider: "cloudflare",
     account: "0123456789abcdef0123456789abcdef",
-    runs: () => Stream.fromIterable(ids.map((id) => runRef(id, !(options.running?.has(id) ?? false)))),
+    runs: () =>
+      Stream.fromIterable(ids.map((id) => ({ ...runRef(id, !(options.running?.has(id) ?? false)), version: options.versions?.[id] ?? null }))),
     run: (_workflow, id) => Effect.succeed(runRef(id)),
     steps: (run) => {
       if (options.failAfter !== undefined && served++ >= options.failAfter) {

@@ -82,8 +82,11 @@ export const runRef = (
 })
 
 /** A list item: `created_on` and `modified_on` as given. @internal */
-export const fromListItem = (account: string, workflow: string, item: CloudflareSchema.InstanceListItem) =>
-  runRef({ account, workflow, id: item.id }, item.status, item.created_on, item.modified_on)
+export const fromListItem = (account: string, workflow: string, item: CloudflareSchema.InstanceListItem) => ({
+  ...runRef({ account, workflow, id: item.id }, item.status, item.created_on, item.modified_on),
+  // a step settling modifies the instance, so status and modified_on together say "changed"
+  version: item.modified_on ? `${item.status}@${item.modified_on}` : null
+})
 
 /**
  * An instance looked up by id carries no `created_on`/`modified_on`: `queued` (else `start`)
@@ -266,7 +269,10 @@ const output = (
 ): { fields: OutputFields; fetch: Fetch | null } => {
   if (sensitive || logged === REDACTED) return { fields: redacted, fetch: null }
   const wanted = fullOutput && status === "complete" ? fetchable : null
-  if (logged === null || logged === undefined) return { fields: noOutput, fetch: wanted }
+  // An absent output may be one the log left out: fetch it. A logged null is the step's own
+  // result (it returned nothing), and /step could only answer null again.
+  if (logged === undefined) return { fields: noOutput, fetch: wanted }
+  if (logged === null) return { fields: noOutput, fetch: null }
   if (isPreview(logged)) {
     return { fields: { ...noOutput, output: logged, output_truncated: true }, fetch: wanted }
   }
