@@ -199,10 +199,9 @@ export const make = (
         Effect.map((instance) => mapping.fromSummary({ account, workflow, id }, instance))
       )
 
-    const steps = (ref: WorkflowProvider.RunRef, options?: WorkflowProvider.StepOptions) =>
-      Stream.unwrap(
-        api.getInstance(ref.workflow, ref.id, { order: "asc" }).pipe(
-          Effect.map((instance) => {
+    const collect = (ref: WorkflowProvider.RunRef, options?: WorkflowProvider.StepOptions) =>
+      api.getInstance(ref.workflow, ref.id, { order: "asc" }).pipe(
+          Effect.flatMap((instance) => {
             const ctx: mapping.PlanContext = {
               account,
               workflow: ref.workflow,
@@ -213,22 +212,22 @@ export const make = (
             const plans = instance.steps.map((step, index) => mapping.plan(ctx, index, step))
             // Most runs need no `/step` at all: their records leave without a fiber each.
             if (plans.every((planned) => planned.fetch === null)) {
-              return Stream.fromIterable(plans.map((planned) => planned.record))
+              return Effect.succeed(plans.map((planned) => planned.record))
             }
-            // Ordered: the records leave in log order whatever order the fetches end in.
-            return Stream.fromIterable(plans).pipe(
-              Stream.mapEffect((planned) =>
-                planned.fetch === null
-                  ? Effect.succeed(planned.record)
-                  : api.getStepOutput(ref.workflow, ref.id, planned.fetch).pipe(
-                    Effect.map((fetched) => mapping.finish(planned.record, fetched))
-                  ), { concurrency })
-            )
+            // In log order whatever order the fetches end in.
+            return Effect.forEach(plans, (planned) =>
+              planned.fetch === null
+                ? Effect.succeed(planned.record)
+                : api.getStepOutput(ref.workflow, ref.id, planned.fetch).pipe(
+                  Effect.map((fetched) => mapping.finish(planned.record, fetched))
+                ), { concurrency })
           })
         )
-      )
 
-    return { provider: "cloudflare", account, runs, count, run, steps } satisfies WorkflowProvider.Service
+    const steps = (ref: WorkflowProvider.RunRef, options?: WorkflowProvider.StepOptions) =>
+      Stream.fromIterableEffect(collect(ref, options))
+
+    return { provider: "cloudflare", account, runs, count, run, steps, collect } satisfies WorkflowProvider.Service
   })
 
 /**

@@ -30,10 +30,7 @@ export interface RateBudget {
    * arrives: the request is then counted from that later instant.
    */
   readonly take: Effect.Effect<Effect.Effect<void>>
-  /**
-   * Holds every request back for `millis` (a 429's `Retry-After`), and lowers the budget to
-   * what the server evidently allows: one less than the requests of the last window.
-   */
+  /** Holds every request back for `millis` (a 429's `Retry-After`). */
   readonly pause: (millis: number) => Effect.Effect<void>
 }
 
@@ -69,17 +66,13 @@ export const make = (budget: Budget | undefined): Effect.Effect<RateBudget> =>
     const starts: Array<number> = []
     let head = 0
     let pausedUntil = 0
-    // lowered when a 429 shows the server's budget is smaller than the one configured
-    let effective = limit
-    // the n-th most recent time in the ring (1-based)
-    const recent = (n: number) => starts.length < limit ? starts[starts.length - n]! : starts[(head - n + limit) % limit]!
 
     // the ring slot the request took, or -1 without a limit
     const waitTurn: Effect.Effect<number> = Effect.gen(function*() {
       for (;;) {
         const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
         let until = pausedUntil
-        if (limit > 0 && starts.length >= effective) until = Math.max(until, recent(effective) + windowMs)
+        if (limit > 0 && starts.length === limit) until = Math.max(until, starts[head]! + windowMs)
         if (until <= now) {
           if (limit === 0) return -1
           if (starts.length < limit) return starts.push(now) - 1
@@ -111,13 +104,6 @@ export const make = (budget: Budget | undefined): Effect.Effect<RateBudget> =>
         Effect.clockWith((c) => c.currentTimeMillis).pipe(
           Effect.map((now) => {
             pausedUntil = Math.max(pausedUntil, now + Math.max(0, millis))
-            if (limit > 0) {
-              // the server refused one of the requests of the last window: it allows fewer. With
-              // hardly any of ours in the window, something else spent the budget: just pause.
-              let inWindow = 0
-              for (const t of starts) if (t > now - windowMs) inWindow++
-              if (inWindow > 1) effective = Math.min(effective, inWindow - 1)
-            }
           })
         )
     } satisfies RateBudget

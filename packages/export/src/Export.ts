@@ -8,8 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Pagination, ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
-import { Chunk, Clock, Effect, identity, Stream } from "effect"
+import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
+import { Clock, Effect, Stream } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
@@ -125,18 +125,18 @@ export const fetch = (
   skip: (run: WorkflowProvider.RunRef) => boolean = () => false
 ): Stream.Stream<RunRecords, PE.ProviderError> => {
   const redact = options.redact !== undefined && options.redact.length > 0 ? Redaction.apply(options.redact) : undefined
+  const concurrency = Math.max(1, options.concurrency ?? 4)
+  const stepOptions = { fullOutput: source.fullOutput ?? options.fullOutput ?? false }
+  const one = (run: WorkflowProvider.RunRef) =>
+    WorkflowProvider.collectSteps(source.provider, run, stepOptions).pipe(
+      Effect.map((records): RunRecords => ({ run, records: redact === undefined ? records : records.map(redact) }))
+    )
   return runsOf(source).pipe(
     Stream.filter((run) => !skip(run)),
-    Stream.mapEffect(
-      (run) =>
-        source.provider.steps(run, { fullOutput: source.fullOutput ?? options.fullOutput ?? false }).pipe(
-          redact === undefined ? identity : Stream.map(redact),
-          Stream.runCollect,
-          Effect.map((records) => ({ run, records: Chunk.toReadonlyArray(records) }))
-        ),
-      { concurrency: Math.max(1, options.concurrency ?? 4) }
-    )
+    Stream.mapEffect(one, { concurrency })
   )
+
+
 }
 
 /**

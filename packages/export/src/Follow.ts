@@ -9,8 +9,8 @@
  *
  * @since 0.1.0
  */
-import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
-import { Chunk, Clock, Duration, Effect, Option, Stream } from "effect"
+import { ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
+import { Clock, Duration, Effect, Option, Stream } from "effect"
 import * as Export from "./Export.js"
 import * as Ndjson from "./Ndjson.js"
 import * as Redaction from "./Redaction.js"
@@ -131,10 +131,10 @@ export const run = (
           refresh(f).pipe(
             Effect.flatMap((ref) => {
               f.run = ref
-              return Stream.runCollect(f.source.provider.steps(ref, { fullOutput: f.source.fullOutput ?? options.fullOutput ?? false }))
-                .pipe(Effect.map((records) => (redact === undefined ? records : Chunk.map(records, redact))))
+              return WorkflowProvider.collectSteps(f.source.provider, ref, { fullOutput: f.source.fullOutput ?? options.fullOutput ?? false })
+                .pipe(Effect.map((records) => (redact === undefined ? records : records.map(redact))))
             }),
-            Effect.map((records) => [f, Chunk.toReadonlyArray(records)] as const)
+            Effect.map((records) => [f, records] as const)
           ),
         { concurrency }
       )

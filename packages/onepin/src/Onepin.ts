@@ -119,6 +119,12 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
           Effect.map((page) => page.pagination?.total ?? undefined)
         )
 
+    const collect = (run: WorkflowProvider.RunRef) =>
+      Effect.zipRight(uuidOf("workflow", run.workflow), uuidOf("run", run.id)).pipe(
+        Effect.zipRight(api.listSteps(run.workflow, run.id)),
+        Effect.map((page) => mapping.toRecords(run, page.data))
+      )
+
     return {
       provider,
       account,
@@ -129,13 +135,8 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
           Effect.as(mapping.unknownRun(workflow, account, id))
         ),
       // include_result=true gives the full result, so `fullOutput` changes nothing here.
-      steps: (run) =>
-        Stream.fromIterableEffect(
-          Effect.zipRight(uuidOf("workflow", run.workflow), uuidOf("run", run.id)).pipe(
-            Effect.zipRight(api.listSteps(run.workflow, run.id)),
-            Effect.map((page) => mapping.toRecords(run, page.data))
-          )
-        )
+      steps: (run) => Stream.fromIterableEffect(collect(run)),
+      collect
     } satisfies WorkflowProvider.Service
   })
 

@@ -99,16 +99,17 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
           )
       })
 
+    const collect = (run: WorkflowProvider.RunRef) =>
+      api.listSteps(run.workflow, run.id).pipe(Effect.map((steps) => mapping.toRecords(run, steps)))
+
     return {
       provider,
       account: null,
       runs,
       run: (workflow, id) => api.getRun(workflow, id).pipe(Effect.map((run) => mapping.toRunRef(workflow, run))),
       // Outputs are complete in the steps listing, so `fullOutput` changes nothing here.
-      steps: (run) =>
-        Stream.fromIterableEffect(
-          api.listSteps(run.workflow, run.id).pipe(Effect.map((steps) => mapping.toRecords(run, steps)))
-        )
+      steps: (run) => Stream.fromIterableEffect(collect(run)),
+      collect
     } satisfies WorkflowProvider.Service
   })
 
