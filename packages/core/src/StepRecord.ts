@@ -242,6 +242,44 @@ export const StepRecord = Schema.Struct({
 export interface StepRecord extends Schema.Schema.Type<typeof StepRecord> {}
 
 /**
+ * The record with its keys in the Schema's order and every missing value as null: one
+ * `JSON.stringify` of it is a contract line, and records built by it share one shape.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (r: StepRecord): StepRecord => ({
+  schema_version: r.schema_version,
+  provider: r.provider,
+  account: r.account ?? null,
+  workflow: r.workflow,
+  run_id: r.run_id,
+  step_index: r.step_index,
+  step_id: r.step_id ?? null,
+  name: r.name ?? null,
+  kind: r.kind,
+  node_type: r.node_type ?? null,
+  display_name: r.display_name ?? null,
+  iteration: r.iteration ?? null,
+  status: r.status,
+  provider_status: r.provider_status ?? null,
+  started_at: r.started_at ?? null,
+  ended_at: r.ended_at ?? null,
+  duration_ms: r.duration_ms ?? null,
+  attempts: r.attempts ?? null,
+  retry_config: r.retry_config ?? null,
+  input: r.input ?? null,
+  output: r.output ?? null,
+  output_encoding: r.output_encoding,
+  output_truncated: r.output_truncated,
+  output_redacted: r.output_redacted,
+  usage: r.usage ?? null,
+  error: r.error ?? null,
+  trigger: r.trigger ?? null,
+  run_status: r.run_status
+})
+
+/**
  * The key an export never writes twice into one output.
  *
  * @since 0.1.0

@@ -220,4 +220,18 @@ describe("StepRecord", () => {
       expect(StepRecord.key({ ...valid, account: "null" })).not.toBe(StepRecord.key({ ...valid, account: null }))
     })
   })
+
+  describe("make", () => {
+    it("puts the keys in the Schema's order and missing values as null, changing no value", () => {
+      const shuffled = Object.fromEntries(Object.entries(valid).reverse()) as unknown as StepRecord.StepRecord
+      const { output: _o, error: _e, ...partial } = valid
+      const made = StepRecord.make(shuffled)
+      expect(Object.keys(made)).toEqual(Object.keys(StepRecord.StepRecord.fields))
+      expect(made).toEqual(valid)
+      const filled = StepRecord.make(partial as StepRecord.StepRecord)
+      expect(filled.output).toBeNull()
+      expect(filled.error).toBeNull()
+      expect(Object.keys(filled)).toHaveLength(Object.keys(StepRecord.StepRecord.fields).length)
+    })
+  })
 })

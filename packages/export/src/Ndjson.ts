@@ -5,9 +5,6 @@
  */
 import { StepRecord } from "@steptrail/core"
 
-const fields = Object.keys(StepRecord.StepRecord.fields) as ReadonlyArray<keyof StepRecord.StepRecord>
-const prefixes = fields.map((f, i) => `${i === 0 ? "{" : ","}${JSON.stringify(f)}:`)
-
 /**
  * One record as one line. Keys come out in the Schema's order whatever order the object was
  * built in, and a missing value is written as null rather than dropped. `JSON.stringify`
@@ -16,14 +13,7 @@ const prefixes = fields.map((f, i) => `${i === 0 ? "{" : ","}${JSON.stringify(f)
  * @since 0.1.0
  * @category encoding
  */
-export const line = (record: StepRecord.StepRecord): string => {
-  let out = ""
-  for (let i = 0; i < fields.length; i++) {
-    const value = record[fields[i]!]
-    out += prefixes[i]! + (value === undefined ? "null" : JSON.stringify(value))
-  }
-  return out + "}\n"
-}
+export const line = (record: StepRecord.StepRecord): string => JSON.stringify(StepRecord.make(record)) + "\n"
 
 /**
  * Several records as one UTF-8 buffer: a run is written with a single write.
