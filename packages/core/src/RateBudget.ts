@@ -35,8 +35,8 @@ export interface RateBudget {
 }
 
 /**
- * Requests reach the server a little after they leave; this much slack per window keeps a
- * request that left slow and one that left fast from landing in the same server window.
+ * A request counts from when its answer arrived, by which time the server has counted it;
+ * this small slack per window only covers clock granularity.
  *
  * @since 0.1.0
  * @category constants
@@ -52,7 +52,8 @@ export const SLACK = Duration.millis(10)
 export const cloudflare: Budget = { limit: 1200, window: Duration.minutes(5) }
 
 /**
- * A budget that never waits (the 429 pause still applies).
+ * The shared budget of one provider connection; without a `Budget` it never waits (the 429
+ * pause still applies).
  *
  * @since 0.1.0
  * @category constructors
