@@ -209,7 +209,7 @@ export const make = (
               instanceStatus: instance.status,
               fullOutput: options?.fullOutput === true
             }
-            const plans = instance.steps.map((step, index) => mapping.plan(ctx, index, step))
+            const plans = mapping.planAll(ctx, instance.steps)
             // Most runs need no `/step` at all: their records leave without a fiber each.
             if (plans.every((planned) => planned.fetch === null)) {
               return Effect.succeed(plans.map((planned) => planned.record))

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { ProviderClient, ProviderError, Retry } from "@steptrail/core"
-import { Effect, Schedule } from "effect"
+import { Effect, Schedule, Schema } from "effect"
 import * as CloudflareSchema from "./CloudflareSchema.js"
 import * as validate from "./internal/validate.js"
 
@@ -112,6 +112,8 @@ export interface Options {
 
 const decoder = new TextDecoder("utf-8", { fatal: false })
 const decodeStepOutput = ProviderClient.decode(CloudflareSchema.StepOutputResponse)
+/** Which member of the union a body is (a flat body may carry undeclared keys, even `result`). */
+const isEnveloped = Schema.is(CloudflareSchema.Envelope(CloudflareSchema.StepOutput))
 
 // A parse failure is retried here; an error the client already retried is passed through.
 interface Attempted {
@@ -205,7 +207,7 @@ export const make = (options: Options): Effect.Effect<CloudflareApi, ProviderErr
       }
       return decodeStepOutput(provider, value, run).pipe(
         Effect.map((decoded): StepOutput => {
-          const fields = "result" in decoded ? decoded.result : decoded
+          const fields = isEnveloped(decoded) ? decoded.result : decoded as CloudflareSchema.StepOutput
           return { _tag: "Json", status: fields.status, error: fields.error ?? null, output: fields.output }
         })
       )

@@ -56,8 +56,8 @@ export interface ResultInfo extends Schema.Schema.Type<typeof ResultInfo> {}
 export const Envelope = <A, I>(result: Schema.Schema<A, I, never>) =>
   Schema.Struct({
     success: Schema.Boolean,
-    errors: Schema.optionalWith(Schema.Array(ApiMessage), { default: () => [] }),
-    messages: Schema.optionalWith(Schema.Array(ApiMessage), { default: () => [] }),
+    errors: Schema.optional(Schema.Array(ApiMessage)),
+    messages: Schema.optional(Schema.Array(ApiMessage)),
     result,
     result_info: Schema.optional(Schema.NullOr(ResultInfo))
   })
@@ -133,7 +133,8 @@ const doFields = {
   success: Schema.optional(Schema.NullOr(Schema.Boolean)),
   /** A preview in the logs: JSON text, `[REDACTED]`, or cut with `[truncated output]`. */
   output: Schema.optional(Schema.NullOr(Schema.String)),
-  attempts: Schema.optionalWith(Schema.Array(Attempt), { default: () => [] }),
+  /** Absent means none. (No decoding default: a schema without transformations decodes fast.) */
+  attempts: Schema.optional(Schema.Array(Attempt)),
   config: Schema.optional(Schema.NullOr(StepConfig))
 }
 

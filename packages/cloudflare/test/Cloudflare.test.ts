@@ -363,6 +363,18 @@ describe("Cloudflare provider", () => {
         expect(records[0]).toMatchObject({ output: {}, provider_status: "queued", output_truncated: false })
       }))
 
+    it.effect("a flat /step body is read as flat even when it carries an undeclared `result` key", () =>
+      Effect.gen(function*() {
+        const { result } = yield* withProvider(
+          (url) =>
+            url.pathname.endsWith("/step")
+              ? json({ status: "complete", output: { full: true }, result: { status: "nonsense" } })
+              : json(instance([{ ...doStep("none-1", null), output: undefined }])),
+          (p) => collect(p.steps(ref("i-1"), { fullOutput: true }))
+        )
+        expect(Either.getOrThrow(result)[0]).toMatchObject({ output: { full: true }, provider_status: "complete" })
+      }))
+
     it.effect("a logged null output is the step's own result: never fetched", () =>
       Effect.gen(function*() {
         const { result, seen } = yield* withProvider(

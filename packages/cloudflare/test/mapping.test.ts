@@ -414,4 +414,36 @@ describe("mapping", () => {
       })
     })
   })
+
+  describe("planAll", () => {
+    const entries: Array<CloudflareSchema.Step> = [
+      doStep(),
+      { ...doStep({ name: "undo-1", output: "{\"a\":[truncated output]" }), type: "rollback" },
+      doStep({ success: false, attempts: [failed, failed2], output: null }),
+      { type: "sleep", name: "nap-1", start: T0, end: T1, finished: true, error: null },
+      { type: "waitForEvent", name: "approval-1", start: T0, end: null, finished: false, error: null },
+      { type: "termination", trigger: { source: "api" } }
+    ]
+
+    it.each(["running", "complete", "terminated"])("is plan of each entry, in order (%s instance)", (status) => {
+      for (const fullOutput of [false, true]) {
+        const c = ctx(status, fullOutput)
+        expect(mapping.planAll(c, entries)).toEqual(entries.map((step, index) => mapping.plan(c, index, step)))
+      }
+    })
+
+    it("builds every record with its keys in the Schema's order", () => {
+      for (const planned of mapping.planAll(ctx("running"), entries)) {
+        expect(isRecord(planned.record)).toBe(true)
+        expect(Object.keys(planned.record)).toEqual(Object.keys(StepRecord.StepRecord.fields))
+      }
+    })
+
+    it("takes absent attempts as none", () => {
+      const { attempts: _, ...step } = doStep({ success: null, end: null, output: null })
+      const r = record(ctx("running"), step as CloudflareSchema.DoStep).record
+      expect(r.attempts).toEqual([])
+      expect(r.status).toBe("running")
+    })
+  })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Export, Output } from "@steptrail/export"
+import { ProviderError } from "@steptrail/core"
 import { Effect, Stream, TestClock, Fiber, Chunk } from "effect"
 import { PassThrough } from "node:stream"
 import { fakeProvider } from "./fixtures.js"
@@ -41,6 +42,32 @@ describe("Export", () => {
       expect(keys).toHaveLength(6)
     }))
 
+  it.effect("passes on every run before a failed one, in order, then the failure, and none after it", () =>
+    Effect.gen(function*() {
+      const base = fakeProvider(12, 2)
+      const provider = {
+        ...base,
+        // run-5 fails late, after the runs behind it (which are quicker) have been fetched
+        steps: (run: Parameters<typeof base.steps>[0]) =>
+          run.id === "run-5"
+            ? Stream.fromEffect(Effect.sleep(500).pipe(
+              Effect.zipRight(Effect.fail(new ProviderError.Unavailable({ provider: "cloudflare", detail: "down", run: run.id })))
+            ))
+            : base.steps(run)
+      }
+      const seen: Array<string> = []
+      const fiber = yield* Effect.fork(
+        Export.fetch({ provider, workflow: "wf" }, { concurrency: 4 }).pipe(
+          Stream.runForEach((result) => Effect.sync(() => seen.push(result.run.id))),
+          Effect.either
+        )
+      )
+      yield* TestClock.adjust(10_000)
+      const result = yield* Fiber.join(fiber)
+      expect(seen).toEqual(["run-0", "run-1", "run-2", "run-3", "run-4"])
+      expect(result._tag === "Left" && result.left.detail).toBe("down")
+    }))
+
   it.effect("exports only the named runs when ids are given", () =>
     Effect.gen(function*() {
       const source = { provider: fakeProvider(10, 1), workflow: "wf", runIds: ["run-7", "run-3"] }
@@ -71,6 +98,8 @@ describe("Export", () => {
       yield* TestClock.adjust(100_000)
       yield* Fiber.join(fiber)
       expect(peak).toBeLessThanOrEqual(3)
-      expect(listed).toBeLessThan(100)
+      // runs are fetched in groups of 64 (at concurrency 3), the next group listed meanwhile
+      expect(listed).toBeGreaterThanOrEqual(64)
+      expect(listed).toBeLessThanOrEqual(3 * 64)
     }))
 })

@@ -32,6 +32,12 @@ const step = (fields: Partial<OnepinSchema.Step> = {}): OnepinSchema.Step => ({
 const isRecord = Schema.is(StepRecord.StepRecord)
 
 describe("run status", () => {
+  it("a word that names an Object.prototype member is unknown, not that member", () => {
+    const words = ["constructor", "__proto__", "toString", "hasOwnProperty"]
+    expect(words.map(mapping.runStatus)).toEqual(["unknown", "unknown", "unknown", "unknown"])
+    expect(words.map(mapping.stepStatus)).toEqual(["unknown", "unknown", "unknown", "unknown"])
+  })
+
   it("maps the documented words", () => {
     expect(["pending", "running", "completed", "failed", "cancelled", "paused", "archived"].map(mapping.runStatus))
       .toEqual(["queued", "running", "complete", "errored", "cancelled", "paused", "unknown"])

@@ -66,7 +66,6 @@ describe("OnepinSchema.Steps", () => {
       expect(body.data[0]!.node_display_name).toBe("Fetch records")
       expect(body.data[0]!.has_result).toBe(true)
       expect(body.data[0]!.status).toBe("levitating")
-      expect("brand_new" in body.data[0]!).toBe(false)
     }))
 
   it.effect("accepts nulls and absences where the document allows them", () =>

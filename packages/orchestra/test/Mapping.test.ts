@@ -28,6 +28,11 @@ const step = (fields: Partial<OrchestraSchema.Step> = {}): OrchestraSchema.Step 
 const isRecord = Schema.is(StepRecord.StepRecord)
 
 describe("run status", () => {
+  it("a word that names an Object.prototype member is unknown, not that member", () => {
+    const words = ["constructor", "__proto__", "toString", "hasOwnProperty"]
+    expect(words.map(mapping.runStatus)).toEqual(["unknown", "unknown", "unknown", "unknown"])
+  })
+
   it("maps every known word", () => {
     const cases: Record<string, StepRecord.RunStatus> = {
       completed: "complete",

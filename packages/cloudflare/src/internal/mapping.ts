@@ -110,18 +110,18 @@ export const stepError = (
   return { name: error.name ?? "Error", message: error.message }
 }
 
-const times = (start: string | null | undefined, end: string | null | undefined) => {
-  const started_at = Timestamp.normalize(start)
-  const ended_at = Timestamp.normalize(end)
-  return { started_at, ended_at, duration_ms: Timestamp.durationMillis(started_at, ended_at) }
-}
-
 /** @internal */
-export const attempt = (raw: CloudflareSchema.Attempt): StepRecord.Attempt => ({
-  ...times(raw.start, raw.end),
-  success: raw.success ?? null,
-  error: stepError(raw.error)
-})
+export const attempt = (raw: CloudflareSchema.Attempt): StepRecord.Attempt => {
+  const started_at = Timestamp.normalize(raw.start)
+  const ended_at = Timestamp.normalize(raw.end)
+  return {
+    started_at,
+    ended_at,
+    duration_ms: Timestamp.durationMillis(started_at, ended_at),
+    success: raw.success ?? null,
+    error: stepError(raw.error)
+  }
+}
 
 /** @internal */
 export const retryConfig = (config: CloudflareSchema.StepConfig | null | undefined): StepRecord.RetryConfig | null => {
@@ -159,17 +159,19 @@ export const parseLogged = (output: string): StepRecord.StepRecord["output"] => 
 
 /**
  * The status of a `step.do` or rollback entry: there is no status field in the logs.
+ * `ended` is the entry's `end` normalized, for a caller that has it already.
  *
  * @internal
  */
 export const doStatus = (
   step: CloudflareSchema.DoStep | CloudflareSchema.RollbackStep,
-  instanceTerminal: boolean
+  instanceTerminal: boolean,
+  ended: string | null = Timestamp.normalize(step.end)
 ): StepRecord.Status => {
   if (step.success === true) return "complete"
   if (step.success === false) return "errored"
-  const last = step.attempts.at(-1)
-  if (Timestamp.normalize(step.end) === null) {
+  const last = step.attempts?.at(-1)
+  if (ended === null) {
     if (instanceTerminal) return "cancelled"
     return last?.success === false ? "retrying" : "running"
   }
@@ -179,27 +181,40 @@ export const doStatus = (
   return "unknown"
 }
 
-const isFinished = (step: CloudflareSchema.SleepStep | CloudflareSchema.WaitForEventStep) =>
-  step.finished ?? Timestamp.normalize(step.end) !== null
+const isFinished = (step: CloudflareSchema.SleepStep | CloudflareSchema.WaitForEventStep, ended: string | null) =>
+  step.finished ?? ended !== null
 
-/** @internal */
-export const sleepStatus = (step: CloudflareSchema.SleepStep, instanceTerminal: boolean): StepRecord.Status => {
-  if (isFinished(step)) return "complete"
+/**
+ * `ended` is the entry's `end` normalized, for a caller that has it already.
+ *
+ * @internal
+ */
+export const sleepStatus = (
+  step: CloudflareSchema.SleepStep,
+  instanceTerminal: boolean,
+  ended: string | null = Timestamp.normalize(step.end)
+): StepRecord.Status => {
+  if (isFinished(step, ended)) return "complete"
   if (step.error) return "errored"
   return instanceTerminal ? "cancelled" : "waiting"
 }
 
-/** @internal */
+/**
+ * `ended` is the entry's `end` normalized, for a caller that has it already.
+ *
+ * @internal
+ */
 export const waitForEventStatus = (
   step: CloudflareSchema.WaitForEventStep,
-  instanceTerminal: boolean
+  instanceTerminal: boolean,
+  ended: string | null = Timestamp.normalize(step.end)
 ): StepRecord.Status => {
   if (step.error) return "errored"
-  if (isFinished(step)) return "complete"
+  if (isFinished(step, ended)) return "complete"
   return instanceTerminal ? "cancelled" : "waiting"
 }
 
-const lastFailedAttempt = (attempts: ReadonlyArray<CloudflareSchema.Attempt>) => {
+const lastFailedAttempt = (attempts: ReadonlyArray<CloudflareSchema.Attempt> = []) => {
   for (let i = attempts.length - 1; i >= 0; i--) if (attempts[i]!.success === false) return attempts[i]
   return undefined
 }
@@ -228,141 +243,119 @@ export interface PlanContext extends RunContext {
   readonly fullOutput: boolean
 }
 
-const base = (ctx: PlanContext, index: number) => ({
-  schema_version: 1 as const,
-  provider: "cloudflare" as const,
-  account: ctx.account,
-  workflow: ctx.workflow,
-  run_id: ctx.id,
-  step_index: index,
-  step_id: null,
-  node_type: null,
-  display_name: null,
-  iteration: null,
-  provider_status: null,
-  input: null,
-  usage: null,
-  run_status: runStatus(ctx.instanceStatus)
-})
-
-interface OutputFields {
-  readonly output: StepRecord.StepRecord["output"]
-  readonly output_encoding: "json" | "base64"
-  readonly output_truncated: boolean
-  readonly output_redacted: boolean
-}
-
-const noOutput: OutputFields = { output: null, output_encoding: "json", output_truncated: false, output_redacted: false }
-const redacted: OutputFields = { output: REDACTED, output_encoding: "json", output_truncated: false, output_redacted: true }
-
-/**
- * The output rules shared by `step.do`, rollback and `waitForEvent` entries.
- *
- * @internal
- */
-const output = (
-  logged: string | null | undefined,
-  sensitive: boolean,
-  status: StepRecord.Status,
-  fetchable: Fetch | null,
-  fullOutput: boolean
-): { fields: OutputFields; fetch: Fetch | null } => {
-  if (sensitive || logged === REDACTED) return { fields: redacted, fetch: null }
-  const wanted = fullOutput && status === "complete" ? fetchable : null
-  // An absent output may be one the log left out: fetch it. A logged null is the step's own
-  // result (it returned nothing), and /step could only answer null again.
-  if (logged === undefined) return { fields: noOutput, fetch: wanted }
-  if (logged === null) return { fields: noOutput, fetch: null }
-  if (isPreview(logged)) {
-    return { fields: { ...noOutput, output: logged, output_truncated: true }, fetch: wanted }
-  }
-  return { fields: { ...noOutput, output: parseLogged(logged) }, fetch: null }
-}
-
 /**
  * The log's view of one entry.
  *
  * @internal
  */
-export const plan = (ctx: PlanContext, index: number, step: CloudflareSchema.Step): Plan => {
+export const plan = (ctx: PlanContext, index: number, step: CloudflareSchema.Step): Plan =>
+  planEntry(ctx, runStatus(ctx.instanceStatus), isTerminal(ctx.instanceStatus), index, step)
+
+/**
+ * The log's view of every entry of one instance, in log order (`plan` of each): what the
+ * instance status says is worked out once, not per entry.
+ *
+ * @internal
+ */
+export const planAll = (ctx: PlanContext, steps: ReadonlyArray<CloudflareSchema.Step>): Array<Plan> => {
+  const run_status = runStatus(ctx.instanceStatus)
   const terminal = isTerminal(ctx.instanceStatus)
+  return steps.map((step, index) => planEntry(ctx, run_status, terminal, index, step))
+}
+
+/**
+ * One entry's record, built as one object with its keys in the Schema's order (the "Fields by
+ * kind" table of the docs): each kind sets the variables below that differ from their default.
+ */
+const planEntry = (
+  ctx: PlanContext,
+  run_status: StepRecord.RunStatus,
+  terminal: boolean,
+  index: number,
+  step: CloudflareSchema.Step
+): Plan => {
+  const name = step.type === "termination" ? null : step.name
+  const started_at = step.type === "termination" ? null : Timestamp.normalize(step.start)
+  const ended_at = step.type === "termination" ? null : Timestamp.normalize(step.end)
+  let status: StepRecord.Status
+  let attempts: Array<StepRecord.Attempt> | null = null
+  let retry_config: StepRecord.RetryConfig | null = null
+  let error: StepRecord.StepError | null = null
+  // The logged output (null: none, as for a sleep), and the `/step` type that could fetch it.
+  let logged: string | null | undefined = null
+  let sensitive = false
+  let fetchType: Fetch["type"] | null = null
   switch (step.type) {
     case "step":
-    case "rollback": {
-      const status = doStatus(step, terminal)
-      const lastFailed = lastFailedAttempt(step.attempts)
+    case "rollback":
+      status = doStatus(step, terminal, ended_at)
+      // absent attempts are none: []
+      attempts = step.attempts?.map(attempt) ?? []
+      retry_config = retryConfig(step.config)
+      if (status === "errored" || status === "retrying") error = stepError(lastFailedAttempt(step.attempts)?.error)
+      logged = step.output
+      sensitive = step.config?.sensitive === "output"
       // Only `step.do` entries are addressable by `/step` (its `type` is step or waitForEvent).
-      const fetchable: Fetch | null = step.type === "step" ? { name: step.name, type: "step" } : null
-      const out = output(step.output, step.config?.sensitive === "output", status, fetchable, ctx.fullOutput)
-      return {
-        record: {
-          ...base(ctx, index),
-          name: step.name,
-          kind: step.type,
-          status,
-          ...times(step.start, step.end),
-          attempts: step.attempts.map(attempt),
-          retry_config: retryConfig(step.config),
-          ...out.fields,
-          error: status === "errored" || status === "retrying" ? stepError(lastFailed?.error) : null,
-          trigger: null
-        },
-        fetch: out.fetch
-      }
-    }
-    case "waitForEvent": {
-      const status = waitForEventStatus(step, terminal)
-      const out = output(step.output, false, status, { name: step.name, type: "waitForEvent" }, ctx.fullOutput)
-      return {
-        record: {
-          ...base(ctx, index),
-          name: step.name,
-          kind: "wait_for_event",
-          status,
-          ...times(step.start, step.end),
-          attempts: null,
-          retry_config: null,
-          ...out.fields,
-          error: stepError(step.error),
-          trigger: null
-        },
-        fetch: out.fetch
-      }
-    }
+      fetchType = step.type === "step" ? "step" : null
+      break
+    case "waitForEvent":
+      status = waitForEventStatus(step, terminal, ended_at)
+      error = stepError(step.error)
+      logged = step.output
+      fetchType = "waitForEvent"
+      break
     case "sleep":
-      return {
-        record: {
-          ...base(ctx, index),
-          name: step.name,
-          kind: "sleep",
-          status: sleepStatus(step, terminal),
-          ...times(step.start, step.end),
-          attempts: null,
-          retry_config: null,
-          ...noOutput,
-          error: stepError(step.error),
-          trigger: null
-        },
-        fetch: null
-      }
+      status = sleepStatus(step, terminal, ended_at)
+      error = stepError(step.error)
+      break
     case "termination":
-      return {
-        record: {
-          ...base(ctx, index),
-          name: null,
-          kind: "termination",
-          status: "cancelled",
-          started_at: null,
-          ended_at: null,
-          duration_ms: null,
-          attempts: null,
-          retry_config: null,
-          ...noOutput,
-          error: null,
-          trigger: step.trigger.source
-        },
-        fetch: null
-      }
+      status = "cancelled"
+      break
+  }
+  // The output rules shared by `step.do`, rollback and `waitForEvent` entries: redacted, else a
+  // preview kept as it is, else the logged value parsed; null when nothing (or null) was logged.
+  const redacted = sensitive || logged === REDACTED
+  const preview = !redacted && typeof logged === "string" && isPreview(logged)
+  // An absent output may be one the log left out: fetch it. A logged null is the step's own
+  // result (it returned nothing), and /step could only answer null again. (A fetch type implies
+  // a name; the check is for the type checker.)
+  const fetch: Fetch | null =
+    fetchType !== null && name !== null && ctx.fullOutput && status === "complete" &&
+      (preview || (!redacted && logged === undefined))
+      ? { name, type: fetchType }
+      : null
+  return {
+    record: {
+      schema_version: 1,
+      provider: "cloudflare",
+      account: ctx.account,
+      workflow: ctx.workflow,
+      run_id: ctx.id,
+      step_index: index,
+      step_id: null,
+      name,
+      kind: step.type === "waitForEvent" ? "wait_for_event" : step.type,
+      node_type: null,
+      display_name: null,
+      iteration: null,
+      status,
+      provider_status: null,
+      started_at,
+      ended_at,
+      duration_ms: Timestamp.durationMillis(started_at, ended_at),
+      attempts,
+      retry_config,
+      input: null,
+      output: redacted ? REDACTED : typeof logged !== "string" ? null : preview ? logged : parseLogged(logged),
+      output_encoding: "json",
+      output_truncated: preview,
+      output_redacted: redacted,
+      usage: null,
+      error,
+      trigger: step.type === "termination" ? step.trigger.source : null,
+      run_status
+    },
+    fetch
   }
 }
 
@@ -374,6 +367,7 @@ export const plan = (ctx: PlanContext, index: number, step: CloudflareSchema.Ste
  * @internal
  */
 export const finish = (record: StepRecord.StepRecord, fetched: CloudflareApi.StepOutput): StepRecord.StepRecord => {
+  // Each a copy of the record (its keys keep their order) with the fields the answer changes.
   if (fetched._tag === "Bytes") {
     return {
       ...record,
@@ -383,8 +377,23 @@ export const finish = (record: StepRecord.StepRecord, fetched: CloudflareApi.Ste
       output_redacted: false
     }
   }
-  const withStatus = { ...record, provider_status: fetched.status }
-  if (fetched.output === REDACTED) return { ...withStatus, ...redacted }
-  if (fetched.output === undefined || fetched.output === null) return withStatus
-  return { ...withStatus, output: fetched.output, output_encoding: "json", output_truncated: false, output_redacted: false }
+  if (fetched.output === REDACTED) {
+    return {
+      ...record,
+      provider_status: fetched.status,
+      output: REDACTED,
+      output_encoding: "json",
+      output_truncated: false,
+      output_redacted: true
+    }
+  }
+  if (fetched.output === undefined || fetched.output === null) return { ...record, provider_status: fetched.status }
+  return {
+    ...record,
+    provider_status: fetched.status,
+    output: fetched.output,
+    output_encoding: "json",
+    output_truncated: false,
+    output_redacted: false
+  }
 }

@@ -28,8 +28,12 @@ const stepStatuses: Record<string, StepRecord.Status> = {
   paused: "waiting"
 }
 
-const lookup = <A>(table: Record<string, A>, word: string | null | undefined): A | undefined =>
-  word == null ? undefined : table[word.trim().toLowerCase()]
+/** Own keys only: a status word such as `constructor` must not find `Object.prototype`'s. */
+const lookup = <A>(table: Record<string, A>, word: string | null | undefined): A | undefined => {
+  if (word == null) return undefined
+  const key = word.trim().toLowerCase()
+  return Object.hasOwn(table, key) ? table[key] : undefined
+}
 
 /** @internal */
 export const runStatus = (word: string | null | undefined): StepRecord.RunStatus =>

@@ -5,6 +5,9 @@ import type { Run, Step } from "../OrchestraSchema.js"
  * The words Orchestra is known or likely to use (only `completed` is documented), matched
  * case-insensitively. Any other word is kept raw and normalized to `unknown`.
  */
+/** Own keys only: a status word such as `constructor` must not find `Object.prototype`'s. */
+const lookup = (key: string): StepRecord.RunStatus => Object.hasOwn(runStatuses, key) ? runStatuses[key]! : "unknown"
+
 const runStatuses: Record<string, StepRecord.RunStatus> = {
   completed: "complete",
   running: "running",
@@ -23,7 +26,7 @@ const runStatuses: Record<string, StepRecord.RunStatus> = {
 
 /** @internal */
 export const runStatus = (word: string | null | undefined): StepRecord.RunStatus =>
-  word == null ? "unknown" : runStatuses[word.trim().toLowerCase()] ?? "unknown"
+  word == null ? "unknown" : lookup(word.trim().toLowerCase())
 
 /**
  * A step has no `paused` status of its own: a node of a paused run is waiting.
