@@ -113,10 +113,11 @@ export const runsOf = (source: Source): Stream.Stream<WorkflowProvider.RunRef, P
 const isExplicit = (source: Source) => source.runIds !== undefined && source.runIds.length > 0
 
 /**
- * Runs fetched as one group: at least a page, and several times the concurrency so the pause
- * while a group's last runs finish is a small part of it.
+ * Runs fetched as one group: twice the concurrency, at least 32. A group's records are held
+ * until its last run is in, so larger groups cost memory (peak RSS of a 20,000-run export:
+ * ~270 MiB with 128, ~235 with 32) and bought no measurable speed: the export is CPU-bound.
  */
-const groupSize = (concurrency: number) => Math.max(64, concurrency * 8)
+const groupSize = (concurrency: number) => Math.max(32, concurrency * 2)
 
 /**
  * Every run of the source with its records (redacted when `options.redact` says so), in

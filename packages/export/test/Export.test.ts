@@ -98,8 +98,8 @@ describe("Export", () => {
       yield* TestClock.adjust(100_000)
       yield* Fiber.join(fiber)
       expect(peak).toBeLessThanOrEqual(3)
-      // runs are fetched in groups of 64 (at concurrency 3), the next group listed meanwhile
-      expect(listed).toBeGreaterThanOrEqual(64)
-      expect(listed).toBeLessThanOrEqual(3 * 64)
+      // runs are fetched in groups of 32 (at concurrency 3), the next group listed meanwhile
+      expect(listed).toBeGreaterThanOrEqual(32)
+      expect(listed).toBeLessThanOrEqual(3 * 32)
     }))
 })
