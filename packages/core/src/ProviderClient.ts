@@ -141,6 +141,17 @@ const formatPath = (path: ReadonlyArray<PropertyKey>) =>
   "$" + path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")
 
 /**
+ * A decoder of one schema: the value, or a `DecodeFailure` naming the first bad field.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export type Decoder<A> = (provider: string, input: unknown, runId?: string) => Effect.Effect<A, DecodeFailure>
+
+/** Compiled once per schema: clients ask for a decoder on every request. */
+const decoders = new WeakMap<Schema.Schema.AnyNoContext, Decoder<unknown>>()
+
+/**
  * Schema decoding into a `DecodeFailure` that names the first bad field.
  *
  * A schema without transformations decodes an accepted value to itself, so a predicate
@@ -152,7 +163,15 @@ const formatPath = (path: ReadonlyArray<PropertyKey>) =>
  * @since 0.1.0
  * @category decoding
  */
-export const decode = <A, I>(schema: Schema.Schema<A, I, never>) => {
+export const decode = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> => {
+  const known = decoders.get(schema)
+  if (known !== undefined) return known as Decoder<A>
+  const decoder = makeDecoder(schema)
+  decoders.set(schema, decoder)
+  return decoder
+}
+
+const makeDecoder = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> => {
   const run = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: "ignore" })
   const accepts = SchemaGuard.compile(schema.ast)
   return (provider: string, input: unknown, runId?: string): Effect.Effect<A, DecodeFailure> => {
@@ -356,16 +375,8 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
         Effect.mapError((e) => scrubbed(request.run === undefined ? e : withRun(e, request.run)))
       )
 
-    // a decoder is compiled once per schema, not per request
-    const decoders = new WeakMap<Schema.Schema.AnyNoContext, ReturnType<typeof decode<any, any>>>()
-    const decoderOf = <A, I>(schema: Schema.Schema<A, I, never>): ReturnType<typeof decode<A, I>> => {
-      let found = decoders.get(schema)
-      if (found === undefined) decoders.set(schema, found = decode(schema))
-      return found
-    }
-
     const json = <A, I>(request: Request, schema: Schema.Schema<A, I, never>) => {
-      const decodeWith = decoderOf(schema)
+      const decodeWith = decode(schema)
       const parseAndDecode = (body: Body) => {
         if (!/json/i.test(body.contentType) && body.contentType !== "") {
           return Effect.fail(

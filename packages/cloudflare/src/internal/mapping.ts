@@ -159,14 +159,14 @@ export const parseLogged = (output: string): StepRecord.StepRecord["output"] => 
 
 /**
  * The status of a `step.do` or rollback entry: there is no status field in the logs.
- * `ended` is the entry's `end` normalized, for a caller that has it already.
+ * `ended` is the entry's `end`, normalized.
  *
  * @internal
  */
 export const doStatus = (
   step: CloudflareSchema.DoStep | CloudflareSchema.RollbackStep,
   instanceTerminal: boolean,
-  ended: string | null = Timestamp.normalize(step.end)
+  ended: string | null
 ): StepRecord.Status => {
   if (step.success === true) return "complete"
   if (step.success === false) return "errored"
@@ -185,14 +185,14 @@ const isFinished = (step: CloudflareSchema.SleepStep | CloudflareSchema.WaitForE
   step.finished ?? ended !== null
 
 /**
- * `ended` is the entry's `end` normalized, for a caller that has it already.
+ * `ended` is the entry's `end`, normalized.
  *
  * @internal
  */
 export const sleepStatus = (
   step: CloudflareSchema.SleepStep,
   instanceTerminal: boolean,
-  ended: string | null = Timestamp.normalize(step.end)
+  ended: string | null
 ): StepRecord.Status => {
   if (isFinished(step, ended)) return "complete"
   if (step.error) return "errored"
@@ -200,14 +200,14 @@ export const sleepStatus = (
 }
 
 /**
- * `ended` is the entry's `end` normalized, for a caller that has it already.
+ * `ended` is the entry's `end`, normalized.
  *
  * @internal
  */
 export const waitForEventStatus = (
   step: CloudflareSchema.WaitForEventStep,
   instanceTerminal: boolean,
-  ended: string | null = Timestamp.normalize(step.end)
+  ended: string | null
 ): StepRecord.Status => {
   if (step.error) return "errored"
   if (isFinished(step, ended)) return "complete"

@@ -5,9 +5,6 @@ import type { Run, Step } from "../OrchestraSchema.js"
  * The words Orchestra is known or likely to use (only `completed` is documented), matched
  * case-insensitively. Any other word is kept raw and normalized to `unknown`.
  */
-/** Own keys only: a status word such as `constructor` must not find `Object.prototype`'s. */
-const lookup = (key: string): StepRecord.RunStatus => Object.hasOwn(runStatuses, key) ? runStatuses[key]! : "unknown"
-
 const runStatuses: Record<string, StepRecord.RunStatus> = {
   completed: "complete",
   running: "running",
@@ -24,9 +21,11 @@ const runStatuses: Record<string, StepRecord.RunStatus> = {
   waiting: "waiting"
 }
 
-/** @internal */
-export const runStatus = (word: string | null | undefined): StepRecord.RunStatus =>
-  word == null ? "unknown" : lookup(word.trim().toLowerCase())
+/** Own keys only: a status word such as `constructor` must not find `Object.prototype`'s. @internal */
+export const runStatus = (word: string | null | undefined): StepRecord.RunStatus => {
+  const key = word?.trim().toLowerCase()
+  return key !== undefined && Object.hasOwn(runStatuses, key) ? runStatuses[key]! : "unknown"
+}
 
 /**
  * A step has no `paused` status of its own: a node of a paused run is waiting.
