@@ -2,20 +2,16 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ViteUserConfig } from "vitest/config"
 
-const root = path.dirname(fileURLToPath(import.meta.url))
-const pkg = (dir: string) => path.join(root, dir, "src", "index.ts")
+const packages = path.join(path.dirname(fileURLToPath(import.meta.url)), "packages")
 
-// Tests run against sources, not dist, so a change in core is seen without a rebuild.
+// Tests run against sources, not dist, so a change in core is seen without a rebuild: every
+// `@steptrail/<name>` is `packages/<name>/src/index.ts`, `@steptrail/<name>/<Module>` its module.
 const config: ViteUserConfig = {
   resolve: {
-    alias: {
-      "@steptrail/core": pkg("packages/core"),
-      "@steptrail/cloudflare": pkg("packages/cloudflare"),
-      "@steptrail/orchestra": pkg("packages/orchestra"),
-      "@steptrail/onepin": pkg("packages/onepin"),
-      "@steptrail/export": pkg("packages/export"),
-      "@steptrail/emulator": pkg("packages/emulator")
-    }
+    alias: [
+      { find: /^@steptrail\/([a-z-]+)$/, replacement: path.join(packages, "$1", "src", "index.ts") },
+      { find: /^@steptrail\/([a-z-]+)\/([A-Za-z]+)$/, replacement: path.join(packages, "$1", "src", "$2.ts") }
+    ]
   },
   test: {
     include: ["test/**/*.test.ts"],

@@ -34,6 +34,8 @@ const tagged = (error: unknown): Failure => {
       return { code: (error as { reason: string }).reason === "invalid" ? 2 : 1, line: message }
     case "EmulatorError":
       return { code: 1, line: message }
+    case "SourceFailure":
+      return { code: ProviderError.exitCode((error as { cause: ProviderError.ProviderError }).cause), line: message }
     case "Unauthorized":
     case "NotFound":
     case "RateLimited":

@@ -1,197 +1,170 @@
 /**
  * `steptrail export --config FILE`: any number of sources, each with its own provider,
  * account or workspace, workflow, filters, credentials (from environment variables it names)
- * and rate budget, exported into one output.
+ * and rate budget, exported into one output. Each provider's source shape is derived from its
+ * descriptor in the registry.
  */
+import * as FileSystem from "@effect/platform/FileSystem"
 import type { HttpClient } from "@effect/platform"
-import { Cloudflare } from "@steptrail/cloudflare"
-import { type ProviderError, RateBudget, type WorkflowProvider } from "@steptrail/core"
+import { ProviderConfig, type ProviderDescriptor, ProviderError, type WorkflowProvider } from "@steptrail/core"
 import type { Export } from "@steptrail/export"
-import { Onepin } from "@steptrail/onepin"
-import { Orchestra } from "@steptrail/orchestra"
-import { Duration, Effect, Either, Option, ParseResult, Redacted, Schema } from "effect"
-import * as fs from "node:fs"
-import { UsageError } from "./Failure.js"
-import { checkBaseUrl } from "./commands/Common.js"
+import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
+import { usage } from "./commands/Common.js"
+import { instant, parseBudget, statusFilter } from "./commands/Flags.js"
+import type { UsageError } from "./Failure.js"
+import { providers } from "./Providers.js"
 
 const EnvName = Schema.String.pipe(
   Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: () => "must be an environment variable name" })
 )
 const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
-const Ids = Schema.Array(NonEmpty)
 
-const common = {
-  /** A label for messages and the summary. */
-  name: Schema.optional(Schema.String),
-  workflow: NonEmpty,
-  base_url: Schema.optional(Schema.String),
-  rate_limit: Schema.optional(Schema.String)
+/** A source of one provider, from its descriptor. Unknown keys are refused: a typo must not drop a filter. */
+export const sourceSchema = (d: ProviderDescriptor.Descriptor) => {
+  const fields: Record<string, Schema.Schema.All | Schema.PropertySignature.All> = {
+    provider: Schema.Literal(d.name),
+    name: Schema.optional(Schema.String),
+    workflow: NonEmpty,
+    rate_limit: Schema.optional(Schema.String),
+    since: Schema.optional(Schema.String),
+    until: Schema.optional(Schema.String),
+    [d.runIds.key]: Schema.optional(Schema.Array(NonEmpty))
+  }
+  if (d.filters.status !== undefined) fields.status = Schema.optional(Schema.String)
+  if (d.fullOutput) fields.full_output = Schema.optional(Schema.Boolean)
+  for (const s of d.settings) if (s.flag !== undefined) fields[s.flag.replace(/-/g, "_")] = Schema.optional(Schema.String)
+  const credentials = d.settings.filter((s) => s.credential !== undefined)
+  if (credentials.length > 0) {
+    fields.credentials = Schema.optional(Schema.Struct(Object.fromEntries(credentials.map((s) => [s.credential!, Schema.optional(EnvName)]))))
+  }
+  return Schema.Struct(fields as Schema.Struct.Fields) as unknown as Schema.Schema<SourceConfig>
 }
 
-const CloudflareSource = Schema.Struct({
-  provider: Schema.Literal("cloudflare"),
-  ...common,
-  account_id: Schema.optional(Schema.String),
-  instances: Schema.optional(Ids),
-  status: Schema.optional(Schema.String),
-  since: Schema.optional(Schema.String),
-  until: Schema.optional(Schema.String),
-  full_output: Schema.optional(Schema.Boolean),
-  credentials: Schema.optional(Schema.Struct({
-    token_env: Schema.optional(EnvName),
-    email_env: Schema.optional(EnvName),
-    key_env: Schema.optional(EnvName)
-  }))
-})
+export type SourceConfig = { readonly provider: string; readonly [key: string]: unknown }
 
-const OrchestraSource = Schema.Struct({
-  provider: Schema.Literal("orchestra"),
-  ...common,
-  runs: Schema.optional(Ids),
-  credentials: Schema.optional(Schema.Struct({ key_env: EnvName }))
-})
+export interface ConfigFile {
+  readonly sources: ReadonlyArray<SourceConfig>
+  readonly out?: string | undefined
+  readonly concurrency?: number | undefined
+}
 
-const OnepinSource = Schema.Struct({
-  provider: Schema.Literal("onepin"),
-  ...common,
-  runs: Schema.optional(Ids),
-  workspace: Schema.optional(Schema.String),
-  status: Schema.optional(Schema.String),
-  credentials: Schema.optional(Schema.Struct({ key_env: EnvName }))
-})
-
-const providers = { cloudflare: CloudflareSource, orchestra: OrchestraSource, onepin: OnepinSource } as const
-
-/** The config file. Unknown keys are refused: a typo must not silently drop a filter. */
-export const ConfigFile = Schema.Struct({
-  sources: Schema.NonEmptyArray(Schema.Union(CloudflareSource, OrchestraSource, OnepinSource)),
+const Top = Schema.Struct({
+  sources: Schema.NonEmptyArray(Schema.Unknown),
   out: Schema.optional(Schema.String),
   concurrency: Schema.optional(Schema.Int.pipe(Schema.between(1, 64)))
 })
-export type ConfigFile = typeof ConfigFile.Type
-export type SourceConfig = ConfigFile["sources"][number]
-
-const invalid = (file: string, detail: string) => new UsageError(`config ${file}: ${detail}`)
 
 const formatPath = (path: ReadonlyArray<PropertyKey>) =>
   path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("")
 
-const decodeWith = <A, I>(schema: Schema.Schema<A, I>, file: string, value: unknown, prefix: string) => {
+const decodeWith = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix: string): Either.Either<A, string> => {
   const result = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })(value)
   if (Either.isRight(result)) return Either.right(result.right)
   const issue = ParseResult.ArrayFormatter.formatErrorSync(result.left)[0]!
   const where = `${prefix}${issue.path.length > 0 && prefix !== "" ? "." : ""}${formatPath(issue.path)}`
   const message = issue._tag === "Unexpected" ? "is not a known key" : issue.message.replace(/\s+/g, " ")
-  return Either.left(invalid(file, `${where || "(top level)"}: ${message}`))
+  return Either.left(`${where || "(top level)"}: ${message}`)
 }
 
 /** Reads and validates the file, naming the first bad field in one line. */
-export const load = (file: string): Effect.Effect<ConfigFile, UsageError> =>
+export const load = (file: string): Effect.Effect<ConfigFile, UsageError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const text = yield* Effect.try({
-      try: () => fs.readFileSync(file, "utf8"),
-      catch: (e) => invalid(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
-    })
+    const invalid = (detail: string) => usage(`config ${file}: ${detail}`)
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(file).pipe(
+      Effect.catchAll((e) => invalid(`cannot read: ${e._tag === "SystemError" ? e.reason : e.message}`))
+    )
     let json: unknown
     try {
       json = JSON.parse(text)
     } catch (e) {
-      return yield* Effect.fail(invalid(file, `not valid JSON (${String((e as Error).message).replace(/\s+/g, " ")})`))
+      return yield* invalid(`not valid JSON (${String((e as Error).message).replace(/\s+/g, " ")})`)
     }
-    // Check each source against its own provider's shape, for a message about that provider.
-    const sources = (json as { sources?: unknown })?.sources
-    if (Array.isArray(sources)) {
-      for (const [i, source] of sources.entries()) {
-        const provider = (source as { provider?: unknown })?.provider
-        if (typeof provider !== "string" || !(provider in providers)) {
-          return yield* Effect.fail(
-            invalid(file, `sources[${i}].provider must be one of cloudflare, orchestra, onepin; got ${JSON.stringify(provider ?? null)}`)
-          )
-        }
-        const checked = decodeWith(providers[provider as keyof typeof providers] as Schema.Schema<unknown, unknown>, file, source, `sources[${i}]`)
-        if (Either.isLeft(checked)) return yield* Effect.fail(checked.left)
+    const top = decodeWith(Top, json, "")
+    if (Either.isLeft(top)) return yield* invalid(top.left)
+    const sources: Array<SourceConfig> = []
+    for (const [i, source] of top.right.sources.entries()) {
+      const name = (source as { provider?: unknown } | null)?.provider
+      const descriptor = providers.find((p) => p.name === name)
+      if (descriptor === undefined) {
+        const known = providers.map((p) => p.name).join(", ")
+        return yield* invalid(`sources[${i}].provider must be one of ${known}; got ${JSON.stringify(name ?? null)}`)
       }
+      const checked = decodeWith(sourceSchema(descriptor), source, `sources[${i}]`)
+      if (Either.isLeft(checked)) return yield* invalid(checked.left)
+      sources.push(checked.right)
     }
-    return yield* decodeWith(ConfigFile, file, json, "")
+    return { sources, out: top.right.out, concurrency: top.right.concurrency }
   })
 
-/** Options every source shares from the command line. */
-export interface Shared {
-  readonly retry: { readonly times: number }
-  readonly timeout: Duration.Duration
-  readonly allowInsecure: boolean
+/** A source's failure while it is built, naming the source; the exit code is its cause's. */
+export class SourceFailure extends Schema.TaggedError<SourceFailure>()("SourceFailure", {
+  source: Schema.String,
+  cause: ProviderError.ProviderError
+}) {
+  override get message() {
+    return `${this.source}: ${this.cause.message}`
+  }
 }
 
-const secretFrom = (label: string, name: string | undefined) => {
-  if (name === undefined) return Effect.succeed(undefined)
-  const value = process.env[name]
-  return value === undefined || value.trim() === ""
-    ? Effect.fail(new UsageError(`${label}: credentials variable ${name} is not set`))
-    : Effect.succeed(Redacted.make(value.trim()))
-}
+/** A secret named by the file: a variable that is not set is a missing credential (exit 3). */
+const fromVariable = (provider: string, label: string, setting: ProviderConfig.Setting, variable: string) =>
+  Effect.gen(function*() {
+    const value = yield* Config.option(Config.string(variable)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+    if (Option.isNone(value) || value.value.trim() === "") {
+      return yield* Effect.fail(
+        new SourceFailure({
+          source: label,
+          cause: new ProviderError.Unauthorized({ provider, detail: `credentials variable ${variable} is not set` })
+        })
+      )
+    }
+    return setting.secret === true ? Redacted.make(value.value) : value.value
+  })
 
-const budgetOf = (label: string, text: string | undefined) => {
-  if (text === undefined) return Effect.succeed(undefined)
-  const parsed = RateBudget.parse(text)
-  return Option.isNone(parsed)
-    ? Effect.fail(new UsageError(`${label}: rate_limit must look like 1200/5m, got ${JSON.stringify(text)}`))
-    : Effect.succeed(parsed.value)
-}
+/** Options every source takes from the command line. */
+export interface Shared extends ProviderDescriptor.Connection {}
 
-const instant = (label: string, field: string, text: string | undefined) => {
-  if (text === undefined) return Effect.succeed(undefined)
-  const ms = Date.parse(text)
-  return Number.isNaN(ms)
-    ? Effect.fail(new UsageError(`${label}: ${field} is not an ISO 8601 time: ${JSON.stringify(text)}`))
-    : Effect.succeed(new Date(ms))
-}
+export const labelOf = (source: SourceConfig, index: number) =>
+  `sources[${index}]${typeof source.name === "string" && source.name !== "" ? ` (${source.name})` : ""}`
 
-/** Builds one provider (its own credentials and budget) and the export source for it. */
+/** Builds one provider (its own settings, credentials and budget) and the export source for it. */
 export const toSource = (
   source: SourceConfig,
   index: number,
   shared: Shared
-): Effect.Effect<Export.Source & { readonly fullOutput: boolean }, UsageError | ProviderError.ProviderError, HttpClient.HttpClient> =>
+): Effect.Effect<Export.Source, UsageError | SourceFailure, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
-    const label = `sources[${index}]${source.name ? ` (${source.name})` : ""}`
-    const budget = yield* budgetOf(label, source.rate_limit)
-    if (source.base_url !== undefined) yield* checkBaseUrl(source.base_url, shared.allowInsecure, `${label}.base_url`)
-    const connection = { baseUrl: source.base_url, retry: shared.retry, timeout: shared.timeout, budget }
-    let provider: WorkflowProvider.Service
-    switch (source.provider) {
-      case "cloudflare": {
-        const c = source.credentials
-        const overrides = {
-          ...connection,
-          accountId: source.account_id,
-          apiToken: yield* secretFrom(label, c?.token_env),
-          email: c?.email_env === undefined ? undefined : process.env[c.email_env]?.trim() || undefined,
-          apiKey: yield* secretFrom(label, c?.key_env)
-        }
-        if (c?.email_env !== undefined && overrides.email === undefined) {
-          return yield* Effect.fail(new UsageError(`${label}: credentials variable ${c.email_env} is not set`))
-        }
-        provider = yield* Effect.flatMap(Cloudflare.resolveConfig(overrides), Cloudflare.make)
-        const filter = {
-          status: source.status === undefined ? undefined : [source.status],
-          since: yield* instant(label, "since", source.since),
-          until: yield* instant(label, "until", source.until)
-        }
-        return { provider, workflow: source.workflow, runIds: source.instances, filter, fullOutput: source.full_output ?? false }
-      }
-      case "orchestra": {
-        const apiKey = yield* secretFrom(label, source.credentials?.key_env)
-        provider = yield* Effect.flatMap(Orchestra.resolveConfig({ ...connection, apiKey }), Orchestra.make)
-        return { provider, workflow: source.workflow, runIds: source.runs, fullOutput: false }
-      }
-      case "onepin": {
-        const apiKey = yield* secretFrom(label, source.credentials?.key_env)
-        provider = yield* Effect.flatMap(
-          Onepin.resolveConfig({ ...connection, apiKey, workspaceId: source.workspace }),
-          Onepin.make
-        )
-        const filter = { status: source.status === undefined ? undefined : source.status.split(",").map((s) => s.trim()) }
-        return { provider, workflow: source.workflow, runIds: source.runs, filter, fullOutput: false }
-      }
+    const descriptor = providers.find((p) => p.name === source.provider)!
+    const label = labelOf(source, index)
+    const text = (key: string) => (typeof source[key] === "string" ? (source[key] as string) : undefined)
+    const explicit: Record<string, string | Redacted.Redacted<string>> = {}
+    const credentials = (source.credentials ?? {}) as Record<string, string | undefined>
+    for (const setting of descriptor.settings) {
+      const value = setting.flag === undefined ? undefined : text(setting.flag.replace(/-/g, "_"))
+      if (value !== undefined) explicit[setting.name] = value
+      const variable = setting.credential === undefined ? undefined : credentials[setting.credential]
+      if (variable !== undefined) explicit[setting.name] = yield* fromVariable(descriptor.name, label, setting, variable)
+    }
+    const rateLimit = text("rate_limit")
+    const budget = rateLimit === undefined ? shared.budget : yield* parseBudget(`${label}.rate_limit`, rateLimit)
+    const failed = (cause: ProviderError.ProviderError) => new SourceFailure({ source: label, cause })
+    const provider = yield* ProviderConfig.resolve(descriptor.name, descriptor.settings, explicit).pipe(
+      Effect.flatMap((values) => descriptor.make(values, { ...shared, budget })),
+      Effect.mapError(failed)
+    )
+    const filter: WorkflowProvider.RunFilter = {
+      status: yield* statusFilter(descriptor, text("status")),
+      since: yield* instant(`${label}.since`, text("since")),
+      until: yield* instant(`${label}.until`, text("until"))
+    }
+    const runIds = source[descriptor.runIds.key] as ReadonlyArray<string> | undefined
+    return {
+      provider,
+      workflow: source.workflow as string,
+      runIds,
+      filter,
+      fullOutput: source.full_output === true,
+      name: label
     }
   })

@@ -7,19 +7,19 @@ import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
 import { cli } from "./Cli.js"
 import { fromCause } from "./Failure.js"
+import { providers } from "./Providers.js"
 
 const stderrLogger = Logger.make(({ logLevel, message }) => {
   const text = Array.isArray(message) ? message.join(" ") : String(message)
   process.stderr.write(`steptrail: ${logLevel.label.toLowerCase()}: ${text}\n`)
 })
 
-const verbose = process.argv.includes("--verbose")
-
 const MainLive = Layer.mergeAll(
   NodeContext.layer,
   NodeHttpClient.layerUndici,
   Logger.replace(Logger.defaultLogger, stderrLogger),
-  Logger.minimumLogLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
+  // `--verbose` lowers this for the export it applies to
+  Logger.minimumLogLevel(LogLevel.Warning)
 )
 
 // A failure is reported once, by the teardown below; the runtime's own "fiber terminated"
@@ -31,10 +31,10 @@ const program = Effect.suspend(() => cli(process.argv)).pipe(
 
 // @effect/cli names the root's subcommands for an unknown provider (`export airflow`), which
 // misleads: say which providers there are.
-const providers = ["cloudflare", "orchestra", "onepin"]
+const names = providers.map((p) => p.name)
 const [command, provider] = process.argv.slice(2)
-if (command === "export" && provider !== undefined && !provider.startsWith("-") && !providers.includes(provider)) {
-  process.stderr.write(`steptrail: unknown provider ${JSON.stringify(provider)}: use one of ${providers.join(", ")}\n`)
+if (command === "export" && provider !== undefined && !provider.startsWith("-") && !names.includes(provider)) {
+  process.stderr.write(`steptrail: unknown provider ${JSON.stringify(provider)}: use one of ${names.join(", ")}\n`)
   process.exit(2)
 }
 

@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
-import { ProviderClient, ProviderError, Retry } from "@steptrail/core"
-import { Effect, Schedule, Schema } from "effect"
+import { ErrorBody, ProviderClient, type ProviderError } from "@steptrail/core"
+import { Effect, Schema } from "effect"
 import * as CloudflareSchema from "./CloudflareSchema.js"
 import * as validate from "./internal/validate.js"
 
@@ -106,20 +106,10 @@ export interface CloudflareApi {
 export interface Options {
   readonly accountId: string
   readonly client: ProviderClient.ProviderClient
-  /** The retry policy for a `/step` body that does not decode (the client retries the rest). */
-  readonly retry?: Partial<Retry.Options> | undefined
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: false })
-const decodeStepOutput = ProviderClient.decode(CloudflareSchema.StepOutputResponse)
 /** Which member of the union a body is (a flat body may carry undeclared keys, even `result`). */
 const isEnveloped = Schema.is(CloudflareSchema.Envelope(CloudflareSchema.StepOutput))
-
-// A parse failure is retried here; an error the client already retried is passed through.
-interface Attempted {
-  readonly retry: boolean
-  readonly error: ProviderError.ProviderError
-}
 
 /**
  * Builds the API over a configured client. Fails with `InvalidRequest` for a malformed account
@@ -133,7 +123,6 @@ export const make = (options: Options): Effect.Effect<CloudflareApi, ProviderErr
     const { client } = options
     const base = ["accounts", accountId, "workflows"]
     const provider = client.provider
-    const schedule = Schedule.mapInput(Retry.schedule(options.retry), (a: Attempted) => a.error)
 
     const instancePath = (workflow: string, id: string) =>
       Effect.all([validate.workflowName(workflow), validate.instanceId(id)]).pipe(
@@ -145,6 +134,7 @@ export const make = (options: Options): Effect.Effect<CloudflareApi, ProviderErr
         Effect.flatMap((w) =>
           client.json({
             path: [...base, w, "instances"],
+            workflow,
             query: {
               per_page: params.perPage,
               cursor: params.cursor,
@@ -164,7 +154,7 @@ export const make = (options: Options): Effect.Effect<CloudflareApi, ProviderErr
     const getInstance = (workflow: string, id: string, opts: { readonly order?: "asc" | "desc" | undefined } = {}) =>
       instancePath(workflow, id).pipe(
         Effect.flatMap((path) =>
-          client.json({ path, query: { order: opts.order }, run: id }, CloudflareSchema.InstanceResponse)
+          client.json({ path, query: { order: opts.order }, workflow, run: id }, CloudflareSchema.InstanceResponse)
         ),
         Effect.map((body) => body.result)
       )
@@ -172,87 +162,46 @@ export const make = (options: Options): Effect.Effect<CloudflareApi, ProviderErr
     const getInstanceSummary = (workflow: string, id: string) =>
       instancePath(workflow, id).pipe(
         Effect.flatMap((path) =>
-          client.json({ path, query: { simple: "true" }, run: id }, CloudflareSchema.InstanceSummaryResponse)
+          client.json({ path, query: { simple: "true" }, workflow, run: id }, CloudflareSchema.InstanceSummaryResponse)
         ),
         Effect.map((body) => body.result)
       )
 
-    const parseStepOutput = (body: ProviderClient.Body, run: string): Effect.Effect<StepOutput, ProviderError.ProviderError> => {
-      const type = body.contentType.split(";")[0]!.trim().toLowerCase()
-      if (type === "application/octet-stream") {
-        return Effect.succeed({ _tag: "Bytes", contentType: body.contentType, bytes: body.bytes })
-      }
-      if (type !== "" && !type.includes("json")) {
-        return Effect.fail(
-          new ProviderError.DecodeFailure({
-            provider,
-            path: "$",
-            detail: `expected JSON or application/octet-stream, got ${type.slice(0, 60)}`,
-            run
+    // JSON (flat or enveloped) or raw bytes; anything else is a proxy's page or a cut body
+    const parseStepOutput = (context: { readonly workflow: string; readonly run: string }) => {
+      const json = ProviderClient.parseJson(provider, CloudflareSchema.StepOutputResponse, context)
+      return (body: ProviderClient.Body): Effect.Effect<StepOutput, ProviderError.ProviderError> => {
+        const type = body.contentType.split(";")[0]!.trim().toLowerCase()
+        if (type === "application/octet-stream") {
+          return Effect.succeed({ _tag: "Bytes", contentType: body.contentType, bytes: body.bytes })
+        }
+        return json(body).pipe(
+          Effect.map((decoded): StepOutput => {
+            const fields = isEnveloped(decoded) ? decoded.result : decoded as CloudflareSchema.StepOutput
+            return { _tag: "Json", status: fields.status, error: fields.error ?? null, output: fields.output }
           })
         )
       }
-      let value: unknown
-      try {
-        value = JSON.parse(decoder.decode(body.bytes))
-      } catch (e) {
-        return Effect.fail(
-          new ProviderError.DecodeFailure({
-            provider,
-            path: "$",
-            detail: `body is not valid JSON (${String((e as Error).message).slice(0, 80)})`,
-            run
-          })
-        )
-      }
-      return decodeStepOutput(provider, value, run).pipe(
-        Effect.map((decoded): StepOutput => {
-          const fields = isEnveloped(decoded) ? decoded.result : decoded as CloudflareSchema.StepOutput
-          return { _tag: "Json", status: fields.status, error: fields.error ?? null, output: fields.output }
-        })
-      )
     }
 
     const getStepOutput = (workflow: string, id: string, params: StepOutputParams) =>
       Effect.all([instancePath(workflow, id), validate.stepName(params.name)]).pipe(
-        Effect.flatMap(([path]) => {
-          const request: ProviderClient.Request = {
-            path: [...path, "step"],
-            query: { name: params.name, type: params.type, attempt: params.attempt },
-            run: id
-          }
-          const once = client.body(request).pipe(
-            Effect.mapError((error): Attempted => ({ retry: false, error })),
-            Effect.flatMap((body) =>
-              parseStepOutput(body, id).pipe(Effect.mapError((error): Attempted => ({ retry: true, error })))
-            )
+        Effect.flatMap(([path]) =>
+          client.get(
+            {
+              path: [...path, "step"],
+              query: { name: params.name, type: params.type, attempt: params.attempt },
+              workflow,
+              run: id
+            },
+            "application/json, application/octet-stream",
+            parseStepOutput({ workflow, run: id })
           )
-          return once.pipe(
-            Effect.retry({ schedule, while: (a) => a.retry }),
-            Effect.mapError((a) => a.error)
-          )
-        })
+        )
       )
 
     return { accountId, listInstances, getInstance, getInstanceSummary, getStepOutput }
   })
-
-const reasons: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  408: "Request Timeout",
-  409: "Conflict",
-  413: "Payload Too Large",
-  422: "Unprocessable Entity",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout"
-}
 
 /**
  * Reads Cloudflare's error envelope: every `errors[].message` with its `[code]`, or the
@@ -278,5 +227,5 @@ export const describe = (answer: ProviderClient.ErrorAnswer): ProviderClient.Des
     })
     if (lines.length > 0) return { detail: lines.join("; ") }
   }
-  return { detail: reasons[answer.status] ?? `HTTP ${answer.status}` }
+  return { detail: ErrorBody.statusText(answer.status) }
 }

@@ -22,3 +22,10 @@ export * as CloudflareApi from "./CloudflareApi.js"
  * @since 0.1.0
  */
 export * as CloudflareSchema from "./CloudflareSchema.js"
+
+/**
+ * Cloudflare Workflows in the provider registry.
+ *
+ * @since 0.1.0
+ */
+export * as Descriptor from "./Descriptor.js"

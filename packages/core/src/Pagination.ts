@@ -75,19 +75,38 @@ export const offset = <A, E, R>(
   )
 
 /**
- * Passes each key once. Offset paging over a newest-first listing repeats an item when a new
- * one is added while it runs; an export must not write that run twice. Memory grows with the
- * number of distinct keys (run ids), not with their records.
+ * Keys remembered by `distinct`: ten pages of the largest listing page here.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DISTINCT_WINDOW = 1000
+
+/**
+ * Passes each key once among the last `window` keys. Offset paging over a newest-first
+ * listing repeats an item when new ones are added while it runs: the repeat comes from the
+ * previous page's tail, shifted by as many items as were added, so remembering the last
+ * `window` keys drops every repeat of a shift up to that size while memory stays bounded
+ * however long the listing.
  *
  * @since 0.1.0
  * @category combinators
  */
-export const distinct = <A>(key: (a: A) => string) => <E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
+export const distinct = <A>(key: (a: A) => string, window: number = DISTINCT_WINDOW) =>
+<E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
   Stream.suspend(() => {
     const seen = new Set<string>()
+    const ring: Array<string> = []
+    let head = 0
     return Stream.filter(self, (a) => {
       const k = key(a)
       if (seen.has(k)) return false
+      if (ring.length < window) ring.push(k)
+      else {
+        seen.delete(ring[head]!)
+        ring[head] = k
+        head = (head + 1) % window
+      }
       seen.add(k)
       return true
     })

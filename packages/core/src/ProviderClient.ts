@@ -1,30 +1,20 @@
 /**
- * The configured HTTP client every provider builds once: base URL in front, credentials on
- * every request, JSON accepted, non-2xx answers turned into `ProviderError`s, bodies size-
- * limited and decoded with a Schema, a timeout on each attempt and the shared retry policy
- * around it. A provider call is then one line.
+ * The configured HTTP client every provider builds once, as a pipeline over `@effect/platform`'s
+ * `HttpClient`: base URL and headers as request mappers, statuses turned into `ProviderError`s
+ * as a response transform, then per request: the credential's rate budget (waited for outside
+ * any timeout), the exchange under a timeout (from sending to the last byte of the body), the
+ * body size limit, decoding, and one retry policy around it all.
  *
  * @since 0.1.0
  */
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Duration, Effect, Metric, Option, ParseResult, Redacted, Schema, Stream } from "effect"
-import * as Deadline from "./internal/deadline.js"
-import * as SchemaGuard from "./internal/schemaGuard.js"
+import { Duration, Effect, Metric, Redacted, type Schema, type Scope } from "effect"
+import * as Decode from "./internal/decode.js"
+import * as Response from "./internal/response.js"
 import * as Metrics from "./Metrics.js"
 import * as RateBudget from "./RateBudget.js"
 import * as Retry from "./Retry.js"
-import {
-  DecodeFailure,
-  InvalidRequest,
-  isRetryable,
-  NotFound,
-  type ProviderError,
-  RateLimited,
-  Unauthorized,
-  Unavailable,
-  UnexpectedResponse,
-  withRun
-} from "./ProviderError.js"
+import { InvalidRequest, isRetryable, type ProviderError, Unauthorized, Unavailable, withContext } from "./ProviderError.js"
 
 /**
  * What a provider reads out of one of its error bodies.
@@ -32,23 +22,15 @@ import {
  * @since 0.1.0
  * @category models
  */
-export interface Described {
-  readonly detail: string
-  readonly field?: string | undefined
-}
+export type Described = Response.Described
 
 /**
- * A non-2xx answer, for the provider to describe.
+ * A non-2xx answer, for the provider to describe: the body as text, at most 64 KiB of it.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ErrorAnswer {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  /** The body as text, at most 64 KiB of it. */
-  readonly body: string
-}
+export type ErrorAnswer = Response.ErrorAnswer
 
 /**
  * @since 0.1.0
@@ -62,17 +44,20 @@ export interface Options {
   /** Turns a provider error body into one line (and the offending field, where named). */
   readonly describe: (answer: ErrorAnswer) => Described
   readonly retry?: Partial<Retry.Options> | undefined
-  /** Per attempt: connection, headers and body. */
+  /** Per attempt: from sending the request to the last byte of its body. */
   readonly timeout?: Duration.DurationInput | undefined
   /** Larger bodies are refused, never buffered whole. */
   readonly maxBodyBytes?: number | undefined
-  /** Shared by every request to this provider: the rate budget and the 429 pause. */
-  readonly budget?: RateBudget.RateBudget | undefined
+  /**
+   * The credential's budget. One budget per provider, host and credential is shared through
+   * `RateBudget.Budgets`, whichever client asks; undefined: unlimited (a 429 still pauses).
+   */
+  readonly budget?: RateBudget.Budget | undefined
 }
 
 /**
  * A request: path segments (each percent-encoded, so an id can never change the path), query
- * parameters (undefined ones dropped) and the run it concerns, for error messages.
+ * parameters (undefined ones dropped), and the workflow and run it concerns, for messages.
  *
  * @since 0.1.0
  * @category models
@@ -80,6 +65,7 @@ export interface Options {
 export interface Request {
   readonly path: ReadonlyArray<string>
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>> | undefined
+  readonly workflow?: string | undefined
   readonly run?: string | undefined
 }
 
@@ -92,6 +78,9 @@ export interface Request {
 export interface Body {
   readonly contentType: string
   readonly bytes: Uint8Array
+  /** `GET /path`, for messages about this body. */
+  readonly endpoint: string
+  readonly status: number
 }
 
 /**
@@ -100,8 +89,18 @@ export interface Body {
  */
 export interface ProviderClient {
   readonly provider: string
+  readonly budget: RateBudget.RateBudget
+  /** A JSON body decoded with `schema`. */
   readonly json: <A, I>(request: Request, schema: Schema.Schema<A, I, never>) => Effect.Effect<A, ProviderError>
-  readonly body: (request: Request) => Effect.Effect<Body, ProviderError>
+  /**
+   * A body read by `parse`, under the same retry policy: a parse failure marked transient is
+   * fetched again like a cut connection.
+   */
+  readonly get: <A>(
+    request: Request,
+    accept: string,
+    parse: (body: Body) => Effect.Effect<A, ProviderError>
+  ) => Effect.Effect<A, ProviderError>
 }
 
 /**
@@ -113,10 +112,41 @@ export interface ProviderClient {
  */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
-const decoder = new TextDecoder("utf-8", { fatal: false })
+/**
+ * Without a `Retry-After`, a 429 pauses the credential this long, doubling while 429s follow
+ * one another (up to a minute).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_RATE_LIMIT_PAUSE = Duration.seconds(1)
 
-/** Of an error body, only this much is read: enough to describe it, never a runaway. */
-const ERROR_BODY_BYTES = 64 * 1024
+/**
+ * @since 0.1.0
+ * @category decoding
+ */
+export type Decoder<A> = Decode.Decoder<A>
+
+/**
+ * Schema decoding into a `DecodeFailure` that names the first bad field (see `internal/decode`).
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decode: <A, I>(schema: Schema.Schema<A, I, never>) => Decoder<A> = Decode.decode
+
+/**
+ * A JSON body: parsed, then decoded. A body that is not JSON (cut short, an HTML page from a
+ * proxy) is transient; JSON of the wrong shape is not.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const parseJson: <A, I>(
+  provider: string,
+  schema: Schema.Schema<A, I, never>,
+  context?: { readonly workflow?: string | undefined; readonly run?: string | undefined }
+) => (body: Body) => Effect.Effect<A, ProviderError> = Decode.parseJson
 
 /**
  * Percent-encodes one path segment. `.` and `..` are refused: URL parsers resolve them (even
@@ -132,279 +162,185 @@ export const encodeSegment = (provider: string, segment: string): Effect.Effect<
     )
     : Effect.succeed(encodeURIComponent(segment))
 
-const oneLine = (text: string, max = 300) => {
-  const line = text.replace(/\s+/g, " ").trim()
-  return line.length > max ? `${line.slice(0, max)}...` : line
-}
-
-const formatPath = (path: ReadonlyArray<PropertyKey>) =>
-  "$" + path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")
+const unwrap = (value: string | Redacted.Redacted<string>) => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
 
 /**
- * A decoder of one schema: the value, or a `DecodeFailure` naming the first bad field.
- *
- * @since 0.1.0
- * @category decoding
+ * A header value HTTP cannot carry (a control character, a pasted newline, a non-Latin-1
+ * character) would fail every attempt as a transport error: it is refused once, up front, as
+ * the configuration problem it is, naming the header and never the value.
  */
-export type Decoder<A> = (provider: string, input: unknown, runId?: string) => Effect.Effect<A, DecodeFailure>
-
-/** Compiled once per schema: clients ask for a decoder on every request. */
-const decoders = new WeakMap<Schema.Schema.AnyNoContext, Decoder<unknown>>()
-
-/**
- * Schema decoding into a `DecodeFailure` that names the first bad field.
- *
- * A schema without transformations decodes an accepted value to itself, so a predicate
- * compiled from its AST answers the common case several times faster than the decoder; the
- * decoder still runs on whatever the predicate does not accept, and reports it. Undeclared
- * keys then stay on the value (the decoder would drop them): mappings read declared fields
- * only.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decode = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> => {
-  const known = decoders.get(schema)
-  if (known !== undefined) return known as Decoder<A>
-  const decoder = makeDecoder(schema)
-  decoders.set(schema, decoder)
-  return decoder
+const refusedHeader = (provider: string, headers: Options["headers"]): ProviderError | undefined => {
+  const bad = Object.entries(headers).find(([, value]) => /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/.test(unwrap(value)))
+  if (bad === undefined) return undefined
+  return Redacted.isRedacted(bad[1])
+    ? new Unauthorized({
+      provider,
+      detail: `the credential sent as ${bad[0]} contains characters an HTTP header cannot carry (a pasted newline?)`
+    })
+    : new InvalidRequest({ provider, detail: `the value sent as ${bad[0]} contains characters an HTTP header cannot carry` })
 }
 
-const makeDecoder = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> => {
-  const run = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: "ignore" })
-  const accepts = SchemaGuard.compile(schema.ast)
-  return (provider: string, input: unknown, runId?: string): Effect.Effect<A, DecodeFailure> => {
-    if (accepts !== undefined && accepts(input)) return Effect.succeed(input as A)
-    const result = run(input)
-    if (result._tag === "Right") return Effect.succeed(result.right)
-    const issue = ParseResult.ArrayFormatter.formatErrorSync(result.left)[0]
-    return Effect.fail(
-      new DecodeFailure({
-        provider,
-        path: issue ? formatPath(issue.path) : "$",
-        detail: issue ? oneLine(issue.message) : "does not match the documented shape",
-        run: runId
-      })
-    )
+/** Secrets never reach an error message, even when a server echoes them back in a body. */
+const scrubber = (headers: Options["headers"]) => {
+  const secrets = Object.values(headers).flatMap((value) => {
+    if (!Redacted.isRedacted(value)) return []
+    const text = Redacted.value(value)
+    const credential = /^\S+\s+(\S+)$/.exec(text.trim())?.[1] // the token of `Bearer <token>`
+    return [text, text.trim(), ...(credential ? [credential] : [])].filter((secret) => secret.length > 0)
+  })
+  const scrub = (text: string) => secrets.reduce((acc, secret) => acc.split(secret).join("[redacted]"), text)
+  return <E extends ProviderError>(error: E): E => {
+    if (secrets.length === 0) return error
+    const field = (error as { field?: unknown }).field
+    const changes = { detail: scrub(error.detail), ...(typeof field === "string" ? { field: scrub(field) } : {}) }
+    return Object.assign(Object.create(Object.getPrototypeOf(error)), error, changes) as E
   }
 }
 
-/** Transport error codes, in words (the code stays in brackets for searching). */
-const transportWords: Readonly<Record<string, string>> = {
-  UND_ERR_SOCKET: "the connection was closed by the server",
-  ECONNRESET: "the connection was reset",
-  ECONNREFUSED: "connection refused",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "host name lookup failed",
-  ETIMEDOUT: "the connection timed out",
-  UND_ERR_CONNECT_TIMEOUT: "the connection timed out",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  UND_ERR_HEADERS_OVERFLOW: "the response headers are too large"
-}
-
-const transportDetail = (error: unknown): string => {
-  const cause = (error as { cause?: unknown }).cause
-  const inner = (cause as { cause?: { code?: string; message?: string } } | undefined)?.cause
-  const code = inner?.code ?? (cause as { code?: string } | undefined)?.code
-  const message = inner?.message ?? (cause as { message?: string } | undefined)?.message
-  if (code !== undefined && transportWords[code] !== undefined) return `${transportWords[code]} (${code})`
-  return oneLine(code ?? message ?? "connection failed")
-}
-
-const errorFor = (provider: string, answer: ErrorAnswer, described: Described, now: number): ProviderError => {
-  const { status } = answer
-  const detail = oneLine(described.detail)
-  const retryAfterMs = Option.getOrUndefined(Retry.parseRetryAfter(answer.headers["retry-after"], now))
-  if (status === 401 || status === 403) return new Unauthorized({ provider, status, detail })
-  if (status === 404) return new NotFound({ provider, detail })
-  if (status === 429) return new RateLimited({ provider, detail, retryAfterMs })
-  if (status === 408 || status >= 500) return new Unavailable({ provider, status, detail, retryAfterMs })
-  if (status === 400 || status === 422) return new InvalidRequest({ provider, status, detail, field: described.field })
-  return new UnexpectedResponse({ provider, status, detail })
+/**
+ * The budget key of a client: provider, host and a hash of every secret header.
+ *
+ * @since 0.1.0
+ * @category budgets
+ */
+export const budgetKey = (options: Pick<Options, "provider" | "baseUrl" | "headers">): RateBudget.Key => {
+  let host = options.baseUrl
+  try {
+    host = new URL(options.baseUrl).host
+  } catch {
+    // an invalid URL fails on first use; it still names a budget of its own
+  }
+  const secret = Object.entries(options.headers)
+    .filter(([, value]) => Redacted.isRedacted(value))
+    .map(([name, value]) => `${name.toLowerCase()}=${unwrap(value)}`)
+    .sort()
+    .join("\n")
+  return { provider: options.provider, host, credential: RateBudget.hashCredential(secret) }
 }
 
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<ProviderClient, never, HttpClient.HttpClient> =>
+export const make = (options: Options): Effect.Effect<ProviderClient, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
     const provider = options.provider
     const base = options.baseUrl.replace(/\/+$/, "")
+    const basePath = new URL(base, "http://x").pathname.replace(/\/+$/, "")
     const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
     const timeout = Duration.decode(options.timeout ?? "30 seconds")
     const schedule = Retry.schedule(options.retry)
-    const budget = options.budget
-    // no spans or trace headers: per-request tracing is most of the client's cost and nothing reads it
-    const client = (yield* HttpClient.HttpClient).pipe(
+    const rateLimited = Retry.rateLimited(options.retry)
+    const budget = yield* RateBudget.get(budgetKey(options), options.budget)
+    const headerRefused = refusedHeader(provider, options.headers)
+    const scrubbed = scrubber(options.headers)
+    const timedOut = () => new Unavailable({ provider, detail: `no complete answer within ${Duration.format(timeout)}` })
+
+    const http = (yield* HttpClient.HttpClient).pipe(
+      // no spans or trace headers: per-request tracing is most of the client's cost and nothing reads it
       HttpClient.withTracerDisabledWhen(() => true),
-      HttpClient.withTracerPropagation(false)
-    )
-
-    const unavailable = (detail: string, status?: number) => new Unavailable({ provider, detail, status })
-
-    // A header value HTTP cannot carry (a control character, a pasted newline, a non-Latin-1
-    // character) would fail every attempt as a transport error: refuse it once, up front, as
-    // the configuration problem it is, naming the header and never the value.
-    const badHeader = Object.entries(options.headers).find(([, value]) =>
-      /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/.test(Redacted.isRedacted(value) ? Redacted.value(value) : value)
-    )
-    const headerRefused: ProviderError | undefined = badHeader === undefined
-      ? undefined
-      : Redacted.isRedacted(badHeader[1])
-      ? new Unauthorized({
-        provider,
-        detail: `the credential sent as ${badHeader[0]} contains characters an HTTP header cannot carry (a pasted newline?)`
-      })
-      : new InvalidRequest({
-        provider,
-        detail: `the value sent as ${badHeader[0]} contains characters an HTTP header cannot carry`
-      })
-
-    // Secrets never reach an error message, even when a server echoes them back in a body.
-    const secrets = Object.values(options.headers).flatMap((value) => {
-      if (!Redacted.isRedacted(value)) return []
-      const text = Redacted.value(value)
-      const credential = /^\S+\s+(\S+)$/.exec(text.trim())?.[1] // the token of `Bearer <token>`
-      return [text, text.trim(), ...(credential ? [credential] : [])].filter((secret) => secret.length > 0)
-    })
-    const scrub = (text: string) => secrets.reduce((acc, secret) => acc.split(secret).join("[redacted]"), text)
-    const scrubbed = <E extends ProviderError>(error: E): E => {
-      if (secrets.length === 0) return error
-      const field = (error as { field?: unknown }).field
-      const changes = {
-        detail: scrub(error.detail),
-        ...(typeof field === "string" ? { field: scrub(field) } : {})
-      }
-      return Object.assign(Object.create(Object.getPrototypeOf(error)), error, changes) as E
-    }
-
-    const errorText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string> =>
-      response.stream.pipe(
-        Stream.runFoldWhile(
-          { size: 0, parts: [] as Array<Uint8Array> },
-          (acc) => acc.size < ERROR_BODY_BYTES,
-          (acc, chunk) => {
-            acc.parts.push(chunk)
-            acc.size += chunk.length
-            return acc
-          }
-        ),
-        Effect.map(({ parts, size }) => decoder.decode(Buffer.concat(parts, size)).slice(0, ERROR_BODY_BYTES)),
-        Effect.orElseSucceed(() => "")
-      )
-
-    const readBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Uint8Array, ProviderError> => {
-      const declared = Number(response.headers["content-length"])
-      if (Number.isFinite(declared) && declared > maxBytes) {
-        return Effect.fail(
-          new DecodeFailure({
-            provider,
-            path: "$",
-            detail: `body of ${declared} bytes exceeds the ${maxBytes}-byte limit`,
-            permanent: true
-          })
+      HttpClient.withTracerPropagation(false),
+      HttpClient.mapRequest((request) =>
+        HttpClientRequest.prependUrl(request, base).pipe(
+          HttpClientRequest.setHeaders(Object.fromEntries(Object.entries(options.headers).map(([k, v]) => [k, unwrap(v)])))
         )
-      }
-      const cut = () => unavailable("the connection closed before the body was complete")
-      // A declared length within the limit is read in one go (framing stops a longer body);
-      // without one, the body is counted as it streams in.
-      if (Number.isFinite(declared)) {
-        return Effect.mapBoth(response.arrayBuffer, { onFailure: cut, onSuccess: (buffer) => new Uint8Array(buffer) })
-      }
-      return response.stream.pipe(
-        Stream.mapError(cut),
-        Stream.runFoldEffect({ size: 0, parts: [] as Array<Uint8Array> }, (acc, chunk) => {
-          acc.size += chunk.length
-          if (acc.size > maxBytes) {
-            return Effect.fail<ProviderError>(
-              new DecodeFailure({ provider, path: "$", detail: `body exceeds the ${maxBytes}-byte limit`, permanent: true })
-            )
-          }
-          acc.parts.push(chunk)
-          return Effect.succeed(acc)
-        }),
-        Effect.map(({ parts, size }) => (parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)))
+      ),
+      HttpClient.transformResponse((response) =>
+        response.pipe(
+          Effect.mapError((error) => new Unavailable({ provider, detail: Response.transportDetail(error) })),
+          Effect.flatMap((r) => ok(r))
+        )
       )
+    )
+
+    // Statuses other than 2xx become errors, described from the head of their body.
+    let consecutive429 = 0
+    const ok = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<HttpClientResponse.HttpClientResponse, ProviderError> => {
+      if (response.status >= 200 && response.status < 300) {
+        consecutive429 = 0
+        return Effect.succeed(response)
+      }
+      return Effect.gen(function*() {
+        const answer: ErrorAnswer = { status: response.status, headers: response.headers, body: yield* Response.errorText(response) }
+        const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+        const error = Response.errorFor(provider, answer, options.describe(answer), now)
+        if (error._tag === "RateLimited") {
+          consecutive429++
+          const fallback = Math.min(60_000, Duration.toMillis(DEFAULT_RATE_LIMIT_PAUSE) * 2 ** Math.min(6, consecutive429 - 1))
+          yield* budget.pause(error.retryAfterMs ?? fallback)
+        } else {
+          consecutive429 = 0
+        }
+        return yield* Effect.fail(error)
+      })
     }
 
+    // One exchange, timed from sending to the last byte; the budget is waited for before it.
     const attempt = (request: Request, accept: string): Effect.Effect<Body, ProviderError> =>
       Effect.gen(function*() {
         if (headerRefused !== undefined) return yield* Effect.fail(headerRefused)
         const segments: Array<string> = []
         for (const segment of request.path) segments.push(yield* encodeSegment(provider, segment))
+        const path = `/${segments.join("/")}`
         const urlParams: Record<string, string> = {}
         for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) urlParams[k] = String(v)
-        let req = HttpClientRequest.get(`${base}/${segments.join("/")}`, { urlParams, accept })
-        for (const [name, value] of Object.entries(options.headers)) {
-          req = HttpClientRequest.setHeader(req, name, Redacted.isRedacted(value) ? Redacted.value(value) : value)
-        }
-        const settle = budget ? yield* budget.take : undefined
+        const endpoint = `GET ${basePath}${path}`
+        const settle = yield* budget.take
         yield* Metric.increment(Metrics.requests)
-        const response = yield* client.execute(req).pipe(
-          Effect.mapError((e) => unavailable(transportDetail(e))),
+        const start = yield* Effect.clockWith((c) => c.currentTimeMillis)
+        const exchange = http.get(path, { urlParams, accept }).pipe(
+          Effect.flatMap((response) =>
+            Effect.map(Response.readBody(response, maxBytes, provider, endpoint), (bytes): Body => ({
+              contentType: response.headers["content-type"] ?? "",
+              bytes,
+              endpoint,
+              status: response.status
+            }))
+          ),
+          Effect.timeoutFail({ duration: timeout, onTimeout: timedOut }),
           // the server counted the request somewhere between sending and answering: the
           // budget counts it from the answer, so a late request never lands in a window early
-          Effect.ensuring(settle ?? Effect.void)
+          Effect.ensuring(settle)
         )
-        if (response.status < 200 || response.status >= 300) {
-          const text = yield* errorText(response)
-          const answer: ErrorAnswer = { status: response.status, headers: response.headers, body: text }
-          const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
-          const error = errorFor(provider, answer, options.describe(answer), now)
-          if (budget && error._tag === "RateLimited") yield* budget.pause(error.retryAfterMs ?? 1000)
-          return yield* Effect.fail(error)
-        }
-        const bytes = yield* readBody(response)
-        return { contentType: response.headers["content-type"] ?? "", bytes }
-      }).pipe((effect) =>
-        Deadline.timeoutFail(effect, timeout, () => unavailable(`no complete answer within ${Duration.format(timeout)}`))
+        return yield* exchange.pipe(
+          Effect.tapBoth({
+            onSuccess: (body) => logRequest(endpoint, urlParams, String(body.status), start),
+            onFailure: (e) => logRequest(endpoint, urlParams, "status" in e && e.status ? String(e.status) : e._tag, start)
+          })
+        )
+      })
+
+    const logRequest = (endpoint: string, query: Record<string, string>, status: string, start: number) =>
+      Effect.whenLogLevel(
+        Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) => {
+          const q = new URLSearchParams(query).toString()
+          return Effect.logDebug(`${endpoint}${q === "" ? "" : `?${q}`} ${status} ${now - start}ms`)
+        }),
+        "Debug"
       )
 
-    const countRetry = (e: ProviderError) =>
-      isRetryable(e)
-        ? Effect.zipRight(Metric.increment(Metrics.retries), Effect.logDebug(`${scrubbed(e).message}; retrying`))
+    const countRetry = (request: Request) => (e: ProviderError) =>
+      isRetryable(e) && e._tag !== "RateLimited"
+        ? Effect.zipRight(
+          Metric.increment(Metrics.retries),
+          Effect.logDebug(`retrying: ${scrubbed(withContext(e, request)).message}`)
+        )
         : Effect.void
 
-    const fetch = (request: Request, accept: string) =>
+    const get = <A>(request: Request, accept: string, parse: (body: Body) => Effect.Effect<A, ProviderError>) =>
       attempt(request, accept).pipe(
-        Effect.tapError(countRetry),
-        Effect.retry(schedule),
-        Effect.mapError((e) => scrubbed(request.run === undefined ? e : withRun(e, request.run)))
+        Effect.flatMap(parse),
+        // a 429 is re-sent once the credential's pause is over, without counting a retry
+        Effect.retry(rateLimited),
+        Effect.tapError(countRetry(request)),
+        Effect.retry({ schedule, while: (e) => e._tag !== "RateLimited" }),
+        Effect.mapError((e) => scrubbed(withContext(e, request)))
       )
-
-    const json = <A, I>(request: Request, schema: Schema.Schema<A, I, never>) => {
-      const decodeWith = decode(schema)
-      const parseAndDecode = (body: Body) => {
-        if (!/json/i.test(body.contentType) && body.contentType !== "") {
-          return Effect.fail(
-            new DecodeFailure({ provider, path: "$", detail: `expected JSON, got ${oneLine(body.contentType, 60)}`, run: request.run })
-          )
-        }
-        let value: unknown
-        try {
-          value = JSON.parse(decoder.decode(body.bytes))
-        } catch (e) {
-          return Effect.fail(
-            new DecodeFailure({ provider, path: "$", detail: `body is not valid JSON (${oneLine(String((e as Error).message), 80)})`, run: request.run })
-          )
-        }
-        return decodeWith(provider, value, request.run)
-      }
-      // A bad body is retried like a cut connection: both are usually transient.
-      return attempt(request, "application/json").pipe(
-        Effect.flatMap(parseAndDecode),
-        Effect.tapError(countRetry),
-        Effect.retry(schedule),
-        Effect.mapError((e) => scrubbed(request.run === undefined ? e : withRun(e, request.run)))
-      )
-    }
 
     return {
       provider,
-      json,
-      body: (request) => fetch(request, "application/json, application/octet-stream")
+      budget,
+      get,
+      json: (request, schema) => get(request, "application/json", Decode.parseJson(provider, schema, request))
     } satisfies ProviderClient
   })

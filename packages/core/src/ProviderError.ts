@@ -6,7 +6,14 @@
  */
 import { Schema } from "effect"
 
-const where = (run: string | undefined) => (run === undefined ? "" : ` (run ${run})`)
+/** The workflow and run a failure concerns, where known: every message names them. */
+const where = (error: { readonly workflow?: string | undefined; readonly run?: string | undefined }) => {
+  const parts = [
+    error.workflow === undefined ? "" : `workflow ${error.workflow}`,
+    error.run === undefined ? "" : `run ${error.run}`
+  ].filter((p) => p !== "")
+  return parts.length === 0 ? "" : ` (${parts.join(", ")})`
+}
 
 /** A message is printed as one line on stderr, whatever a detail or an id holds. */
 const line = (text: string) => text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ")
@@ -15,6 +22,7 @@ const common = {
   provider: Schema.String,
   /** What the provider said, already reduced to one line. */
   detail: Schema.String,
+  workflow: Schema.optional(Schema.String),
   run: Schema.optional(Schema.String)
 }
 
@@ -30,7 +38,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 }) {
   override get message() {
     const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
-    return line(`${this.provider}: not authorized${code}: ${this.detail}${where(this.run)}`)
+    return line(`${this.provider}: not authorized${code}: ${this.detail}${where(this)}`)
   }
 }
 
@@ -42,7 +50,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
  */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", common) {
   override get message() {
-    return line(`${this.provider}: not found (HTTP 404): ${this.detail}${where(this.run)}`)
+    return line(`${this.provider}: not found (HTTP 404): ${this.detail}${where(this)}`)
   }
 }
 
@@ -58,7 +66,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
 }) {
   override get message() {
     const after = this.retryAfterMs === undefined ? "" : `, retry after ${Math.ceil(this.retryAfterMs / 1000)}s`
-    return line(`${this.provider}: rate limited (HTTP 429${after}): ${this.detail}${where(this.run)}`)
+    return line(`${this.provider}: rate limited (HTTP 429${after}): ${this.detail}${where(this)}`)
   }
 }
 
@@ -75,7 +83,7 @@ export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable"
 }) {
   override get message() {
     const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
-    return line(`${this.provider}: unavailable${code}: ${this.detail}${where(this.run)}`)
+    return line(`${this.provider}: unavailable${code}: ${this.detail}${where(this)}`)
   }
 }
 
@@ -93,14 +101,15 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   override get message() {
     const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
     const field = this.field === undefined ? "" : ` [${this.field}]`
-    return line(`${this.provider}: invalid request${code}${field}: ${this.detail}${where(this.run)}`)
+    return line(`${this.provider}: invalid request${code}${field}: ${this.detail}${where(this)}`)
   }
 }
 
 /**
- * A body that is not what the API documents: not JSON, or JSON of another shape. `path` names
- * the bad field (`$` for the body itself). `permanent` marks a body that fetching again cannot
- * fix (one over the size limit): it is not retried.
+ * A body that is not what the API documents. `path` names the bad field (`$` for the body
+ * itself), `endpoint` the request (`GET /accounts/.../instances`). JSON of another shape is
+ * permanent: fetching it again returns the same. `transient` marks a body that a cut
+ * connection or a proxy explains (not JSON at all, cut short, an HTML page): it is retried.
  *
  * @since 0.1.0
  * @category errors
@@ -108,10 +117,12 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
 export class DecodeFailure extends Schema.TaggedError<DecodeFailure>()("DecodeFailure", {
   ...common,
   path: Schema.String,
-  permanent: Schema.optional(Schema.Boolean)
+  endpoint: Schema.optional(Schema.String),
+  transient: Schema.optional(Schema.Boolean)
 }) {
   override get message() {
-    return line(`${this.provider}: unexpected response at ${this.path}: ${this.detail}${where(this.run)}`)
+    const from = this.endpoint === undefined ? "" : ` from ${this.endpoint}`
+    return line(`${this.provider}: unexpected response${from} at ${this.path}: ${this.detail}${where(this)}`)
   }
 }
 
@@ -126,7 +137,7 @@ export class UnexpectedResponse extends Schema.TaggedError<UnexpectedResponse>()
   status: Schema.Number
 }) {
   override get message() {
-    return line(`${this.provider}: unexpected HTTP ${this.status}: ${this.detail}${where(this.run)}`)
+    return line(`${this.provider}: unexpected HTTP ${this.status}: ${this.detail}${where(this)}`)
   }
 }
 
@@ -158,15 +169,15 @@ export const ProviderError = Schema.Union(
 )
 
 /**
- * Transient failures: a bad body is most often a cut connection, so it is fetched again too,
- * unless it is marked `permanent` (a body over the size limit would only come back as big).
+ * Transient failures: 429, 408, 5xx, transport errors, timeouts, and bodies a cut connection
+ * explains. JSON of the wrong shape is not: it would come back the same.
  *
  * @since 0.1.0
  * @category predicates
  */
 export const isRetryable = (error: ProviderError): boolean =>
   error._tag === "RateLimited" || error._tag === "Unavailable" ||
-  (error._tag === "DecodeFailure" && error.permanent !== true)
+  (error._tag === "DecodeFailure" && error.transient === true)
 
 /**
  * The contract's exit codes.
@@ -192,10 +203,33 @@ export const exitCode = (error: ProviderError): 1 | 2 | 3 | 4 | 5 => {
 }
 
 /**
- * Attaches the run to an error raised below the level that knew it.
+ * Where a failure happened, for its message.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Context {
+  readonly workflow?: string | undefined
+  readonly run?: string | undefined
+}
+
+/**
+ * Attaches the workflow and run to an error raised below the level that knew them; what the
+ * error already names is kept.
  *
  * @since 0.1.0
  * @category combinators
  */
-export const withRun = <E extends ProviderError>(error: E, run: string): E =>
-  error.run === undefined ? (Object.assign(Object.create(Object.getPrototypeOf(error)), error, { run }) as E) : error
+export const withContext = <E extends ProviderError>(error: E, context: Context): E => {
+  const workflow = error.workflow ?? context.workflow
+  const run = error.run ?? context.run
+  return workflow === error.workflow && run === error.run
+    ? error
+    : (Object.assign(Object.create(Object.getPrototypeOf(error)), error, { workflow, run }) as E)
+}
+
+/**
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withRun = <E extends ProviderError>(error: E, run: string): E => withContext(error, { run })

@@ -1,14 +1,18 @@
 /**
- * One request budget per provider connection, shared by every fiber that talks to it.
+ * A provider's request budget, shared by every fiber that uses one credential.
  *
  * A sliding-window log: a request may start only when fewer than `limit` requests started in
  * the last `window`. Unlike a token bucket or a fixed window, it can never exceed the budget
  * in any window however the server aligns its own, so a budget the server enforces the same
  * way is used fully with no 429. A 429 pauses every request until its `Retry-After` passed.
  *
+ * Budgets belong to the credential, not to a provider instance: `Registry` hands out one
+ * budget per provider, API host and credential, so two sources (or two layers) on one token
+ * share it.
+ *
  * @since 0.1.0
  */
-import { Duration, Effect, Metric, Option } from "effect"
+import { Context, Duration, Effect, Hash, Layer, Metric, Option, RcMap, type Scope } from "effect"
 import * as Metrics from "./Metrics.js"
 
 /**
@@ -21,10 +25,31 @@ export interface Budget {
 }
 
 /**
+ * What a progress display reads: how the budget holds requests back right now.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Status {
+  readonly budget: Budget | undefined
+  /** Requests waiting for their turn. */
+  readonly queued: number
+  /** When the first of them may start (epoch millis); null when none is held back. */
+  readonly nextAt: number | null
+  /** Total time requests were held back (by the budget or a 429 pause), in milliseconds. */
+  readonly waitedMillis: number
+  /** Of that, the time held back by 429 pauses. */
+  readonly pausedMillis: number
+  /** Requests started so far. */
+  readonly started: number
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface RateBudget {
+  readonly budget: Budget | undefined
   /**
    * Waits until a request may start, then counts it. Run the returned effect when the answer
    * arrives: the request is then counted from that later instant.
@@ -32,6 +57,7 @@ export interface RateBudget {
   readonly take: Effect.Effect<Effect.Effect<void>>
   /** Holds every request back for `millis` (a 429's `Retry-After`). */
   readonly pause: (millis: number) => Effect.Effect<void>
+  readonly status: Effect.Effect<Status>
 }
 
 /**
@@ -52,63 +78,234 @@ export const SLACK = Duration.millis(10)
 export const cloudflare: Budget = { limit: 1200, window: Duration.minutes(5) }
 
 /**
- * The shared budget of one provider connection; without a `Budget` it never waits (the 429
- * pause still applies).
+ * A budget; without a `Budget` it never waits (the 429 pause still applies).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (budget: Budget | undefined): Effect.Effect<RateBudget> =>
-  Effect.gen(function*() {
-    const lock = yield* Effect.makeSemaphore(1)
-    const limit = budget?.limit ?? 0
-    const windowMs = budget ? Duration.toMillis(budget.window) + Duration.toMillis(SLACK) : 0
-    // ring of the times of the last `limit` requests: when each started, then when it was answered
-    const starts: Array<number> = []
-    let head = 0
-    let pausedUntil = 0
+export const make = (budget: Budget | undefined): Effect.Effect<RateBudget> => Effect.sync(() => unsafeMake(budget))
 
-    // the ring slot the request took, or -1 without a limit
-    const waitTurn: Effect.Effect<number> = Effect.gen(function*() {
-      for (;;) {
-        const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
-        let until = pausedUntil
-        if (limit > 0 && starts.length === limit) until = Math.max(until, starts[head]! + windowMs)
-        if (until <= now) {
-          if (limit === 0) return -1
-          if (starts.length < limit) return starts.push(now) - 1
-          const slot = head
-          starts[slot] = now
-          head = (head + 1) % limit
-          return slot
-        }
-        yield* Effect.sleep(Duration.millis(until - now))
+const unsafeMake = (budget: Budget | undefined): RateBudget => {
+  const lock = Effect.unsafeMakeSemaphore(1)
+  const limit = budget?.limit ?? 0
+  const windowMs = budget ? Duration.toMillis(budget.window) + Duration.toMillis(SLACK) : 0
+  // ring of the times of the last `limit` requests: when each started, then when it was answered
+  const starts: Array<number> = []
+  let head = 0
+  let pausedUntil = 0
+  let queued = 0
+  let nextAt: number | null = null
+  let waitedMillis = 0
+  let pausedMillis = 0
+  let started = 0
+
+  // The lock holder is the only fiber that sleeps here, so its sleeps add up to the wall
+  // time during which the budget held requests back.
+  const waitTurn: Effect.Effect<number> = Effect.gen(function*() {
+    for (;;) {
+      const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+      const paused = pausedUntil
+      let until = paused
+      if (limit > 0 && starts.length === limit) until = Math.max(until, starts[head]! + windowMs)
+      if (until <= now) {
+        nextAt = null
+        started++
+        if (limit === 0) return -1
+        if (starts.length < limit) return starts.push(now) - 1
+        const slot = head
+        starts[slot] = now
+        head = (head + 1) % limit
+        return slot
       }
-    })
-
-    return {
-      // counted while queued, so a progress display can show how many requests the budget holds back
-      take: Effect.zipRight(
-        Metric.incrementBy(Metrics.waiting, 1),
-        lock.withPermits(1)(waitTurn).pipe(
-          Effect.ensuring(Metric.incrementBy(Metrics.waiting, -1)),
-          Effect.map((slot) =>
-            slot < 0 ? Effect.void : Effect.clockWith((c) =>
-              c.currentTimeMillis.pipe(Effect.map((now) => {
-                starts[slot] = Math.max(starts[slot]!, now)
-              }))
-            )
-          )
-        )
-      ),
-      pause: (millis) =>
-        Effect.clockWith((c) => c.currentTimeMillis).pipe(
-          Effect.map((now) => {
-            pausedUntil = Math.max(pausedUntil, now + Math.max(0, millis))
-          })
-        )
-    } satisfies RateBudget
+      nextAt = until
+      yield* Effect.sleep(Duration.millis(until - now))
+      waitedMillis += until - now
+      if (paused > now) pausedMillis += Math.min(paused, until) - now
+    }
   })
+
+  const settle = (slot: number) =>
+    slot < 0 ? Effect.void : Effect.clockWith((c) =>
+      c.currentTimeMillis.pipe(Effect.map((now) => {
+        starts[slot] = Math.max(starts[slot]!, now)
+      }))
+    )
+
+  return {
+    budget,
+    take: Effect.suspend(() => {
+      queued++
+      return Metric.incrementBy(Metrics.waiting, 1).pipe(
+        Effect.zipRight(lock.withPermits(1)(waitTurn)),
+        Effect.ensuring(Effect.zipRight(
+          Effect.sync(() => {
+            queued--
+            if (queued === 0) nextAt = null
+          }),
+          Metric.incrementBy(Metrics.waiting, -1)
+        )),
+        Effect.map(settle)
+      )
+    }),
+    pause: (millis) =>
+      Effect.clockWith((c) => c.currentTimeMillis).pipe(
+        Effect.map((now) => {
+          pausedUntil = Math.max(pausedUntil, now + Math.max(0, millis))
+        })
+      ),
+    status: Effect.sync(() => ({ budget, queued, nextAt, waitedMillis, pausedMillis, started }))
+  } satisfies RateBudget
+}
+
+/**
+ * Who a budget belongs to. The credential is never kept: only a hash of it, so a key can be
+ * logged or compared without carrying the secret.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Key {
+  readonly provider: string
+  /** The API host (`api.cloudflare.com`), port included where not the default. */
+  readonly host: string
+  /** `hashCredential(secret)`. */
+  readonly credential: string
+}
+
+/**
+ * A short, stable, non-reversible label of a credential.
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const hashCredential = (secret: string): string =>
+  (Hash.string(secret) >>> 0).toString(16).padStart(8, "0") +
+  (Hash.string(`${secret.length}:${secret}`) >>> 0).toString(16).padStart(8, "0")
+
+const keyString = (key: Key) => `${key.provider} ${key.host} ${key.credential}`
+
+/**
+ * A budget as a registry lists it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Entry {
+  readonly key: Key
+  readonly budget: RateBudget
+}
+
+/**
+ * One budget per key, shared by everything that asks with that key. The first to ask sets
+ * the limit; a later request with another limit gets the existing budget (and a warning).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Registry {
+  readonly get: (key: Key, budget: Budget | undefined) => Effect.Effect<RateBudget, never, Scope.Scope>
+  /** Every budget in use, for progress displays. */
+  readonly entries: Effect.Effect<ReadonlyArray<Entry>>
+}
+
+const sameBudget = (a: Budget | undefined, b: Budget | undefined) =>
+  a === b || (a !== undefined && b !== undefined && a.limit === b.limit && Duration.equals(a.window, b.window))
+
+/**
+ * Describes a budget as flags write it: `1200/5m`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const format = (budget: Budget | undefined): string => {
+  if (budget === undefined) return "unlimited"
+  const ms = Duration.toMillis(budget.window)
+  const unit = ms % 3_600_000 === 0 ? [3_600_000, "h"] : ms % 60_000 === 0 ? [60_000, "m"] : ms % 1000 === 0 ? [1000, "s"] : [1, "ms"]
+  return `${budget.limit}/${ms / (unit[0] as number)}${unit[1]}`
+}
+
+const warnMismatch = (key: Key, asked: Budget | undefined, kept: Budget | undefined) =>
+  sameBudget(asked, kept) ? Effect.void : Effect.logWarning(
+    `${key.provider}: a budget of ${format(asked)} was asked for a credential that already has ${format(kept)}; keeping ${format(kept)}`
+  )
+
+/**
+ * A registry that lives as long as the process: what every provider uses unless a program
+ * provides its own (`layer`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unsafeMakeGlobal = (): Registry => {
+  const budgets = new Map<string, Entry>()
+  return {
+    get: (key, budget) =>
+      Effect.suspend(() => {
+        const known = budgets.get(keyString(key))
+        if (known !== undefined) return Effect.as(warnMismatch(key, budget, known.budget.budget), known.budget)
+        const made = unsafeMake(budget)
+        budgets.set(keyString(key), { key, budget: made })
+        return Effect.succeed(made)
+      }),
+    entries: Effect.sync(() => [...budgets.values()])
+  }
+}
+
+/**
+ * The budgets of a program. By default one registry for the whole process, so any two
+ * provider layers built with one credential share a budget; `layer` gives a program (or a
+ * test) its own.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Budgets extends Context.Reference<Budgets>()("@steptrail/core/RateBudget/Budgets", {
+  defaultValue: unsafeMakeGlobal
+}) {}
+
+/**
+ * A scoped registry: a budget lives while some provider holds it, and `idleTimeToLive` after.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: { readonly idleTimeToLive?: Duration.DurationInput } = {}): Layer.Layer<Budgets> =>
+  Layer.scoped(
+    Budgets,
+    Effect.gen(function*() {
+      const limits = new Map<string, Budget | undefined>()
+      const live = new Map<string, Entry>()
+      const map = yield* RcMap.make({
+        lookup: (k: string) =>
+          Effect.acquireRelease(
+            make(limits.get(k)),
+            () => Effect.sync(() => live.delete(k))
+          ),
+        idleTimeToLive: options.idleTimeToLive ?? Duration.minutes(10)
+      })
+      return {
+        get: (key, budget) =>
+          Effect.gen(function*() {
+            const k = keyString(key)
+            if (limits.has(k)) yield* warnMismatch(key, budget, limits.get(k))
+            else limits.set(k, budget)
+            const made = yield* RcMap.get(map, k)
+            live.set(k, { key, budget: made })
+            return made
+          }),
+        entries: Effect.sync(() => [...live.values()])
+      } satisfies Registry
+    })
+  )
+
+/**
+ * The budget of a key from the program's registry.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const get = (key: Key, budget: Budget | undefined): Effect.Effect<RateBudget, never, Scope.Scope> =>
+  Effect.flatMap(Budgets, (registry) => registry.get(key, budget))
 
 const units: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
 

@@ -2,9 +2,13 @@
  * The one retry policy every provider uses.
  *
  * Capped, jittered exponential backoff on transient failures only (transport errors, 408,
- * 429, 5xx, cut bodies), bounded in count and in total time. A server's `Retry-After` is a
- * floor on the next delay, never a ceiling: `Retry-After: 0` still waits the backoff, so a
+ * 5xx, timeouts, cut bodies), bounded in count and in total time. A server's `Retry-After` is
+ * a floor on the next delay, never a ceiling: `Retry-After: 0` still waits the backoff, so a
  * storm of them cannot burn every attempt at once.
+ *
+ * A 429 is not a failure of the request but the budget speaking: `rateLimited` re-sends it
+ * once the credential's pause is over, without counting a retry, for as long as
+ * `rateLimitPatience` allows.
  *
  * @since 0.1.0
  */
@@ -24,6 +28,11 @@ export interface Options {
   readonly cap: Duration.DurationInput
   /** No retry is started that would end after this much time since the first failure. */
   readonly maxElapsed: Duration.DurationInput
+  /**
+   * How long one request keeps being answered 429 before the export gives up (exit 5).
+   * Cloudflare blocks a token for five minutes once its budget is exceeded: three of them.
+   */
+  readonly rateLimitPatience: Duration.DurationInput
 }
 
 /**
@@ -37,7 +46,8 @@ export const defaults: Options = {
   times: 6,
   base: "250 millis",
   cap: "10 seconds",
-  maxElapsed: "6 minutes"
+  maxElapsed: "6 minutes",
+  rateLimitPatience: "15 minutes"
 }
 
 /**
@@ -50,6 +60,23 @@ export const retryAfterMillis = (error: ProviderError): number =>
   (error._tag === "RateLimited" || error._tag === "Unavailable") && error.retryAfterMs !== undefined
     ? error.retryAfterMs
     : 0
+
+/**
+ * Re-sends a request answered 429 with no delay of its own (the credential's budget holds it
+ * back until the `Retry-After` passed), while the next pause still ends within
+ * `rateLimitPatience` of the first 429.
+ *
+ * @since 0.1.0
+ * @category schedules
+ */
+export const rateLimited = (options: Partial<Options> = {}): Schedule.Schedule<unknown, ProviderError> => {
+  const patience = Duration.toMillis(options.rateLimitPatience ?? defaults.rateLimitPatience)
+  return Schedule.identity<ProviderError>().pipe(
+    Schedule.whileInput((e) => e._tag === "RateLimited"),
+    Schedule.intersect(Schedule.elapsed),
+    Schedule.whileOutput(([e, elapsed]) => Duration.toMillis(elapsed) + retryAfterMillis(e) <= patience)
+  )
+}
 
 /**
  * The retry schedule; use with `Effect.retry`.

@@ -17,12 +17,16 @@ import { JSONSchema, Schema } from "effect"
 export const SCHEMA_VERSION = 1 as const
 
 /**
+ * The platform a run was exported from: the name of a registered provider (`cloudflare`,
+ * `orchestra`, `onepin`, or one a program registers), lowercase.
+ *
  * @since 0.1.0
  * @category schemas
  */
-export const Provider = Schema.Literal("cloudflare", "orchestra", "onepin").annotations({
-  description: "The platform the run was exported from."
-})
+export const Provider = Schema.String.pipe(
+  Schema.pattern(/^[a-z][a-z0-9-]*$/),
+  Schema.annotations({ description: "The platform the run was exported from: cloudflare, orchestra, onepin, or another registered provider." })
+)
 /**
  * @since 0.1.0
  * @category models
@@ -86,6 +90,24 @@ export const RunStatus = Schema.Literal(
 export type RunStatus = typeof RunStatus.Type
 
 /**
+ * Run statuses that will not change any more.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isTerminal = (status: RunStatus): boolean =>
+  status === "complete" || status === "errored" || status === "cancelled"
+
+/**
+ * Step statuses that will not change any more.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isSettled = (status: Status): boolean =>
+  status === "complete" || status === "errored" || status === "cancelled"
+
+/**
  * ISO 8601 UTC timestamp, `Z` suffix; fractional seconds as the provider gave them.
  *
  * @since 0.1.0
@@ -111,6 +133,23 @@ export const StepError = Schema.Struct({
  * @category models
  */
 export type StepError = typeof StepError.Type
+
+/**
+ * A provider's error value as a record's `error`: a string becomes `{ name: "Error", message }`,
+ * an object with a message keeps its name, anything else is kept readable as JSON.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const errorOf = (error: unknown): StepError | null => {
+  if (error === null || error === undefined || error === "") return null
+  if (typeof error === "string") return { name: "Error", message: error }
+  if (typeof error === "object" && !Array.isArray(error) && typeof (error as { message?: unknown }).message === "string") {
+    const { message, name } = error as { message: string; name?: unknown }
+    return { name: typeof name === "string" ? name : "Error", message }
+  }
+  return { name: "Error", message: JSON.stringify(error) }
+}
 
 /**
  * One attempt of a retried step (Cloudflare `attempts[]`).

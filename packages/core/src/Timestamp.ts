@@ -156,3 +156,17 @@ export const toMillis = (iso: string): number => {
   }
   return base
 }
+
+/**
+ * Parses a time a user typed (a flag, a config file): an ISO 8601 date (`2026-01-31`, midnight
+ * UTC) or date-time with an optional zone (`2026-01-31T12:00:00Z`, `2026-01-31 12:00+02:00`;
+ * none means UTC). Anything else, or a date that does not exist, is undefined: never the
+ * lenient guess of `Date.parse`.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseInstant = (text: string): Date | undefined => {
+  const iso = normalize(text.trim())
+  return iso === null ? undefined : new Date(toMillis(iso))
+}

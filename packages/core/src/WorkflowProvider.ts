@@ -1,10 +1,10 @@
 /**
- * The port every provider package implements: the runs of a workflow, and the steps of a run,
- * as lazy Streams of provider-neutral values.
+ * The port every provider package implements: the runs of a workflow (a lazy Stream), runs by
+ * id, and the records of a run, as provider-neutral values.
  *
  * @since 0.1.0
  */
-import { Chunk, Context, Effect, Stream } from "effect"
+import { Context, Effect, Stream } from "effect"
 import type { ProviderError } from "./ProviderError.js"
 import type { Provider, RunStatus, StepRecord } from "./StepRecord.js"
 
@@ -64,42 +64,81 @@ export interface StepOptions {
  * @category models
  */
 export interface Service {
+  /** The provider's registered name (`cloudflare`); every record and run carries it. */
   readonly provider: Provider
   /** The account or workspace records are attributed to (null where the provider has none). */
   readonly account: string | null
   /** Every run of the workflow that matches the filter, all pages, lazily. */
   readonly runs: (workflow: string, filter?: RunFilter) => Stream.Stream<RunRef, ProviderError>
-  /** One run by id; fails with `NotFound` where the provider can tell, `InvalidRequest` for a malformed id. */
-  readonly run: (workflow: string, id: string) => Effect.Effect<RunRef, ProviderError>
+  /**
+   * Runs by id, in the order of `ids` (each once). `NotFound` for an id the provider does not
+   * know, `InvalidRequest` for a malformed one. Export (explicit ids) and follow (the runs it
+   * watches) both look runs up this way, all ids of a workflow at once, so a provider that
+   * can only find a run in its listing lists once for all of them.
+   */
+  readonly lookup: (workflow: string, ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<RunRef>, ProviderError>
   /**
    * How many runs `runs(workflow, filter)` will yield, where the API says so cheaply (one
    * request); undefined where it cannot tell. For progress displays only.
    */
   readonly count?: ((workflow: string, filter?: RunFilter) => Effect.Effect<number | undefined, ProviderError>) | undefined
-  /** The run's steps, oldest first, `step_index` from 0. */
-  readonly steps: (run: RunRef, options?: StepOptions) => Stream.Stream<StepRecord, ProviderError>
   /**
-   * The same records as one array, where the provider has them at once (every provider here
-   * does: a run's steps come in one answer). An export collects each run whole anyway, and a
-   * Stream per run costs more CPU than the mapping itself.
+   * The run's records, oldest first, `step_index` from 0, whole: a run's steps come in one
+   * answer from every provider, and an export writes a run's records together.
    */
-  readonly collect?: ((run: RunRef, options?: StepOptions) => Effect.Effect<ReadonlyArray<StepRecord>, ProviderError>) | undefined
+  readonly steps: (run: RunRef, options?: StepOptions) => Effect.Effect<ReadonlyArray<StepRecord>, ProviderError>
 }
 
 /**
- * A run's records as one array: the provider's `collect` where it has one, else its stream.
+ * `lookup` for a provider that can fetch one run by id: each id once, a few at a time, in
+ * the order asked.
  *
  * @since 0.1.0
- * @category combinators
+ * @category lookups
  */
-export const collectSteps = (
-  provider: Service,
-  run: RunRef,
-  options?: StepOptions
-): Effect.Effect<ReadonlyArray<StepRecord>, ProviderError> =>
-  provider.collect !== undefined
-    ? provider.collect(run, options)
-    : Effect.map(Stream.runCollect(provider.steps(run, options)), Chunk.toReadonlyArray)
+export const lookupEach = <E, R>(
+  ids: ReadonlyArray<string>,
+  one: (id: string) => Effect.Effect<RunRef, E, R>
+): Effect.Effect<ReadonlyArray<RunRef>, E, R> => Effect.forEach(distinctIds(ids), one, { concurrency: 4 })
+
+/**
+ * `lookup` for a provider that can only find a run in its listing: the listing is read until
+ * every id was seen (one listing for all ids), then the runs are given in the order asked;
+ * an id never seen is `notFound`.
+ *
+ * @since 0.1.0
+ * @category lookups
+ */
+export const lookupInListing = <E, R>(
+  ids: ReadonlyArray<string>,
+  listing: Stream.Stream<RunRef, E, R>,
+  notFound: (id: string) => E
+): Effect.Effect<ReadonlyArray<RunRef>, E, R> =>
+  Effect.suspend(() => {
+    const wanted = distinctIds(ids)
+    if (wanted.length === 0) return Effect.succeed([])
+    const found = new Map<string, RunRef>()
+    const asked = new Set(wanted)
+    return listing.pipe(
+      Stream.takeUntil((run) => {
+        if (asked.has(run.id)) found.set(run.id, run)
+        return found.size === asked.size
+      }),
+      Stream.runDrain,
+      Effect.flatMap(() => {
+        const missing = wanted.find((id) => !found.has(id))
+        return missing === undefined ? Effect.succeed(wanted.map((id) => found.get(id)!)) : Effect.fail(notFound(missing))
+      })
+    )
+  })
+
+/**
+ * Each id once, in the order first given.
+ *
+ * @since 0.1.0
+ * @category lookups
+ */
+export const distinctIds = (ids: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(ids)]
 
 /**
  * @since 0.1.0
@@ -128,4 +167,21 @@ export const matches = (filter: RunFilter | undefined, run: RunRef): boolean => 
     if (filter.until !== undefined && created >= filter.until.getTime()) return false
   }
   return true
+}
+
+/**
+ * `matches` over a listing that comes newest first (by creation): once a run created before
+ * `since` passes, every later one is older too, so the listing stops there instead of paging
+ * to its end. An incremental or follow-mode export lists only the recent pages this way.
+ *
+ * @since 0.1.0
+ * @category filters
+ */
+export const filterNewestFirst = (filter: RunFilter | undefined) =>
+<E, R>(runs: Stream.Stream<RunRef, E, R>): Stream.Stream<RunRef, E, R> => {
+  const since = filter?.since?.getTime()
+  const all = since === undefined
+    ? runs
+    : Stream.takeWhile(runs, (run) => run.createdAt === null || Date.parse(run.createdAt) >= since)
+  return Stream.filter(all, (run) => matches(filter, run))
 }

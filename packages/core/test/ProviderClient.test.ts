@@ -1,8 +1,8 @@
 import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Either, Exit, Fiber, Option, Redacted, Ref, Schema, TestClock } from "effect"
+import { Clock, Duration, Effect, Either, Exit, Fiber, Logger, LogLevel, Option, Redacted, Ref, Schema, TestClock } from "effect"
 import * as ProviderClient from "../src/ProviderClient.js"
-import type * as ProviderError from "../src/ProviderError.js"
+import * as ProviderError from "../src/ProviderError.js"
 import * as RateBudget from "../src/RateBudget.js"
 
 const SECRET = "sk-live-7f3a9c0d2e1b"
@@ -63,15 +63,21 @@ const baseOptions: ProviderClient.Options = {
   retry: { times: 2, base: "100 millis", cap: "1 seconds" }
 }
 
-/** Builds the client over a fake transport. */
-const setup = (respond: Responder, options: Partial<ProviderClient.Options> = {}) =>
+/** Builds the client over a fake transport, with budgets of its own (not the process's). */
+const setup = (respond: Responder, options: Partial<ProviderClient.Options> = {}, budgets = RateBudget.layer()) =>
   Effect.gen(function*() {
     const { client, sent } = yield* fakeClient(respond)
     const api = yield* ProviderClient.make({ ...baseOptions, ...options }).pipe(
-      Effect.provideService(HttpClient.HttpClient, client)
+      Effect.provideService(HttpClient.HttpClient, client),
+      Effect.provide(budgets),
+      Effect.scoped
     )
     return { api, sent }
   })
+
+/** The raw body, as an endpoint answering bytes reads it. */
+const bodyOf = (api: ProviderClient.ProviderClient, request: ProviderClient.Request) =>
+  api.get(request, "application/json, application/octet-stream", Effect.succeed)
 
 /** Runs an effect that may sleep (retries, timeouts) to its end with the test clock. */
 const settle = <A, E>(effect: Effect.Effect<A, E>) =>
@@ -125,7 +131,7 @@ describe("ProviderClient", () => {
         expect(error._tag).toBe("InvalidRequest")
         expect(error.message).toContain("not a valid id")
         expect(yield* sent).toHaveLength(0)
-        const viaBody = failure(yield* settle(api.body({ path: [segment] })))
+        const viaBody = failure(yield* settle(bodyOf(api, { path: [segment] })))
         expect(viaBody._tag).toBe("InvalidRequest")
         expect(yield* sent).toHaveLength(0)
       }))
@@ -156,7 +162,7 @@ describe("ProviderClient", () => {
       Effect.gen(function*() {
         const { api, sent } = yield* setup(() => json({ ok: true }))
         yield* api.json({ path: ["x"] }, Ok)
-        yield* api.body({ path: ["y"] })
+        yield* bodyOf(api, { path: ["y"] })
         const [first, second] = yield* sent
         expect(first!.headers["authorization"]).toBe(`Bearer ${SECRET}`)
         expect(first!.headers["x-client"]).toBe("steptrail")
@@ -188,19 +194,20 @@ describe("ProviderClient", () => {
         expect(yield* api.json({ path: ["x"] }, Ok)).toEqual({ ok: true })
       }))
 
-    it.effect("body() returns the bytes and their media type", () =>
+    it.effect("get() returns the bytes, their media type and endpoint", () =>
       Effect.gen(function*() {
         const bytes = new Uint8Array([0, 1, 2, 255, 254])
         const { api } = yield* setup(() => ({ body: bytes, headers: { "content-type": "application/octet-stream" } }))
-        const body = yield* api.body({ path: ["blob"] })
+        const body = yield* bodyOf(api, { path: ["blob"] })
         expect(body.contentType).toBe("application/octet-stream")
+        expect(body.endpoint).toBe("GET /v1/blob")
         expect([...body.bytes]).toEqual([...bytes])
       }))
 
-    it.effect("body() joins a streamed body", () =>
+    it.effect("get() joins a streamed body", () =>
       Effect.gen(function*() {
         const { api } = yield* setup(() => ({ body: streamOf(5, 100) }))
-        const body = yield* api.body({ path: ["blob"] })
+        const body = yield* bodyOf(api, { path: ["blob"] })
         expect(body.bytes.length).toBe(500)
         expect(body.contentType).toBe("")
       }))
@@ -251,7 +258,7 @@ describe("ProviderClient", () => {
 
     it.effect("transient failures are retried `times` times", () =>
       Effect.gen(function*() {
-        for (const status of [408, 429, 500, 503]) {
+        for (const status of [408, 500, 503]) {
           const { api, sent } = yield* setup(() => json({ message: "busy" }, status))
           const error = failure(yield* settle(api.json({ path: ["x"] }, Ok)))
           expect(error.message).toContain("busy")
@@ -262,7 +269,7 @@ describe("ProviderClient", () => {
     it.effect("a 429 carries its Retry-After", () =>
       Effect.gen(function*() {
         const { api } = yield* setup(() => json({ message: "slow" }, 429, { "retry-after": "3" }), {
-          retry: { times: 0 }
+          retry: { times: 0, rateLimitPatience: "2 seconds" }
         })
         const error = failure(yield* settle(api.json({ path: ["x"] }, Ok)))
         expect(error._tag === "RateLimited" && error.retryAfterMs).toBe(3000)
@@ -328,15 +335,17 @@ describe("ProviderClient", () => {
   describe("bodies of the wrong shape", () => {
     const Nested = Schema.Struct({ a: Schema.Struct({ b: Schema.Array(Schema.Number) }) })
 
-    it.effect("a decode failure names the path of the bad field, after retries", () =>
+    it.effect("JSON of another shape fails at once, naming the endpoint and the field", () =>
       Effect.gen(function*() {
         const { api, sent } = yield* setup(() => json({ a: { b: [1, 2, "three"] } }))
-        const error = failure(yield* settle(api.json({ path: ["x"], run: "run-1" }, Nested)))
+        const error = failure(yield* settle(api.json({ path: ["runs", "run-1"], workflow: "w", run: "run-1" }, Nested)))
         expect(error._tag).toBe("DecodeFailure")
         expect(error._tag === "DecodeFailure" && error.path).toBe("$.a.b[2]")
-        expect(error.message).toContain("$.a.b[2]")
-        expect(error.message).toContain("(run run-1)")
-        expect(yield* sent).toHaveLength(3)
+        expect(error.message).toBe(
+          "acme: unexpected response from GET /v1/runs/run-1 at $.a.b[2]: Expected number, actual \"three\" (workflow w, run run-1)"
+        )
+        expect(ProviderError.isRetryable(error)).toBe(false)
+        expect(yield* sent).toHaveLength(1)
       }))
 
     it.effect("a missing field is named too", () =>
@@ -352,12 +361,14 @@ describe("ProviderClient", () => {
       ["truncated JSON", { body: `{"a": {"b": [1, 2`, headers: { "content-type": "application/json" } }],
       ["an empty body", { body: "", headers: { "content-type": "application/json" } }],
       ["plain text", { body: "ok", headers: { "content-type": "text/plain" } }]
-    ] as const)("%s is a DecodeFailure after retries", ([, answer]) =>
+    ] as const)("%s is a transient DecodeFailure, retried", ([, answer]) =>
       Effect.gen(function*() {
         const { api, sent } = yield* setup(() => answer)
         const error = failure(yield* settle(api.json({ path: ["x"] }, Nested)))
         expect(error._tag).toBe("DecodeFailure")
         expect(error._tag === "DecodeFailure" && error.path).toBe("$")
+        expect(error._tag === "DecodeFailure" && error.transient).toBe(true)
+        expect(error.message).toContain("from GET /v1/x")
         expect(error.message).not.toMatch(/[\r\n]/)
         expect(yield* sent).toHaveLength(3)
       }))
@@ -389,7 +400,7 @@ describe("ProviderClient", () => {
       Effect.gen(function*() {
         const pulls = { count: 0 }
         const { api } = yield* setup(() => ({ body: endless(pulls, 100) }), { maxBodyBytes: 1000, retry: { times: 0 } })
-        const error = failure(yield* settle(api.body({ path: ["x"] })))
+        const error = failure(yield* settle(bodyOf(api, { path: ["x"] })))
         expect(error._tag).toBe("DecodeFailure")
         expect(error.message).toContain("1000-byte limit")
         expect(pulls.count).toBeGreaterThan(10)
@@ -404,18 +415,18 @@ describe("ProviderClient", () => {
           { maxBodyBytes: 1000, retry: { times: 5 } }
         )
         const first = failure(yield* settle(declared.api.json({ path: ["x"] }, Ok)))
-        expect(first._tag === "DecodeFailure" && first.permanent).toBe(true)
+        expect(first._tag === "DecodeFailure" && ProviderError.isRetryable(first)).toBe(false)
         expect(yield* declared.sent).toHaveLength(1)
         const streamed = yield* setup(() => ({ body: endless(pulls, 100) }), { maxBodyBytes: 1000, retry: { times: 5 } })
-        const second = failure(yield* settle(streamed.api.body({ path: ["x"] })))
-        expect(second._tag === "DecodeFailure" && second.permanent).toBe(true)
+        const second = failure(yield* settle(bodyOf(streamed.api, { path: ["x"] })))
+        expect(second._tag === "DecodeFailure" && ProviderError.isRetryable(second)).toBe(false)
         expect(yield* streamed.sent).toHaveLength(1)
       }))
 
     it.effect("takes a body of exactly the limit", () =>
       Effect.gen(function*() {
         const { api } = yield* setup(() => ({ body: streamOf(10, 100) }), { maxBodyBytes: 1000 })
-        expect((yield* api.body({ path: ["x"] })).bytes.length).toBe(1000)
+        expect((yield* bodyOf(api, { path: ["x"] })).bytes.length).toBe(1000)
       }))
   })
 
@@ -437,7 +448,7 @@ describe("ProviderClient", () => {
     it.effect("a body that stalls times out too", () =>
       Effect.gen(function*() {
         const { api } = yield* setup(() => ({ body: stalled() }), { timeout: "2 seconds", retry: { times: 0 } })
-        const fiber = yield* Effect.fork(Effect.either(api.body({ path: ["x"] })))
+        const fiber = yield* Effect.fork(Effect.either(bodyOf(api, { path: ["x"] })))
         yield* TestClock.adjust("2 seconds")
         const error = failure(yield* Fiber.join(fiber))
         expect(error._tag).toBe("Unavailable")
@@ -454,54 +465,126 @@ describe("ProviderClient", () => {
   })
 
   describe("rate budget", () => {
-    it.effect("a 429 pauses the shared budget for its Retry-After", () =>
-      Effect.gen(function*() {
-        const budget = yield* RateBudget.make(undefined)
-        const { api } = yield* setup((_, n) => (n === 0 ? json({ message: "slow" }, 429, { "retry-after": "7" }) : json({ ok: true })), {
-          budget
-        })
-        const call = yield* Effect.fork(api.json({ path: ["x"] }, Ok))
-        yield* TestClock.adjust("0 millis")
-        const other = yield* Effect.fork(budget.take)
-        yield* TestClock.adjust("6999 millis")
-        expect(Option.isNone(yield* Fiber.poll(other))).toBe(true)
-        yield* TestClock.adjust("1 millis")
-        expect(Option.isSome(yield* Fiber.poll(other))).toBe(true)
-        expect(yield* Fiber.join(call)).toEqual({ ok: true })
-      }))
+    const BUDGET = { limit: 2, window: Duration.seconds(10) }
+    const WINDOW = 10_000 + Duration.toMillis(RateBudget.SLACK)
 
-    it.effect("a 429 without Retry-After still pauses the budget", () =>
+    it.effect("every request takes from the credential's budget", () =>
       Effect.gen(function*() {
-        const budget = yield* RateBudget.make(undefined)
-        const { api } = yield* setup(() => json({ message: "slow" }, 429), { budget, retry: { times: 0 } })
-        yield* settle(api.json({ path: ["x"] }, Ok))
-        const start = yield* Clock.currentTimeMillis
-        const fiber = yield* Effect.fork(budget.take.pipe(Effect.zipRight(Clock.currentTimeMillis)))
-        yield* TestClock.adjust("1 hours")
-        expect(yield* Fiber.join(fiber)).toBe(start)
-        // the pause was before this point: it started from the 429
-        const paused = yield* RateBudget.make(undefined)
-        const again = yield* setup(() => json({ message: "slow" }, 429), { budget: paused, retry: { times: 0 } })
-        const failed = yield* Effect.fork(Effect.either(again.api.json({ path: ["x"] }, Ok)))
-        yield* TestClock.adjust("0 millis")
-        yield* Fiber.join(failed)
-        const waiter = yield* Effect.fork(paused.take)
-        yield* TestClock.adjust("500 millis")
-        expect(Option.isNone(yield* Fiber.poll(waiter))).toBe(true)
-        yield* TestClock.adjust("500 millis")
-        expect(Option.isSome(yield* Fiber.poll(waiter))).toBe(true)
-      }))
-
-    it.effect("every attempt takes from the budget", () =>
-      Effect.gen(function*() {
-        const budget = yield* RateBudget.make({ limit: 2, window: Duration.seconds(10) })
-        const { api, sent } = yield* setup(() => json({ ok: true }), { budget })
+        const { api, sent } = yield* setup(() => json({ ok: true }), { budget: BUDGET })
         const fiber = yield* Effect.fork(
           Effect.all([1, 2, 3].map(() => api.json({ path: ["x"] }, Ok)), { concurrency: "unbounded" })
         )
         yield* TestClock.adjust("1 minutes")
         yield* Fiber.join(fiber)
-        expect((yield* sent).map((s) => s.at)).toEqual([0, 0, 10_000 + Duration.toMillis(RateBudget.SLACK)])
+        expect((yield* sent).map((s) => s.at)).toEqual([0, 0, WINDOW])
+      }))
+
+    it.effect("waiting for the budget is never inside the timeout: an export waits as long as its budget requires", () =>
+      Effect.gen(function*() {
+        const { api, sent } = yield* setup(() => json({ ok: true }), {
+          budget: { limit: 1, window: Duration.minutes(5) },
+          timeout: "2 seconds",
+          retry: { times: 0 }
+        })
+        const fiber = yield* Effect.fork(
+          Effect.all([1, 2, 3].map(() => api.json({ path: ["x"] }, Ok)), { concurrency: "unbounded" })
+        )
+        yield* TestClock.adjust("20 minutes")
+        expect(yield* Fiber.join(fiber)).toEqual([{ ok: true }, { ok: true }, { ok: true }])
+        expect((yield* sent).map((s) => s.at)).toEqual([0, 300_010, 600_020])
+      }))
+
+    it.effect("two clients on one credential share one budget; another credential has its own", () =>
+      Effect.gen(function*() {
+        const budgets = RateBudget.layer()
+        const shared = yield* Effect.gen(function*() {
+          const { client, sent } = yield* fakeClient(() => json({ ok: true }))
+          const make = (options: Partial<ProviderClient.Options>) =>
+            ProviderClient.make({ ...baseOptions, budget: BUDGET, ...options }).pipe(
+              Effect.provideService(HttpClient.HttpClient, client)
+            )
+          const a = yield* make({})
+          const b = yield* make({ baseUrl: "https://api.example.com/other" }) // same host, same token
+          const c = yield* make({ headers: { authorization: Redacted.make("Bearer another-token") } })
+          const fiber = yield* Effect.fork(
+            Effect.all([a, b, a, b, c, c].map((api) => api.json({ path: ["x"] }, Ok)), { concurrency: "unbounded" })
+          )
+          yield* TestClock.adjust("1 minutes")
+          yield* Fiber.join(fiber)
+          return yield* sent
+        }).pipe(Effect.provide(budgets), Effect.scoped)
+        const tokenOf = (s: Sent) => s.headers["authorization"]
+        const first = shared.filter((s) => tokenOf(s) === `Bearer ${SECRET}`).map((s) => s.at)
+        const other = shared.filter((s) => tokenOf(s) === "Bearer another-token").map((s) => s.at)
+        expect(first).toEqual([0, 0, WINDOW, WINDOW])
+        expect(other).toEqual([0, 0])
+      }))
+
+    it.effect("a 429 pauses every request on the credential for its Retry-After", () =>
+      Effect.gen(function*() {
+        const { api, sent } = yield* setup((_, n) => (n === 0 ? json({ message: "slow" }, 429, { "retry-after": "7" }) : json({ ok: true })))
+        const call = yield* Effect.fork(api.json({ path: ["x"] }, Ok))
+        yield* TestClock.adjust("0 millis")
+        const other = yield* Effect.fork(api.json({ path: ["y"] }, Ok))
+        yield* TestClock.adjust("6999 millis")
+        expect(Option.isNone(yield* Fiber.poll(other))).toBe(true)
+        expect(yield* sent).toHaveLength(1)
+        yield* TestClock.adjust("1 millis")
+        expect(yield* Fiber.join(call)).toEqual({ ok: true })
+        expect(yield* Fiber.join(other)).toEqual({ ok: true })
+        expect((yield* sent).map((s) => s.at)).toEqual([0, 7000, 7000])
+        const status = yield* api.budget.status
+        expect(status.pausedMillis).toBe(7000)
+        expect(status.waitedMillis).toBe(7000)
+      }))
+
+    it.effect("a 429 is not a retry: with no retries left, a request answered 429 still succeeds after the pause", () =>
+      Effect.gen(function*() {
+        const { api, sent } = yield* setup(
+          (_, n) => (n < 5 ? json({ message: "slow" }, 429, { "retry-after": "5" }) : json({ ok: true })),
+          { retry: { times: 0 } }
+        )
+        expect(yield* settle(api.json({ path: ["x"] }, Ok))).toEqual(Either.right({ ok: true }))
+        expect((yield* sent).map((s) => s.at)).toEqual([0, 5000, 10_000, 15_000, 20_000, 25_000])
+      }))
+
+    it.effect("without Retry-After, consecutive 429s pause 1 s, 2 s, 4 s ...", () =>
+      Effect.gen(function*() {
+        const { api, sent } = yield* setup((_, n) => (n < 4 ? json({ message: "slow" }, 429) : json({ ok: true })))
+        expect(yield* settle(api.json({ path: ["x"] }, Ok))).toEqual(Either.right({ ok: true }))
+        expect((yield* sent).map((s) => s.at)).toEqual([0, 1000, 3000, 7000, 15_000])
+      }))
+
+    it.effect("a request answered 429 for longer than the patience fails RateLimited (exit 5)", () =>
+      Effect.gen(function*() {
+        const { api, sent } = yield* setup(() => json({ message: "blocked" }, 429, { "retry-after": "60" }), {
+          retry: { rateLimitPatience: "3 minutes" }
+        })
+        const error = failure(yield* settle(api.json({ path: ["x"], run: "r" }, Ok)))
+        expect(error._tag).toBe("RateLimited")
+        expect(ProviderError.exitCode(error)).toBe(5)
+        expect((yield* sent).map((s) => s.at)).toEqual([0, 60_000, 120_000, 180_000])
+      }))
+  })
+
+  describe("verbose", () => {
+    it.effect("logs one debug line per request: method, path, status, milliseconds", () =>
+      Effect.gen(function*() {
+        const lines = yield* Ref.make<ReadonlyArray<string>>([])
+        const logger = Logger.make(({ message }) => {
+          Effect.runSync(Ref.update(lines, (all) => [...all, String(Array.isArray(message) ? message.join(" ") : message)]))
+        })
+        const { api } = yield* setup((_, n) => (n === 0 ? json({ message: "down" }, 503) : json({ ok: true })))
+        yield* settle(api.json({ path: ["runs", "r-1"], query: { per_page: 2 }, run: "r-1" }, Ok)).pipe(
+          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+          Logger.withMinimumLogLevel(LogLevel.Debug)
+        )
+        const logged = yield* Ref.get(lines)
+        expect(logged).toHaveLength(3)
+        expect(logged[0]).toMatch(/^GET \/v1\/runs\/r-1\?per_page=2 503 \d+ms$/)
+        expect(logged[1]).toBe("retrying: acme: unavailable (HTTP 503): down (run r-1)")
+        expect(logged[2]).toMatch(/^GET \/v1\/runs\/r-1\?per_page=2 200 \d+ms$/)
+        expect(logged.join("\n")).not.toContain(SECRET)
       }))
   })
 
@@ -515,7 +598,7 @@ describe("ProviderClient", () => {
           expect(error.message).toContain("run-42")
         }
         const { api } = yield* setup(() => json({ message: "down" }, 503))
-        const viaBody = failure(yield* settle(api.body({ path: ["x"], run: "run-43" })))
+        const viaBody = failure(yield* settle(bodyOf(api, { path: ["x"], run: "run-43" })))
         expect(viaBody.run).toBe("run-43")
         expect(viaBody.message).toContain("(run run-43)")
       }))

@@ -61,18 +61,35 @@ describe("ProviderError", () => {
   })
 
   it("isRetryable holds for transient failures only", () => {
-    expect(all.filter(ProviderError.isRetryable).map((e) => e._tag).sort()).toEqual([
-      "DecodeFailure",
-      "RateLimited",
-      "Unavailable"
-    ])
+    expect(all.filter(ProviderError.isRetryable).map((e) => e._tag).sort()).toEqual(["RateLimited", "Unavailable"])
   })
 
-  it("a DecodeFailure marked permanent (a body over the size limit) is not retryable", () => {
-    const tooBig = new ProviderError.DecodeFailure({ provider, path: "$", detail: "body exceeds the 1000-byte limit", permanent: true })
-    expect(ProviderError.isRetryable(tooBig)).toBe(false)
-    expect(ProviderError.exitCode(tooBig)).toBe(1)
-    expect(ProviderError.isRetryable(new ProviderError.DecodeFailure({ provider, path: "$", detail: "x", permanent: false }))).toBe(true)
+  it("a DecodeFailure is retryable only when marked transient (a cut body), and exits 1", () => {
+    const shape = new ProviderError.DecodeFailure({ provider, path: "$.id", detail: "Expected string" })
+    expect(ProviderError.isRetryable(shape)).toBe(false)
+    expect(ProviderError.exitCode(shape)).toBe(1)
+    const cut = new ProviderError.DecodeFailure({ provider, path: "$", detail: "not JSON", transient: true })
+    expect(ProviderError.isRetryable(cut)).toBe(true)
+    expect(ProviderError.exitCode(cut)).toBe(1)
+  })
+
+  it("messages name the endpoint, the workflow and the run where known", () => {
+    const error = new ProviderError.DecodeFailure({
+      provider,
+      path: "$.result[0].id",
+      detail: "Expected string",
+      endpoint: "GET /accounts/a/workflows/w/instances",
+      workflow: "w",
+      run: "r"
+    })
+    expect(error.message).toBe(
+      "cloudflare: unexpected response from GET /accounts/a/workflows/w/instances at $.result[0].id: Expected string (workflow w, run r)"
+    )
+    const notFound = ProviderError.withContext(new ProviderError.NotFound({ provider, detail: "no such workflow" }), { workflow: "w" })
+    expect(notFound.message).toBe("cloudflare: not found (HTTP 404): no such workflow (workflow w)")
+    expect(ProviderError.withContext(notFound, { workflow: "other", run: "r" }).message).toBe(
+      "cloudflare: not found (HTTP 404): no such workflow (workflow w, run r)"
+    )
   })
 
   describe("withRun", () => {

@@ -112,12 +112,20 @@ describe("Retry.schedule", () => {
       expect(times).toHaveLength(2)
     }))
 
-  it.effect("retries a bad body (DecodeFailure) like a cut connection", () =>
+  it.effect("retries a transient bad body (not JSON, cut) like a cut connection", () =>
     Effect.gen(function*() {
-      const bad = new ProviderError.DecodeFailure({ provider, path: "$", detail: "not JSON" })
+      const bad = new ProviderError.DecodeFailure({ provider, path: "$", detail: "not JSON", transient: true })
       const { result, times } = yield* runAll([bad, "ok"], { times: 2 })
       expect(result).toEqual(Either.right("ok"))
       expect(times).toHaveLength(2)
+    }))
+
+  it.effect("never retries JSON of the wrong shape", () =>
+    Effect.gen(function*() {
+      const bad = new ProviderError.DecodeFailure({ provider, path: "$.id", detail: "Expected string" })
+      const { result, times } = yield* runAll([bad, "ok"], { times: 2 })
+      expect(Either.isLeft(result)).toBe(true)
+      expect(times).toHaveLength(1)
     }))
 
   it.effect("honours Retry-After as a floor on the next delay", () =>

@@ -149,7 +149,9 @@ describe("StepRecord", () => {
     expect(accepts(withField("status", "succeeded"))).toBe(false)
     expect(accepts(withField("status", "COMPLETE"))).toBe(false)
     expect(accepts(withField("run_status", "done"))).toBe(false)
-    expect(accepts(withField("provider", "github"))).toBe(false)
+    expect(accepts(withField("provider", "GitHub"))).toBe(false)
+    expect(accepts(withField("provider", ""))).toBe(false)
+    expect(accepts(withField("provider", "github"))).toBe(true) // any registered provider's name
   })
 
   it("rejects another schema_version and a malformed error", () => {

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
+import type { ProviderError as PE, StepRecord, WorkflowProvider } from "@steptrail/core"
 import { Chunk, Clock, Effect, Stream } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -104,10 +104,9 @@ export interface RunRecords {
  */
 export const runsOf = (source: Source): Stream.Stream<WorkflowProvider.RunRef, PE.ProviderError> => {
   const { provider, workflow } = source
-  const runs = isExplicit(source)
-    ? Stream.fromIterable(source.runIds!).pipe(Stream.mapEffect((id) => provider.run(workflow, id)))
+  return isExplicit(source)
+    ? Stream.fromIterableEffect(provider.lookup(workflow, source.runIds!))
     : provider.runs(workflow, source.filter)
-  return runs.pipe(Pagination.distinct((run) => run.id))
 }
 
 const isExplicit = (source: Source) => source.runIds !== undefined && source.runIds.length > 0
@@ -140,7 +139,7 @@ export const fetch = (
   const concurrency = Math.max(1, options.concurrency ?? 4)
   const stepOptions = { fullOutput: source.fullOutput ?? options.fullOutput ?? false }
   const one = (run: WorkflowProvider.RunRef) =>
-    WorkflowProvider.collectSteps(source.provider, run, stepOptions).pipe(
+    source.provider.steps(run, stepOptions).pipe(
       Effect.map((records): RunRecords => ({ run, records: redact === undefined ? records : records.map(redact) }))
     )
   const group = (runs: Chunk.Chunk<WorkflowProvider.RunRef>): Stream.Stream<RunRecords, PE.ProviderError> =>

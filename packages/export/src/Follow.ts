@@ -9,8 +9,8 @@
  *
  * @since 0.1.0
  */
-import { ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Clock, Duration, Effect, Option, Stream } from "effect"
+import type { ProviderError as PE, StepRecord, WorkflowProvider } from "@steptrail/core"
+import { Clock, Duration, Effect, Stream } from "effect"
 import * as Export from "./Export.js"
 import * as Ndjson from "./Ndjson.js"
 import * as Redaction from "./Redaction.js"
@@ -59,22 +59,9 @@ interface Followed {
   counted: boolean
 }
 
-/**
- * The run as it is now. Where the provider cannot look a run up by id (it answers status
- * `unknown`), its listing tells.
- */
+/** The run as it is now. */
 const refresh = (followed: Followed): Effect.Effect<WorkflowProvider.RunRef, PE.ProviderError> =>
-  followed.source.provider.run(followed.source.workflow, followed.run.id).pipe(
-    Effect.flatMap((ref) =>
-      ref.status !== "unknown"
-        ? Effect.succeed(ref)
-        : followed.source.provider.runs(followed.source.workflow).pipe(
-          Stream.filter((r) => r.id === ref.id),
-          Stream.runHead,
-          Effect.map(Option.getOrElse(() => ref))
-        )
-    )
-  )
+  Effect.map(followed.source.provider.lookup(followed.source.workflow, [followed.run.id]), (runs) => runs[0]!)
 
 /**
  * Exports the sources, then follows their unfinished runs. Commits the output at the end.
@@ -131,7 +118,7 @@ export const run = (
           refresh(f).pipe(
             Effect.flatMap((ref) => {
               f.run = ref
-              return WorkflowProvider.collectSteps(f.source.provider, ref, { fullOutput: f.source.fullOutput ?? options.fullOutput ?? false })
+              return f.source.provider.steps(ref, { fullOutput: f.source.fullOutput ?? options.fullOutput ?? false })
                 .pipe(Effect.map((records) => (redact === undefined ? records : records.map(redact))))
             }),
             Effect.map((records) => [f, records] as const)

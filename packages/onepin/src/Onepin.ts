@@ -5,19 +5,37 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import { Pagination, ProviderError, type RateBudget, type Retry, WorkflowProvider } from "@steptrail/core"
-import { Config as EffectConfig, type Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import {
+  Pagination,
+  ProviderClient,
+  ProviderConfig,
+  type ProviderDescriptor,
+  ProviderError,
+  ProviderKit,
+  WorkflowProvider
+} from "@steptrail/core"
+import { Effect, type Redacted, type Scope, Stream } from "effect"
+import { DEFAULT_BASE_URL, settings } from "./Descriptor.js"
+import { describe } from "./internal/errors.js"
 import * as mapping from "./internal/mapping.js"
 import { uuidOf } from "./internal/validate.js"
 import * as OnepinApi from "./OnepinApi.js"
+
+export {
+  /**
+   * @since 0.1.0
+   * @category constants
+   */
+  DEFAULT_BASE_URL
+}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Config {
-  /** `ONEPIN_API_KEY`. Missing or empty: every call fails with `Unauthorized`. */
-  readonly apiKey: Redacted.Redacted<string> | undefined
+export interface Config extends ProviderDescriptor.Connection {
+  /** `ONEPIN_API_KEY`. */
+  readonly apiKey?: Redacted.Redacted<string> | undefined
   /**
    * `--workspace` / `ONEPIN_WORKSPACE_ID`: sent as `X-Workspace-Id` and written as each
    * record's `account`. Unset: no header, `account` null.
@@ -25,88 +43,50 @@ export interface Config {
   readonly workspaceId?: string | undefined
   /** Everything in front of the documented paths; `ONEPIN_BASE_URL`. */
   readonly baseUrl?: string | undefined
-  readonly retry?: Partial<Retry.Options> | undefined
-  /** Per attempt (default 30 seconds). */
-  readonly timeout?: Duration.DurationInput | undefined
-  /** No documented budget: unlimited unless given. */
-  readonly budget?: RateBudget.Budget | undefined
-  readonly maxBodyBytes?: number | undefined
 }
 
+const provider = "onepin"
+
 /**
- * The environment variables this provider reads.
+ * Builds the provider; a missing key is `Unauthorized` and a bad base URL `InvalidRequest`,
+ * here, before any request. Onepin documents no numeric budget: unlimited unless `budget` is
+ * given (a 429 still pauses the key).
  *
- * @since 0.1.0
- * @category constants
- */
-export const env = {
-  apiKey: "ONEPIN_API_KEY",
-  baseUrl: "ONEPIN_BASE_URL",
-  workspaceId: "ONEPIN_WORKSPACE_ID"
-} as const
-
-const provider = "onepin" as const
-
-/**
- * A service whose every call fails the same way: the configuration cannot work, and saying
- * so on first use keeps `make` infallible.
- */
-const refusing = (account: string | null, error: ProviderError.ProviderError): WorkflowProvider.Service => ({
-  provider,
-  account,
-  runs: () => Stream.fail(error),
-  run: () => Effect.fail(error),
-  steps: () => Stream.fail(error)
-})
-
-const isHttpUrl = (text: string): boolean => {
-  try {
-    const url = new URL(text)
-    return url.protocol === "http:" || url.protocol === "https:"
-  } catch {
-    return false
-  }
-}
-
-const nonEmpty = (text: string | undefined): string | undefined =>
-  text === undefined || text.trim() === "" ? undefined : text.trim()
-
-/**
  * @since 0.1.0
  * @category constructors
  */
-export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, never, HttpClient.HttpClient> =>
+export const make = (
+  config: Config
+): Effect.Effect<WorkflowProvider.Service, ProviderError.ProviderError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
-    const workspaceId = nonEmpty(config.workspaceId)
+    const workspaceId = config.workspaceId?.trim() || undefined
     const account = workspaceId ?? null
-    const apiKey = config.apiKey
-    if (apiKey === undefined || Redacted.value(apiKey).trim() === "") {
-      return refusing(account, new ProviderError.Unauthorized({ provider, detail: `no API key: set ${env.apiKey}` }))
-    }
-    const baseUrl = nonEmpty(config.baseUrl) ?? OnepinApi.DEFAULT_BASE_URL
-    if (!isHttpUrl(baseUrl)) {
-      return refusing(
-        account,
-        new ProviderError.InvalidRequest({ provider, detail: `base URL ${JSON.stringify(baseUrl)} is not an http(s) URL` })
-      )
-    }
-    const api = yield* OnepinApi.make({ ...config, apiKey, baseUrl, workspaceId })
+    if (config.apiKey === undefined) return yield* Effect.fail(ProviderConfig.missingCredentials(provider, settings))
+    const baseUrl = yield* ProviderConfig.checkBaseUrl(provider, config.baseUrl ?? DEFAULT_BASE_URL, config.allowInsecure)
+    const client = yield* ProviderClient.make({
+      ...config,
+      provider,
+      baseUrl,
+      headers: {
+        authorization: ProviderConfig.bearer(config.apiKey),
+        ...(workspaceId === undefined ? {} : { "x-workspace-id": workspaceId })
+      },
+      describe
+    })
+    const api = OnepinApi.make(client)
 
-    const runs = (workflow: string, filter?: WorkflowProvider.RunFilter) =>
+    // Newest first: a run created while we page shifts the listing, and the repeat is skipped.
+    const listing = (workflow: string, filter?: WorkflowProvider.RunFilter) =>
       Stream.unwrap(
-        uuidOf("workflow", workflow).pipe(
-          Effect.map(() => {
-            // A run created while we page shifts the newest-first listing: skip the repeat.
-            return Pagination.offset(OnepinApi.PAGE_SIZE, (offset, limit) =>
-              api.listRuns(workflow, { offset, limit, status: filter?.status }).pipe(
-                Effect.map((page) => ({ items: page.data, total: page.pagination?.total ?? undefined }))
-              )).pipe(
-                Pagination.distinct((run) => run.id),
-                Stream.map((run) => mapping.toRunRef(workflow, account, run)),
-                // status is applied by the server too; since/until only here
-                Stream.filter((ref) => WorkflowProvider.matches(filter, ref))
-              )
-          })
+        Effect.as(
+          uuidOf("workflow", workflow),
+          Pagination.offset(OnepinApi.PAGE_SIZE, (offset, limit) =>
+            api.listRuns(workflow, { offset, limit, status: filter?.status }).pipe(
+              Effect.map((page) => ({ items: page.data, total: page.pagination?.total ?? undefined }))
+            )).pipe(
+              Pagination.distinct((run) => run.id),
+              Stream.map((run) => mapping.toRunRef(workflow, account, run))
+            )
         )
       )
 
@@ -119,96 +99,71 @@ export const make = (config: Config): Effect.Effect<WorkflowProvider.Service, ne
           Effect.map((page) => page.pagination?.total ?? undefined)
         )
 
-    const collect = (run: WorkflowProvider.RunRef) =>
-      Effect.zipRight(uuidOf("workflow", run.workflow), uuidOf("run", run.id)).pipe(
-        Effect.zipRight(api.listSteps(run.workflow, run.id)),
-        Effect.map((page) => mapping.toRecords(run, page.data))
+    // Onepin documents no run lookup: runs are found in the listing, one pass for all ids
+    // (a request per 100 runs down to the oldest one asked for).
+    const lookup = (workflow: string, ids: ReadonlyArray<string>) =>
+      Effect.forEach(ids, (id) => uuidOf("run", id)).pipe(
+        Effect.zipRight(
+          WorkflowProvider.lookupInListing(ids, listing(workflow), (id): ProviderError.ProviderError =>
+            new ProviderError.NotFound({ provider, detail: "no such run in the workflow's run listing", workflow, run: id }))
+        )
       )
 
     return {
       provider,
       account,
-      runs,
+      runs: (workflow, filter) => listing(workflow, filter).pipe(WorkflowProvider.filterNewestFirst(filter)),
       count,
-      run: (workflow, id) =>
-        Effect.zipRight(uuidOf("workflow", workflow), uuidOf("run", id)).pipe(
-          Effect.as(mapping.unknownRun(workflow, account, id))
-        ),
+      lookup,
       // include_result=true gives the full result, so `fullOutput` changes nothing here.
-      steps: (run) => Stream.fromIterableEffect(collect(run)),
-      collect
+      steps: (run) =>
+        Effect.zipRight(uuidOf("workflow", run.workflow), uuidOf("run", run.id)).pipe(
+          Effect.zipRight(api.listSteps(run.workflow, run.id)),
+          Effect.map((page) => mapping.toRecords(run, page.data))
+        )
     } satisfies WorkflowProvider.Service
   })
 
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layer = (config: Config): Layer.Layer<WorkflowProvider.WorkflowProvider, never, HttpClient.HttpClient> =>
-  Layer.effect(WorkflowProvider.WorkflowProvider, make(config))
+const kit = ProviderKit.make<Config>({
+  name: provider,
+  settings,
+  fromValues: (values) => ({
+    apiKey: ProviderConfig.secret(values, "apiKey"),
+    workspaceId: ProviderConfig.text(values, "workspaceId"),
+    baseUrl: ProviderConfig.text(values, "baseUrl")
+  }),
+  make
+})
 
 /**
- * Explicit values (a CLI's flags, e.g. `--workspace`) for `layerConfig`; each one given wins
- * over the environment.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Overrides extends Partial<Config> {}
-
-/**
- * The environment the provider reads: `ONEPIN_API_KEY` (a secret), `ONEPIN_BASE_URL` and
- * `ONEPIN_WORKSPACE_ID`. Unset and empty variables are both absent.
- *
- * @since 0.1.0
- * @category config
- */
-export const environment: EffectConfig.Config<Config> = EffectConfig.all({
-  apiKey: EffectConfig.option(EffectConfig.redacted(env.apiKey)),
-  baseUrl: EffectConfig.option(EffectConfig.string(env.baseUrl)),
-  workspaceId: EffectConfig.option(EffectConfig.string(env.workspaceId))
-}).pipe(
-  EffectConfig.map(({ apiKey, baseUrl, workspaceId }) => ({
-    apiKey: Option.getOrUndefined(apiKey),
-    baseUrl: nonEmpty(Option.getOrUndefined(baseUrl)),
-    workspaceId: nonEmpty(Option.getOrUndefined(workspaceId))
-  }))
-)
-
-const definedOnly = <A extends object>(a: A): Partial<A> =>
-  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as Partial<A>
-
-/**
- * The configuration from the environment with the overrides applied. A missing key is not
- * an error here: `make` reports it (as `Unauthorized`) on first use.
- *
- * @since 0.1.0
- * @category config
- */
-export const resolveConfig = (overrides: Overrides = {}): Effect.Effect<Config, ProviderError.InvalidRequest> =>
-  environment.pipe(
-    Effect.mapError((e) =>
-      new ProviderError.InvalidRequest({
-        provider,
-        detail: `could not read the environment: ${String(e).replace(/\s+/g, " ")}`
-      })
-    ),
-    Effect.map((fromEnv) => ({
-      ...fromEnv,
-      ...definedOnly(overrides),
-      apiKey: overrides.apiKey ?? fromEnv.apiKey,
-      baseUrl: nonEmpty(overrides.baseUrl) ?? fromEnv.baseUrl,
-      workspaceId: nonEmpty(overrides.workspaceId) ?? fromEnv.workspaceId
-    }))
-  )
-
-/**
- * The provider configured from the environment, explicit overrides winning.
+ * The provider from explicit values.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerConfig = (
-  overrides: Overrides = {}
-): Layer.Layer<WorkflowProvider.WorkflowProvider, ProviderError.InvalidRequest, HttpClient.HttpClient> =>
-  Layer.effect(WorkflowProvider.WorkflowProvider, Effect.flatMap(resolveConfig(overrides), make))
+export const layer = kit.layer
+
+/**
+ * The provider configured from the environment (`ONEPIN_API_KEY`, `ONEPIN_BASE_URL`,
+ * `ONEPIN_WORKSPACE_ID`), explicit overrides winning.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = kit.layerConfig
+
+/**
+ * The config `layerConfig` would build from.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const resolveConfig = kit.resolve
+
+/**
+ * `ProviderDescriptor.Descriptor.make` for this provider.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromSettings = kit.fromSettings

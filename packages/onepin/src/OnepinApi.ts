@@ -4,19 +4,9 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
-import { ProviderClient, type ProviderError, RateBudget, type Retry } from "@steptrail/core"
-import { type Duration, Effect, Redacted } from "effect"
-import { describe } from "./internal/errors.js"
+import type { ProviderClient, ProviderError } from "@steptrail/core"
+import type { Effect } from "effect"
 import * as OnepinSchema from "./OnepinSchema.js"
-
-/**
- * Everything in front of the documented paths, version prefix included.
- *
- * @since 0.1.0
- * @category constants
- */
-export const DEFAULT_BASE_URL = "https://api.onepin.ai/api/v1"
 
 /**
  * The largest `limit` the run listing accepts (1..100).
@@ -25,22 +15,6 @@ export const DEFAULT_BASE_URL = "https://api.onepin.ai/api/v1"
  * @category constants
  */
 export const PAGE_SIZE = 100
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Options {
-  readonly apiKey: Redacted.Redacted<string>
-  /** Sent as `X-Workspace-Id`; it must match the key's workspace, or every call is a 403. */
-  readonly workspaceId?: string | undefined
-  readonly baseUrl?: string | undefined
-  readonly retry?: Partial<Retry.Options> | undefined
-  readonly timeout?: Duration.DurationInput | undefined
-  /** Onepin documents no numeric budget: unlimited by default (a 429 still pauses). */
-  readonly budget?: RateBudget.Budget | undefined
-  readonly maxBodyBytes?: number | undefined
-}
 
 /**
  * @since 0.1.0
@@ -60,51 +34,35 @@ export interface ListRuns {
  * @category models
  */
 export interface OnepinApi {
-  readonly listRuns: (
-    workflow: string,
-    page: ListRuns
-  ) => Effect.Effect<OnepinSchema.Runs, ProviderError.ProviderError>
+  /** Newest first by creation (`sort=created_at&order=desc`). */
+  readonly listRuns: (workflow: string, page: ListRuns) => Effect.Effect<OnepinSchema.Runs, ProviderError.ProviderError>
   /** Always with `include_result=true`: without it every `result` is null. */
   readonly listSteps: (workflow: string, run: string) => Effect.Effect<OnepinSchema.Steps, ProviderError.ProviderError>
 }
 
 /**
- * Builds the client once per provider instance, with its own rate budget.
- *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<OnepinApi, never, HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const budget = yield* RateBudget.make(options.budget)
-    const headers: Record<string, string | Redacted.Redacted<string>> = {
-      // stays Redacted until ProviderClient builds the request
-      authorization: Redacted.make(`Bearer ${Redacted.value(options.apiKey)}`)
-    }
-    if (options.workspaceId !== undefined) headers["x-workspace-id"] = options.workspaceId
-    const client = yield* ProviderClient.make({
-      provider: "onepin",
-      baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
-      headers,
-      describe,
-      retry: options.retry,
-      timeout: options.timeout,
-      maxBodyBytes: options.maxBodyBytes,
-      budget
-    })
-    return {
-      listRuns: (workflow, { limit, offset, status }) =>
-        client.json(
-          {
-            path: ["workflows", workflow, "runs"],
-            query: { offset, limit, status: status !== undefined && status.length > 0 ? status.join(",") : undefined }
-          },
-          OnepinSchema.Runs
-        ),
-      listSteps: (workflow, run) =>
-        client.json(
-          { path: ["workflows", workflow, "runs", run, "steps"], query: { include_result: true }, run },
-          OnepinSchema.Steps
-        )
-    } satisfies OnepinApi
-  })
+export const make = (client: ProviderClient.ProviderClient): OnepinApi => ({
+  listRuns: (workflow, { limit, offset, status }) =>
+    client.json(
+      {
+        path: ["workflows", workflow, "runs"],
+        query: {
+          offset,
+          limit,
+          sort: "created_at",
+          order: "desc",
+          status: status !== undefined && status.length > 0 ? status.join(",") : undefined
+        },
+        workflow
+      },
+      OnepinSchema.Runs
+    ),
+  listSteps: (workflow, run) =>
+    client.json(
+      { path: ["workflows", workflow, "runs", run, "steps"], query: { include_result: true }, workflow, run },
+      OnepinSchema.Steps
+    )
+})

@@ -121,25 +121,6 @@ export const Runs = Schema.Struct({
 export interface Runs extends Schema.Schema.Type<typeof Runs> {}
 
 /**
- * FastAPI's validation body (422): `{detail: [{loc, msg, type}]}`, or `{detail: "..."}`.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ValidationBody = Schema.Struct({
-  detail: Schema.Union(
-    Schema.String,
-    Schema.Array(
-      Schema.Struct({
-        loc: Schema.optional(Schema.Array(Schema.Union(Schema.String, Schema.Number))),
-        msg: Schema.optional(Schema.String),
-        type: Schema.optional(Schema.String)
-      })
-    )
-  )
-})
-
-/**
  * Onepin's own error body: `{error: {code, message, details?: [{field, message}]}, meta}`.
  *
  * @since 0.1.0

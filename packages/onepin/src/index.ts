@@ -4,3 +4,4 @@
 export * as Onepin from "./Onepin.js"
 export * as OnepinApi from "./OnepinApi.js"
 export * as OnepinSchema from "./OnepinSchema.js"
+export * as Descriptor from "./Descriptor.js"

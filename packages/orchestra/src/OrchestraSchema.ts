@@ -89,22 +89,3 @@ export const Runs = Schema.Array(Run)
  * @category schemas
  */
 export const RunLookup = Schema.Union(Run, Schema.Array(Run))
-
-/**
- * FastAPI's error body: `detail` is a message, or a list of validation issues.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ErrorBody = Schema.Struct({
-  detail: Schema.Union(
-    Schema.String,
-    Schema.Array(
-      Schema.Struct({
-        loc: Schema.optional(Schema.Array(Schema.Union(Schema.String, Schema.Number))),
-        msg: Schema.optional(Schema.String),
-        type: Schema.optional(Schema.String)
-      })
-    )
-  )
-})

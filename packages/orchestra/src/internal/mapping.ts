@@ -1,11 +1,11 @@
-import { StepRecord, Timestamp, type WorkflowProvider } from "@steptrail/core"
+import { StatusTable, StepRecord, Timestamp, type WorkflowProvider } from "@steptrail/core"
 import type { Run, Step } from "../OrchestraSchema.js"
 
 /**
  * The words Orchestra is known or likely to use (only `completed` is documented), matched
  * case-insensitively. Any other word is kept raw and normalized to `unknown`.
  */
-const runStatuses: Record<string, StepRecord.RunStatus> = {
+const runStatuses = StatusTable.make<StepRecord.RunStatus>({
   completed: "complete",
   running: "running",
   in_progress: "running",
@@ -19,13 +19,10 @@ const runStatuses: Record<string, StepRecord.RunStatus> = {
   stopped: "cancelled",
   paused: "paused",
   waiting: "waiting"
-}
+})
 
-/** Own keys only: a status word such as `constructor` must not find `Object.prototype`'s. @internal */
-export const runStatus = (word: string | null | undefined): StepRecord.RunStatus => {
-  const key = word?.trim().toLowerCase()
-  return key !== undefined && Object.hasOwn(runStatuses, key) ? runStatuses[key]! : "unknown"
-}
+/** @internal */
+export const runStatus = (word: string | null | undefined): StepRecord.RunStatus => runStatuses(word) ?? "unknown"
 
 /**
  * A step has no `paused` status of its own: a node of a paused run is waiting.
@@ -38,10 +35,6 @@ export const stepStatus = (word: string | null | undefined): StepRecord.Status =
 }
 
 /** @internal */
-export const isTerminal = (status: StepRecord.RunStatus): boolean =>
-  status === "complete" || status === "errored" || status === "cancelled"
-
-/** @internal */
 export const toRunRef = (workflow: string, run: Run): WorkflowProvider.RunRef => {
   const status = runStatus(run.status)
   return {
@@ -51,7 +44,7 @@ export const toRunRef = (workflow: string, run: Run): WorkflowProvider.RunRef =>
     id: run.id,
     status,
     providerStatus: run.status ?? null,
-    terminal: isTerminal(status),
+    terminal: StepRecord.isTerminal(status),
     createdAt: Timestamp.normalize(run.start_time),
     updatedAt: Timestamp.normalize(run.end_time)
   }
@@ -79,21 +72,6 @@ export const usageOf = (step: Pick<Step, "outputs" | "tokens">): StepRecord.Usag
   }
   const tokens = count(step.tokens)
   return tokens !== null && tokens > 0 ? { prompt_tokens: null, completion_tokens: null, total_tokens: tokens } : null
-}
-
-/**
- * `error` is documented as a string; an object with a message (or anything else) is kept
- * readable rather than dropped.
- *
- * @internal
- */
-export const errorOf = (error: unknown): StepRecord.StepError | null => {
-  if (error === null || error === undefined || error === "") return null
-  if (typeof error === "string") return { name: "Error", message: error }
-  if (isObject(error) && typeof error["message"] === "string") {
-    return { name: typeof error["name"] === "string" ? error["name"] : "Error", message: error["message"] }
-  }
-  return { name: "Error", message: JSON.stringify(error) }
 }
 
 /**
@@ -162,7 +140,7 @@ export const toRecord = (run: WorkflowProvider.RunRef, step: Step, index: number
     output_truncated: false,
     output_redacted: false,
     usage: usageOf(step),
-    error: errorOf(step.error),
+    error: StepRecord.errorOf(step.error),
     trigger: null,
     run_status: run.status
   }

@@ -1,0 +1,51 @@
+/**
+ * Arcee Orchestra in the provider registry: its settings and flags, and a `make` that loads
+ * the provider only when it is asked for.
+ *
+ * @since 0.1.0
+ */
+import type { ProviderConfig, ProviderDescriptor } from "@steptrail/core"
+import { Effect } from "effect"
+
+/**
+ * The documented base URL; the API's paths are given relative to it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_BASE_URL = "https://orchestra.arcee.ai/api/v1/workflow"
+
+/**
+ * `ORCHESTRA_API_KEY` and `ORCHESTRA_BASE_URL`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const settings: ReadonlyArray<ProviderConfig.Setting> = [
+  {
+    name: "baseUrl",
+    flag: "base-url",
+    env: ["ORCHESTRA_BASE_URL"],
+    placeholder: "URL",
+    description: `API base URL (default ${DEFAULT_BASE_URL}, or ORCHESTRA_BASE_URL).`
+  },
+  { name: "apiKey", env: ["ORCHESTRA_API_KEY"], secret: true, credential: "key_env", description: "API key." }
+]
+
+/**
+ * @since 0.1.0
+ * @category registry
+ */
+export const descriptor: ProviderDescriptor.Descriptor = {
+  name: "orchestra",
+  title: "Arcee Orchestra",
+  summary: "Export the executed nodes of Arcee Orchestra workflow runs.",
+  examples: ["export orchestra --workflow 6f1c2a9e-0d4b-4d8e-9a57-3c2b1e0f9d8c --out runs.ndjson"],
+  workflow: "Workflow id.",
+  runIds: { flag: "run", key: "runs" },
+  filters: {},
+  fullOutput: false,
+  settings,
+  make: (values, connection) =>
+    Effect.flatMap(Effect.promise(() => import("./Orchestra.js")), (m) => m.fromSettings(values, connection))
+}
