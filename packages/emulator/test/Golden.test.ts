@@ -12,14 +12,16 @@ import { bearer, cf, op, or } from "./helpers.js"
 
 const VOLATILE = new Set(["date", "connection", "keep-alive"])
 
+type Path = string | readonly [string, Readonly<Record<string, string>>]
+
 /** The digest of the answers to `paths(em)`, fetched one after the other. */
-const digest = (options: Emulator.Options, paths: (em: Emulator.Emulator) => ReadonlyArray<string | [string, Record<string, string>]>) =>
+const digest = (options: Emulator.Options, paths: (em: Emulator.Emulator) => ReadonlyArray<Path>) =>
   Effect.gen(function*() {
     const em = yield* Emulator.start(options)
     const hash = createHash("sha256")
     for (const entry of paths(em)) {
       const [url, headers] = typeof entry === "string" ? [entry, bearer(em.info.token)] : entry
-      const res = yield* Effect.promise(() => fetch(url, { headers }))
+      const res = yield* Effect.promise(() => fetch(url, { headers: { ...headers } }))
       const body = Buffer.from(yield* Effect.promise(() => res.arrayBuffer()))
       const kept = [...res.headers].filter(([k]) => !VOLATILE.has(k))
       hash.update(JSON.stringify([url.replace(/127\.0\.0\.1:\d+/, "HOST"), res.status, kept])).update(body)

@@ -4,7 +4,7 @@ import { Emulator } from "@steptrail/emulator"
 import { bearer, expectKeys, get, ISO_S, op, request, UUID } from "./helpers.js"
 
 const RUN = ["id", "workflow_id", "status", "run_number", "total_steps", "finished_steps", "started_at", "completed_at", "created_at"]
-// Seed 004 plus providers.md's optional fields.
+// Seed 004 plus the optional fields the provider documents name.
 const STEP = ["id", "node_id", "node_type", "status", "node_display_name", "iteration", "started_at", "completed_at", "result", "has_result", "active_ports", "error"]
 const META = ["request_id", "timestamp"]
 
