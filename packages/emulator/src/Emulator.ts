@@ -80,7 +80,7 @@ export interface Options {
  * Real time as the emulator sees it. Tests pass a manual one to step time
  * without waiting.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export type WallClock = Clock.WallClock
@@ -114,13 +114,13 @@ export type Stats = Stats_.Stats
 /**
  * What one credential did on one provider.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export type CredentialStats = Credentials.CredentialStats
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export type ProviderName = Credentials.ProviderName

@@ -4,12 +4,12 @@
  * so clients meet round trips like a real API's rather than loopback's.
  * Requests wait side by side: a delay never holds up another request.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as Either from "effect/Either"
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Options {
@@ -23,7 +23,7 @@ export interface Options {
  * Parses `--latency` text: `MIN-MAX` or a fixed `MS`, in milliseconds
  * (`"20-150"`, `"50"`).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category parsing
  */
 export const parse = (text: string): Either.Either<Options, string> => {
@@ -37,7 +37,7 @@ export const parse = (text: string): Either.Either<Options, string> => {
 /**
  * Checks options given in code the same way `parse` checks flag text.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category parsing
  */
 export const validate = (options: Options): Either.Either<Options, string> => {

@@ -3,13 +3,13 @@
  * `Retry-After`, then everything is normal again. The storm starts `afterMs`
  * real milliseconds after the first provider request.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as Either from "effect/Either"
 import * as Duration from "./internal/duration.js"
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Options {
@@ -26,7 +26,7 @@ export interface Options {
  * durations with a unit `ms`, `s`, `m` or `h` (`"20s,retry-after=5"`,
  * `"1m,after=30s"`).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category parsing
  */
 export const parse = (text: string): Either.Either<Options, string> => {
@@ -57,7 +57,7 @@ export const parse = (text: string): Either.Either<Options, string> => {
 /**
  * Checks options given in code the same way `parse` checks flag text.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category parsing
  */
 export const validate = (options: Options): Either.Either<Options, string> => {
