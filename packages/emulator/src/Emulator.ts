@@ -126,6 +126,15 @@ export type CredentialStats = Credentials.CredentialStats
 export type ProviderName = Credentials.ProviderName
 
 /**
+ * Which requests `peakInWindow` counts: those the storm and the rate limit
+ * let through, or every one that arrived.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Counted = Credentials.Counted
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -150,7 +159,7 @@ export interface Emulator {
     provider: ProviderName,
     credential: string | number,
     windowMs: number,
-    counted?: Credentials.Counted
+    counted?: Counted
   ) => Effect.Effect<number>
 }
 
