@@ -14,12 +14,18 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import * as Faults from "./Faults.js"
+import type * as Faults from "./Faults.js"
+import type * as Latency from "./Latency.js"
 import type * as RateLimit from "./RateLimit.js"
+import type * as Storm from "./Storm.js"
 import * as Clock from "./internal/clock.js"
-import * as Cloudflare from "./internal/cloudflare.js"
-import * as Onepin from "./internal/onepin.js"
-import * as Orchestra from "./internal/orchestra.js"
+import { accountIdOf, Codes } from "./internal/cloudflare/bodies.js"
+import * as Cloudflare from "./internal/cloudflare/model.js"
+import type * as Credentials from "./internal/credentials.js"
+import * as Fixtures_ from "./internal/fixtures.js"
+import * as Onepin from "./internal/onepin/plan.js"
+import * as Options_ from "./internal/options.js"
+import * as Orchestra from "./internal/orchestra/plan.js"
 import * as Server from "./internal/server.js"
 import type * as Stats_ from "./internal/stats.js"
 
@@ -30,8 +36,10 @@ import type * as Stats_ from "./internal/stats.js"
 export interface Options {
   /** Default 0 (ephemeral). The emulator always binds 127.0.0.1. */
   readonly port?: number
-  /** Default `steptrail-emulator-token`; one token is valid for all three providers. */
+  /** Default `steptrail-emulator-token`; valid for all three providers. */
   readonly token?: string
+  /** More tokens, each valid for all three providers like `token` (credential labels `"1"`, `"2"`, ...). */
+  readonly tokens?: ReadonlyArray<string>
   /** Default 1. All data is a pure function of (seed, options, virtual clock). */
   readonly seed?: number
   readonly cloudflare?: {
@@ -58,10 +66,28 @@ export interface Options {
   readonly faults?: Faults.Options
   /** Per provider and credential; see the RateLimit module. */
   readonly rateLimit?: RateLimit.Options
+  /** A delay before every provider answer; see the Latency module. */
+  readonly latency?: Latency.Options
+  /** A period of 429s for every provider request; see the Storm module. */
+  readonly storm?: Storm.Options
+  /** Virtual milliseconds the clock runs per real millisecond from startup, on top of `advance`; default 0 (still). */
+  readonly clockSpeed?: number
+  /** The real time the server paces itself by (rate limit, storm, latency, slow faults, clock speed); default the process's. */
+  readonly wallClock?: WallClock
 }
 
 /**
- * The contract's startup line, plus `onepin.workspaceId` and `adminUrl`.
+ * Real time as the emulator sees it. Tests pass a manual one to step time
+ * without waiting.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WallClock = Clock.WallClock
+
+/**
+ * The contract's startup line, plus `onepin.workspaceId`, `adminUrl` and
+ * every accepted token.
  *
  * @since 0.1.0
  * @category models
@@ -72,15 +98,41 @@ export interface Info {
   readonly orchestra: { readonly baseUrl: string; readonly workflow: string }
   readonly onepin: { readonly baseUrl: string; readonly workflow: string; readonly workspaceId: string }
   readonly adminUrl: string
+  /** `token`, then the extra tokens; a credential's label is its index here. */
+  readonly tokens: ReadonlyArray<string>
 }
 
 /**
- * Request counts per provider and route (by status), 429s and injected faults.
+ * Request counts per provider and route (by status), 429s, injected faults,
+ * and per-credential counts.
  *
  * @since 0.1.0
  * @category models
  */
 export type Stats = Stats_.Stats
+
+/**
+ * What one credential did on one provider.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CredentialStats = Credentials.CredentialStats
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ProviderName = Credentials.ProviderName
+
+/**
+ * Which requests `peakInWindow` counts: those the storm and the rate limit
+ * let through, or every one that arrived.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Counted = Credentials.Counted
 
 /**
  * @since 0.1.0
@@ -96,6 +148,19 @@ export interface Emulator {
   readonly now: Effect.Effect<number>
   readonly stats: Effect.Effect<Stats>
   readonly resetStats: Effect.Effect<void>
+  /**
+   * The most requests a credential made to a provider within any window of
+   * `windowMs` real milliseconds, counted when they arrived: those the storm
+   * and the rate limit let through (default), or every one (`"arrived"`).
+   * `credential` is a label (`"0"`, `"anonymous"`...), a token, or a token's
+   * index in `info.tokens`. Since the last `resetStats`.
+   */
+  readonly peakInWindow: (
+    provider: ProviderName,
+    credential: string | number,
+    windowMs: number,
+    counted?: Counted
+  ) => Effect.Effect<number>
 }
 
 /**
@@ -113,13 +178,7 @@ export class EmulatorError extends Schema.TaggedError<EmulatorError>()("Emulator
  * @since 0.1.0
  * @category constants
  */
-export const defaults = {
-  token: "steptrail-emulator-token",
-  seed: 1,
-  cloudflare: { instances: 150, outputBytes: 2048, live: 2, stepBody: "envelope" as const, perPage: Cloudflare.DEFAULT_PER_PAGE },
-  orchestra: { runs: 150, live: 2, limit: Orchestra.DEFAULT_LIMIT },
-  onepin: { runs: 150, live: 2, workspaceId: Onepin.DEFAULT_WORKSPACE_ID, limit: Onepin.DEFAULT_LIMIT }
-} as const
+export const defaults = Options_.defaults
 
 /**
  * The virtual clock's starting point, `2026-01-01T00:00:00.000Z`.
@@ -142,56 +201,9 @@ export const constants = {
     previewLimit: Cloudflare.PREVIEW_LIMIT,
     truncationMarker: Cloudflare.TRUNCATION_MARKER,
     redacted: Cloudflare.REDACTED,
-    codes: Cloudflare.Codes
+    codes: Codes
   }
 } as const
-
-const resolve = (options: Options): Either.Either<Server.Resolved, string> => {
-  const seed = options.seed ?? defaults.seed
-  const token = options.token ?? defaults.token
-  const cf = options.cloudflare ?? {}
-  const or = options.orchestra ?? {}
-  const op = options.onepin ?? {}
-  const count = (name: string, value: number | undefined, fallback: number, min = 0): number | string => {
-    const v = value ?? fallback
-    return Number.isInteger(v) && v >= min ? v : `${name} must be an integer >= ${min}`
-  }
-  const checks = {
-    port: count("port", options.port, 0),
-    instances: count("cloudflare.instances", cf.instances, defaults.cloudflare.instances),
-    steps: cf.steps === undefined ? undefined : count("cloudflare.steps", cf.steps, 1, 1),
-    outputBytes: count("cloudflare.outputBytes", cf.outputBytes, defaults.cloudflare.outputBytes, 1),
-    cfLive: count("cloudflare.live", cf.live, defaults.cloudflare.live),
-    orRuns: count("orchestra.runs", or.runs, defaults.orchestra.runs),
-    orLive: count("orchestra.live", or.live, defaults.orchestra.live),
-    opRuns: count("onepin.runs", op.runs, defaults.onepin.runs),
-    opLive: count("onepin.live", op.live, defaults.onepin.live)
-  }
-  for (const v of Object.values(checks)) if (typeof v === "string") return Either.left(v)
-  const n = checks as { [K in keyof typeof checks]: Exclude<(typeof checks)[K], string> }
-  if (n.port > 65535) return Either.left("port must be <= 65535")
-  if (!Number.isInteger(seed)) return Either.left("seed must be an integer")
-  if (token === "") return Either.left("token must not be empty")
-  const stepBody = cf.stepBody ?? defaults.cloudflare.stepBody
-  if (!["envelope", "flat", "mixed"].includes(stepBody)) return Either.left("cloudflare.stepBody must be envelope, flat or mixed")
-  const workspaceId = op.workspaceId ?? defaults.onepin.workspaceId
-  const faults = Faults.validate(options.faults ?? {})
-  if (Either.isLeft(faults)) return Either.left(faults.left)
-  const rl = options.rateLimit
-  if (rl !== undefined && !(Number.isInteger(rl.limit) && rl.limit >= 1 && rl.windowMs > 0)) {
-    return Either.left("rateLimit needs an integer limit >= 1 and a positive windowMs")
-  }
-  return Either.right({
-    port: n.port,
-    seed,
-    token,
-    cloudflare: { seed, token, instances: n.instances, steps: n.steps, outputBytes: n.outputBytes, live: n.cfLive, stepBody },
-    orchestra: { seed, token, runs: n.orRuns, live: n.orLive },
-    onepin: { seed, token, runs: n.opRuns, live: n.opLive, workspaceId, requiredVersion: op.requiredVersion },
-    faults: faults.right,
-    rateLimit: rl
-  })
-}
 
 /**
  * The ids and step names of the seeded special cases, as a pure function of
@@ -201,44 +213,7 @@ const resolve = (options: Options): Either.Either<Server.Resolved, string> => {
  * @since 0.1.0
  * @category models
  */
-export interface Fixtures {
-  readonly cloudflare: {
-    readonly accountId: string
-    readonly workflow: string
-    readonly emptyWorkflow: string
-    /** Instance ids by fixture name; historic ordinals 0..10, oldest first. */
-    readonly instances: { readonly [K in Cloudflare.FixtureName]: string | null }
-    /** Step names inside `instances.showcase` (valid when `steps` is unset or >= 14). */
-    readonly showcaseSteps: typeof Cloudflare.ShowcaseSteps
-    /** `instances.errored`: the step that exhausted its retries and the rollbacks after it. */
-    readonly erroredSteps: { readonly exhausted: string | null; readonly rollbacks: ReadonlyArray<string> } | null
-    /** The in-flight step of `running`, `retrying`, `waitingForEvent`, `waitTimeout`, `waitingForPause`. */
-    readonly inflightSteps: {
-      readonly running: string | null
-      readonly retrying: string | null
-      readonly waitingForEvent: string | null
-      readonly waitTimeout: string | null
-      readonly waitingForPause: string | null
-    }
-    readonly live: ReadonlyArray<LiveRun>
-  }
-  readonly orchestra: {
-    readonly workflow: string
-    readonly emptyWorkflow: string
-    readonly runs: { readonly seedLike: string | null; readonly failed: string | null; readonly multiModel: string | null }
-    readonly failedNode: string | null
-    readonly live: ReadonlyArray<LiveRun>
-  }
-  readonly onepin: {
-    readonly workflow: string
-    readonly emptyWorkflow: string
-    readonly workspaceId: string
-    readonly runs: { readonly iterations: string | null; readonly failed: string | null; readonly cancelled: string | null }
-    /** Node ids of the loop body in `runs.iterations` (3 iterations each). */
-    readonly iterationNodes: { readonly process: string; readonly save: string; readonly loop: string }
-    readonly live: ReadonlyArray<LiveRun>
-  }
-}
+export type Fixtures = Fixtures_.Fixtures
 
 /**
  * A live run: listed once the virtual clock reaches `createdAt`, terminal
@@ -247,71 +222,7 @@ export interface Fixtures {
  * @since 0.1.0
  * @category models
  */
-export interface LiveRun {
-  readonly id: string
-  readonly createdAt: string
-  readonly settledAt: string
-  /** True when it is listed at the epoch, false when it appears only after `advance`. */
-  readonly visibleAtEpoch: boolean
-}
-
-const liveRun = (facts: { readonly id: string; readonly createdAt: number; readonly settledAt: number }): LiveRun => ({
-  id: facts.id,
-  createdAt: Clock.isoMillis(facts.createdAt),
-  settledAt: Clock.isoMillis(facts.settledAt),
-  visibleAtEpoch: facts.createdAt <= Clock.EPOCH_MS
-})
-
-const fixturesOf = (r: Server.Resolved): Fixtures => {
-  const cf = r.cloudflare
-  const cfFacts = (o: number) => (o < cf.instances ? Cloudflare.planFacts(cf, o) : null)
-  const cfId = (o: number) => (o < cf.instances ? Cloudflare.instanceId(cf, o) : null)
-  const instances = {} as { [K in Cloudflare.FixtureName]: string | null }
-  for (const [name, o] of Object.entries(Cloudflare.Fixture)) instances[name as Cloudflare.FixtureName] = cfId(o)
-  const errored = cfFacts(Cloudflare.Fixture.errored)
-  const or = r.orchestra
-  const orId = (o: number) => (o < or.runs ? Orchestra.runId(or, o) : null)
-  const op = r.onepin
-  const opId = (o: number) => (o < op.runs ? Onepin.runId(op, o) : null)
-  const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
-  return {
-    cloudflare: {
-      accountId: Cloudflare.accountIdOf(r.seed),
-      workflow: Cloudflare.MAIN_WORKFLOW,
-      emptyWorkflow: Cloudflare.EMPTY_WORKFLOW,
-      instances,
-      showcaseSteps: Cloudflare.ShowcaseSteps,
-      erroredSteps: errored === null ? null : { exhausted: errored.failedStep, rollbacks: errored.rollbacks },
-      inflightSteps: {
-        running: cfFacts(Cloudflare.Fixture.running)?.lastStep ?? null,
-        retrying: cfFacts(Cloudflare.Fixture.retrying)?.lastStep ?? null,
-        waitingForEvent: cfFacts(Cloudflare.Fixture.waitingForEvent)?.lastStep ?? null,
-        waitTimeout: cfFacts(Cloudflare.Fixture.waitTimeout)?.lastStep ?? null,
-        waitingForPause: cfFacts(Cloudflare.Fixture.waitingForPause)?.lastStep ?? null
-      },
-      live: range(cf.instances, cf.live).map((o) => liveRun(Cloudflare.planFacts(cf, o)))
-    },
-    orchestra: {
-      workflow: Orchestra.workflowIds(r.seed).main,
-      emptyWorkflow: Orchestra.workflowIds(r.seed).empty,
-      runs: { seedLike: orId(Orchestra.Fixture.seedLike), failed: orId(Orchestra.Fixture.failed), multiModel: orId(Orchestra.Fixture.multiModel) },
-      failedNode: or.runs > Orchestra.Fixture.failed ? Orchestra.planFacts(or, Orchestra.Fixture.failed).failedNode : null,
-      live: range(or.runs, or.live).map((o) => liveRun(Orchestra.planFacts(or, o)))
-    },
-    onepin: {
-      workflow: Onepin.workflowIds(r.seed).main,
-      emptyWorkflow: Onepin.workflowIds(r.seed).empty,
-      workspaceId: op.workspaceId,
-      runs: { iterations: opId(Onepin.Fixture.iterations), failed: opId(Onepin.Fixture.failed), cancelled: opId(Onepin.Fixture.cancelled) },
-      iterationNodes: {
-        process: Onepin.nodeIdFor(r.seed, "process")!,
-        save: Onepin.nodeIdFor(r.seed, "save")!,
-        loop: Onepin.nodeIdFor(r.seed, "loop")!
-      },
-      live: range(op.runs, op.live).map((o) => liveRun(Onepin.planFacts(op, o)))
-    }
-  }
-}
+export type LiveRun = Fixtures_.LiveRun
 
 /**
  * The fixtures an emulator started with these options will serve.
@@ -320,18 +231,18 @@ const fixturesOf = (r: Server.Resolved): Fixtures => {
  * @category constructors
  */
 export const fixtures = (options: Options = {}): Fixtures => {
-  const resolved = resolve(options)
+  const resolved = Options_.resolve(options)
   if (Either.isLeft(resolved)) throw new Error(resolved.left)
-  return fixturesOf(resolved.right)
+  return Fixtures_.fixturesOf(resolved.right)
 }
 
-const infoOf = (r: Server.Resolved, port: number): Info => {
+const infoOf = (r: Options_.Resolved, port: number): Info => {
   const origin = `http://127.0.0.1:${port}`
   return {
-    token: r.token,
+    token: r.tokens[0]!,
     cloudflare: {
       baseUrl: `${origin}/${Server.PREFIX.cloudflare.join("/")}`,
-      accountId: Cloudflare.accountIdOf(r.seed),
+      accountId: accountIdOf(r.seed),
       workflow: Cloudflare.MAIN_WORKFLOW
     },
     orchestra: { baseUrl: `${origin}/${Server.PREFIX.orchestra.join("/")}`, workflow: Orchestra.workflowIds(r.seed).main },
@@ -340,63 +251,66 @@ const infoOf = (r: Server.Resolved, port: number): Info => {
       workflow: Onepin.workflowIds(r.seed).main,
       workspaceId: r.onepin.workspaceId
     },
-    adminUrl: `${origin}/${Server.ADMIN_PREFIX}`
+    adminUrl: `${origin}/${Server.ADMIN_PREFIX}`,
+    tokens: r.tokens
   }
 }
 
+const listen = (port: number, listener: http.RequestListener): Effect.Effect<http.Server, EmulatorError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.async<http.Server, EmulatorError>((resume) => {
+      const s = http.createServer({ keepAlive: true }, listener)
+      s.keepAliveTimeout = 65_000
+      s.headersTimeout = 66_000
+      const onError = (error: NodeJS.ErrnoException) =>
+        resume(
+          Effect.fail(
+            new EmulatorError({
+              reason: error.code === "EADDRINUSE" ? "PortInUse" : "ListenFailed",
+              message: error.code === "EADDRINUSE" ? `port ${port} is already in use` : error.message
+            })
+          )
+        )
+      s.once("error", onError)
+      s.listen(port, "127.0.0.1", () => {
+        s.off("error", onError)
+        resume(Effect.succeed(s))
+      })
+    }),
+    (s) =>
+      Effect.async<void>((resume) => {
+        s.close(() => resume(Effect.void))
+        s.closeAllConnections()
+      })
+  )
+
 /**
  * Starts the emulator; it is listening when the effect succeeds and closed
- * (connections included) when the scope closes.
+ * (connections and waiting answers included) when the scope closes.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const start = (options: Options = {}): Effect.Effect<Emulator, EmulatorError, Scope.Scope> =>
   Effect.gen(function*() {
-    const resolved = resolve(options)
+    const resolved = Options_.resolve(options)
     if (Either.isLeft(resolved)) return yield* new EmulatorError({ reason: "InvalidOptions", message: resolved.left })
     const r = resolved.right
     let info: Info | undefined
-    const fixtures = fixturesOf(r)
+    const fixtures = Fixtures_.fixturesOf(r)
     const server = Server.make(r, { info: () => info, fixtures: () => fixtures })
-    const node = yield* Effect.acquireRelease(
-      Effect.async<http.Server, EmulatorError>((resume) => {
-        const s = http.createServer({ keepAlive: true }, server.listener)
-        s.keepAliveTimeout = 65_000
-        s.headersTimeout = 66_000
-        const onError = (error: NodeJS.ErrnoException) =>
-          resume(
-            Effect.fail(
-              new EmulatorError({
-                reason: error.code === "EADDRINUSE" ? "PortInUse" : "ListenFailed",
-                message: error.code === "EADDRINUSE" ? `port ${r.port} is already in use` : error.message
-              })
-            )
-          )
-        s.once("error", onError)
-        s.listen(r.port, "127.0.0.1", () => {
-          s.off("error", onError)
-          resume(Effect.succeed(s))
-        })
-      }),
-      (s) =>
-        Effect.async<void>((resume) => {
-          s.close(() => resume(Effect.void))
-          s.closeAllConnections()
-        })
-    )
-    const port = (node.address() as AddressInfo).port
-    info = infoOf(r, port)
+    yield* Effect.addFinalizer(() => Effect.sync(server.close))
+    const node = yield* listen(r.port, server.listener)
+    info = infoOf(r, (node.address() as AddressInfo).port)
     return {
       info,
       fixtures,
-      advance: (ms: number) =>
-        Effect.sync(() => {
-          if (ms > 0) server.clock.offsetMs += ms
-        }),
-      now: Effect.sync(() => Clock.now(server.clock)),
-      stats: Effect.sync(() => server.counters.snapshot(Faults.kinds)),
-      resetStats: Effect.sync(() => server.counters.reset())
+      advance: (ms: number) => Effect.sync(() => server.clock.advance(ms)),
+      now: Effect.sync(() => server.clock.now()),
+      stats: Effect.sync(() => server.stats()),
+      resetStats: Effect.sync(() => server.resetStats()),
+      peakInWindow: (provider, credential, windowMs, counted = "accepted") =>
+        Effect.sync(() => server.peak(provider, credential, windowMs, counted))
     }
   })
 
@@ -417,7 +331,8 @@ export const layer = (options: Options = {}): Layer.Layer<EmulatorTag, EmulatorE
 
 /**
  * The one JSON line `steptrail emulator` prints once listening: the contract's
- * keys first (`token`, `cloudflare`, `orchestra`, `onepin`), then the extras.
+ * keys first (`token`, `cloudflare`, `orchestra`, `onepin`), then the extras
+ * (`tokens` only when there is more than one).
  *
  * @since 0.1.0
  * @category formatting
@@ -428,5 +343,6 @@ export const startupLine = (info: Info): string =>
     cloudflare: { baseUrl: info.cloudflare.baseUrl, accountId: info.cloudflare.accountId, workflow: info.cloudflare.workflow },
     orchestra: { baseUrl: info.orchestra.baseUrl, workflow: info.orchestra.workflow },
     onepin: { baseUrl: info.onepin.baseUrl, workflow: info.onepin.workflow, workspaceId: info.onepin.workspaceId },
-    adminUrl: info.adminUrl
+    adminUrl: info.adminUrl,
+    ...(info.tokens !== undefined && info.tokens.length > 1 ? { tokens: info.tokens } : {})
   })

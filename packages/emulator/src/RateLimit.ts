@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
+import { UNITS } from "./internal/duration.js"
 
 /**
  * @since 0.1.0
@@ -16,8 +17,6 @@ export interface Options {
   readonly limit: number
   readonly windowMs: number
 }
-
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
 
 /**
  * Parses `--rate-limit` text: `LIMIT/WINDOW` where WINDOW is a number with a

@@ -22,3 +22,17 @@ export * as Faults from "./Faults.js"
  * @since 0.1.0
  */
 export * as RateLimit from "./RateLimit.js"
+
+/**
+ * The latency model and the `--latency` parser.
+ *
+ * @since 0.1.0
+ */
+export * as Latency from "./Latency.js"
+
+/**
+ * The 429 storm and the `--storm` parser.
+ *
+ * @since 0.1.0
+ */
+export * as Storm from "./Storm.js"

@@ -64,7 +64,8 @@ describe("Emulator", () => {
 
       yield* em.advance(3_000)
       const later = yield* inst(cf0!.id)
-      expect(later.step_count).toBeGreaterThanOrEqual(before.step_count)
+      // seed 1: 4 entries at the epoch (the 4th in flight), the 5th starts within 3 s
+      expect([before.step_count, later.step_count]).toEqual([4, 5])
       expect(JSON.stringify(later.steps.slice(0, before.steps.length - 1))).toBe(JSON.stringify(before.steps.slice(0, -1)))
 
       // past every live run's settle time: all terminal, new runs listed
@@ -115,11 +116,10 @@ describe("Emulator", () => {
       expect(info).toEqual(JSON.parse(JSON.stringify(em.info)))
     }))
 
-  it.scoped("20,000 instances x 20 steps start instantly and serve pages lazily", () =>
+  // how fast (startup, requests per second) is measured by `pnpm bench`, not here
+  it.scoped("20,000 instances x 20 steps serve pages lazily", () =>
     Effect.gen(function*() {
-      const t0 = performance.now()
       const em = yield* Emulator.start({ cloudflare: { instances: 20_000, steps: 20, outputBytes: 4096, live: 0 } })
-      expect(performance.now() - t0).toBeLessThan(500)
       const page = yield* get(em, cf(em, "/instances?per_page=100"))
       expect(page.json.result).toHaveLength(100)
       expect(page.json.result_info.total_count).toBe(20_000)
@@ -127,9 +127,15 @@ describe("Emulator", () => {
       expect(last.json.result.step_count).toBe(20)
       const first = yield* get(em, cf(em, `/instances/${em.fixtures.cloudflare.instances.showcase}`))
       expect(first.json.result.step_count).toBe(20)
-      const t1 = performance.now()
-      for (let i = 0; i < 20; i++) yield* get(em, cf(em, `/instances?per_page=100&page=${i * 10 + 1}&status=complete`))
-      expect(performance.now() - t1).toBeLessThan(5_000)
+      const pages = yield* Effect.forEach(
+        Array.from({ length: 20 }, (_, i) => i * 10 + 1),
+        (page) => get(em, cf(em, `/instances?per_page=100&page=${page}&status=complete`))
+      )
+      const totals = new Set(pages.map((p) => p.json.result_info.total_count))
+      expect(totals.size).toBe(1)
+      const total = [...totals][0]
+      expect(pages.map((p) => p.json.result.length)).toEqual(pages.map((_, i) => Math.max(0, Math.min(100, total - i * 1000))))
+      expect(pages.every((p) => p.json.result.every((r: any) => r.status === "complete"))).toBe(true)
     }))
 
   it.effect("a taken port is an EmulatorError; bad options too", () =>

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import { Emulator, Faults, RateLimit } from "@steptrail/emulator"
-import { cf, expectKeys, get, op, or, request } from "./helpers.js"
+import { Generator } from "../src/internal/faults.js"
+import { answered, arrivals, cf, expectKeys, get, manualClock, op, or, request } from "./helpers.js"
 
 describe("Faults.parse", () => {
   it("parses the full flag syntax", () => {
@@ -86,10 +88,12 @@ describe("fault injection", () => {
   it.scoped("malformed JSON and wrong content type arrive as 200", () =>
     Effect.gen(function*() {
       const malformed = yield* at({ malformed: 1 })
+      const clean = yield* Emulator.start()
       const m = yield* get(malformed, cf(malformed, "/instances"))
+      const full = yield* get(clean, cf(clean, "/instances"))
       expect(m.status).toBe(200)
       expect(m.headers.get("content-type")).toMatch(/^application\/json/)
-      expect(m.text.length).toBeGreaterThan(0)
+      expect(m.bytes.equals(full.bytes.subarray(0, Math.floor(full.bytes.length / 2)))).toBe(true)
       expect(() => JSON.parse(m.text)).toThrow()
       const html = yield* at({ contentType: 1 })
       const h = yield* get(html, or(html, "/runs"))
@@ -98,14 +102,18 @@ describe("fault injection", () => {
       expect(h.text).toContain("<html")
     }))
 
-  it.scoped("slow answers wait slow-ms", () =>
+  it.scoped("slow answers wait slow-ms, on top of the latency", () =>
     Effect.gen(function*() {
-      const em = yield* at({ slow: 1, slowMs: 80 })
-      const t0 = performance.now()
-      const r = yield* get(em, cf(em, "/instances"))
-      expect(r.status).toBe(200)
-      expect(performance.now() - t0).toBeGreaterThanOrEqual(70)
+      const wall = manualClock()
+      const em = yield* Emulator.start({ faults: { slow: 1, slowMs: 80 }, latency: { minMs: 20, maxMs: 20 }, wallClock: wall.clock })
+      const fiber = yield* Effect.fork(get(em, cf(em, "/instances")))
+      yield* arrivals(em, 1)
       expect((yield* em.stats).faults.slow).toBe(1)
+      wall.tick(99)
+      expect(answered(yield* em.stats)).toBe(0)
+      wall.tick(1)
+      expect(answered(yield* em.stats)).toBe(1)
+      expect((yield* Fiber.join(fiber)).status).toBe(200)
     }))
 
   it.scoped("fault sequences are seeded", () =>
@@ -117,17 +125,26 @@ describe("fault injection", () => {
           for (let i = 0; i < 20; i++) out.push((yield* get(em, or(em, "/runs?limit=1"))).status)
           return out
         })
-      const a = yield* run(9)
-      expect(yield* run(9)).toEqual(a)
-      expect(a.some((s) => s === 200)).toBe(true)
-      expect(a.some((s) => s >= 500)).toBe(true)
+      // the generator's draws, in request order, decide every answer
+      const expected = (seed: number) => {
+        const generator = new Generator({ serverError: 0.5, seed }, Emulator.defaults.seed)
+        return Array.from({ length: 20 }, () => {
+          const draw = generator.draw()
+          return draw.hit === "serverError" ? draw.status5xx : 200
+        })
+      }
+      expect(yield* run(9)).toEqual(expected(9))
+      expect(yield* run(10)).toEqual(expected(10))
+      expect(expected(9)).not.toEqual(expected(10))
+      expect(new Set(expected(9))).toEqual(new Set([200, 500, 502, 503]))
     }))
 })
 
 describe("rate limit", () => {
   it.scoped("429 + Retry-After past the limit; Cloudflare blocks the whole window", () =>
     Effect.gen(function*() {
-      const em = yield* Emulator.start({ rateLimit: { limit: 3, windowMs: 60_000 } })
+      const wall = manualClock()
+      const em = yield* Emulator.start({ rateLimit: { limit: 3, windowMs: 60_000 }, wallClock: wall.clock })
       for (let i = 0; i < 3; i++) expect((yield* get(em, cf(em, "/instances?per_page=1"))).status).toBe(200)
       const limited = yield* get(em, cf(em, "/instances?per_page=1"))
       expect(limited.status).toBe(429)
@@ -135,25 +152,38 @@ describe("rate limit", () => {
       expect(limited.json.errors[0].code).toBe(971)
       // per provider: Orchestra has its own window
       for (let i = 0; i < 3; i++) expect((yield* get(em, or(em, "/runs?limit=1"))).status).toBe(200)
+      wall.tick(15_500)
       const o = yield* get(em, or(em, "/runs?limit=1"))
       expect(o.status).toBe(429)
-      const wait = Number(o.headers.get("retry-after"))
-      expect(wait).toBeGreaterThanOrEqual(1)
-      expect(wait).toBeLessThanOrEqual(60)
+      // the oldest request leaves the window 44.5 s from now
+      expect(o.headers.get("retry-after")).toBe("45")
+      wall.tick(44_499)
+      expect((yield* get(em, or(em, "/runs?limit=1"))).headers.get("retry-after")).toBe("1")
+      // Cloudflare's block counts down, then the window is empty again
+      expect((yield* get(em, cf(em, "/instances?per_page=1"))).headers.get("retry-after")).toBe("1")
+      wall.tick(1)
+      expect((yield* get(em, cf(em, "/instances?per_page=1"))).status).toBe(200)
       const stats = yield* em.stats
-      expect(stats.rateLimited).toBe(2)
-      expect(stats.providers.cloudflare.routes.listInstances!.byStatus["429"]).toBe(1)
+      expect(stats.rateLimited).toBe(4)
+      expect(stats.providers.cloudflare.routes.listInstances!.byStatus).toEqual({ "200": 4, "429": 2 })
     }))
 
   it.scoped("the sliding window admits again once it slides (non-Cloudflare)", () =>
     Effect.gen(function*() {
-      const em = yield* Emulator.start({ rateLimit: { limit: 2, windowMs: 40 } })
+      const wall = manualClock()
+      const em = yield* Emulator.start({ rateLimit: { limit: 2, windowMs: 40 }, wallClock: wall.clock })
       expect((yield* get(em, op(em, "/runs?limit=1"))).status).toBe(200)
+      wall.tick(10)
       expect((yield* get(em, op(em, "/runs?limit=1"))).status).toBe(200)
       const r = yield* get(em, op(em, "/runs?limit=1"))
       expect(r.status).toBe(429)
       expect(r.headers.get("retry-after")).toBe("1")
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 60)))
+      wall.tick(29)
+      expect((yield* get(em, op(em, "/runs?limit=1"))).status).toBe(429)
+      wall.tick(1)
+      expect((yield* get(em, op(em, "/runs?limit=1"))).status).toBe(200)
+      expect((yield* get(em, op(em, "/runs?limit=1"))).status).toBe(429)
+      wall.tick(10)
       expect((yield* get(em, op(em, "/runs?limit=1"))).status).toBe(200)
     }))
 })

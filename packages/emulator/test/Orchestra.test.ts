@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import { Emulator } from "@steptrail/emulator"
 import { expectKeys, get, ISO_US, or, request, UUID } from "./helpers.js"
 
-// Seed 003's step entry and providers.md's run list item.
+// Seed 003's step entry and the run list item of the provider documents.
 const STEP = [
   "id",
   "user_id",

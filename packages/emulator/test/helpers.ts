@@ -51,3 +51,49 @@ export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 export const ISO_S = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
 export const ISO_US = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/**
+ * A wall clock that moves only when told: `tick(ms)` runs the timers that
+ * fall due, in order, so latency, storms, rate limits and slow answers are
+ * tested without waiting.
+ */
+export const manualClock = () => {
+  let now = 0
+  let seq = 0
+  const timers = new Map<number, { readonly at: number; readonly f: () => void }>()
+  const clock: Emulator.WallClock = {
+    now: () => now,
+    schedule: (f, ms) => {
+      const id = seq++
+      timers.set(id, { at: now + ms, f })
+      return () => timers.delete(id)
+    }
+  }
+  const tick = (ms: number) => {
+    const until = now + ms
+    for (;;) {
+      let next: [number, { readonly at: number; readonly f: () => void }] | undefined
+      for (const entry of timers) if (entry[1].at <= until && (next === undefined || entry[1].at < next[1].at)) next = entry
+      if (next === undefined) break
+      timers.delete(next[0])
+      now = next[1].at
+      next[1].f()
+    }
+    now = until
+  }
+  return { clock, tick, now: () => now, pending: () => timers.size }
+}
+
+/** Waits (real time, bounded) until the emulator has seen `n` provider requests arrive. */
+export const arrivals = (em: Emulator.Emulator, n: number) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 1000; i++) {
+      if ((yield* em.stats).requests >= n) return
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
+    }
+    throw new Error(`the emulator did not see ${n} requests arrive`)
+  })
+
+/** Answers sent so far, all providers (counted when sent, unlike `requests`). */
+export const answered = (stats: Emulator.Stats) =>
+  stats.providers.cloudflare.requests + stats.providers.orchestra.requests + stats.providers.onepin.requests

@@ -1,10 +1,14 @@
 import { Command, Options } from "@effect/cli"
-import { Emulator, Faults, RateLimit } from "@steptrail/emulator"
+import { Emulator, Faults, Latency, RateLimit, Storm } from "@steptrail/emulator"
 import { Effect, Either, Option } from "effect"
 import { UsageError } from "../Failure.js"
 
 const port = Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1 (0: any free port)."), Options.withDefault(0))
 const token = Options.text("token").pipe(Options.withDescription("The API token/key all three APIs accept."), Options.optional)
+const extraTokens = Options.text("extra-token").pipe(
+  Options.repeated,
+  Options.withDescription("Another token all three APIs accept (repeatable); stats name it by its index, 1, 2, ...")
+)
 const seed = Options.integer("seed").pipe(Options.withDescription("Seed of the generated data and faults."), Options.withDefault(1))
 const instances = Options.integer("instances").pipe(Options.withDescription("Cloudflare instances in the main workflow."), Options.optional)
 const steps = Options.integer("steps").pipe(Options.withDescription("Steps of every Cloudflare instance (default: varied)."), Options.optional)
@@ -19,29 +23,59 @@ const rateLimit = Options.text("rate-limit").pipe(
   Options.withDescription("Enforce a request budget like the provider does, e.g. 100/5s (429 once exceeded)."),
   Options.optional
 )
+const latency = Options.text("latency").pipe(
+  Options.withDescription("Delay every provider answer by MIN-MAX milliseconds (seeded), e.g. 20-150, or a fixed 50."),
+  Options.optional
+)
+const storm = Options.text("storm").pipe(
+  Options.withDescription(
+    "Answer every provider request 429 for a while, e.g. 20s,after=10s,retry-after=5 (after: from the first request)."
+  ),
+  Options.optional
+)
+const clockSpeed = Options.float("clock-speed").pipe(
+  Options.withDescription("Virtual milliseconds per real millisecond: live runs progress and new ones appear by themselves."),
+  Options.withDefault(0)
+)
 
 const orUndefined = Option.getOrUndefined
 
+/** Parses an optional flag's text, or fails with a usage error naming the flag. */
+const parsed = <A>(flag: string, text: Option.Option<string>, parse: (text: string) => Either.Either<A, string>) =>
+  Option.isNone(text)
+    ? Effect.succeed(undefined)
+    : Either.match(parse(text.value), {
+      onLeft: (message) => Effect.fail(new UsageError(`--${flag}: ${message}`)),
+      onRight: (value) => Effect.succeed(value)
+    })
+
 export const emulator = Command.make(
   "emulator",
-  { port, token, seed, instances, steps, outputBytes, runs, live, faults, rateLimit },
+  { port, token, extraTokens, seed, instances, steps, outputBytes, runs, live, faults, rateLimit, latency, storm, clockSpeed },
   (flags) =>
     Effect.gen(function*() {
-      const parsedFaults = Option.isSome(flags.faults) ? Faults.parse(flags.faults.value) : Either.right(undefined)
-      if (Either.isLeft(parsedFaults)) return yield* Effect.fail(new UsageError(`--faults: ${parsedFaults.left}`))
-      const parsedRate = Option.isSome(flags.rateLimit) ? RateLimit.parse(flags.rateLimit.value) : Either.right(undefined)
-      if (Either.isLeft(parsedRate)) return yield* Effect.fail(new UsageError(`--rate-limit: ${parsedRate.left}`))
+      const parsedFaults = yield* parsed("faults", flags.faults, Faults.parse)
+      const parsedRate = yield* parsed("rate-limit", flags.rateLimit, RateLimit.parse)
+      const parsedLatency = yield* parsed("latency", flags.latency, Latency.parse)
+      const parsedStorm = yield* parsed("storm", flags.storm, Storm.parse)
+      if (!(Number.isFinite(flags.clockSpeed) && flags.clockSpeed >= 0)) {
+        return yield* Effect.fail(new UsageError("--clock-speed: must be a number >= 0"))
+      }
       const live = orUndefined(flags.live)
       const runs = orUndefined(flags.runs)
       const emu = yield* Emulator.start({
         port: flags.port,
         token: orUndefined(flags.token),
+        tokens: flags.extraTokens,
         seed: flags.seed,
         cloudflare: { instances: orUndefined(flags.instances), steps: orUndefined(flags.steps), outputBytes: orUndefined(flags.outputBytes), live },
         orchestra: { runs, live },
         onepin: { runs, live },
-        faults: parsedFaults.right,
-        rateLimit: parsedRate.right
+        faults: parsedFaults,
+        rateLimit: parsedRate,
+        latency: parsedLatency,
+        storm: parsedStorm,
+        clockSpeed: flags.clockSpeed
       })
       process.stdout.write(Emulator.startupLine(emu.info) + "\n")
       return yield* Effect.never
@@ -50,6 +84,7 @@ export const emulator = Command.make(
   Command.withDescription(
     "Serve local emulators of the Cloudflare Workflows, Arcee Orchestra and Onepin APIs on 127.0.0.1 with seeded data. " +
       "Prints one JSON line (token, base URLs, a workflow of each) to stdout once listening, then serves until stopped.\n\n" +
-      "Example:\n  steptrail emulator --port 8787 --instances 500 --faults 5xx=0.1,429=0.05"
+      "Example:\n  steptrail emulator --port 8787 --instances 500 --faults 5xx=0.1,429=0.05\n" +
+      "  steptrail emulator --rate-limit 40/60s --latency 20-150 --extra-token second --storm 20s,retry-after=5"
   )
 )

@@ -1,7 +1,9 @@
 /**
- * The emulator's virtual clock: a fixed epoch plus whatever `advance` added.
- * Wall-clock time never leaks into data, so answers are a pure function of
- * (seed, options, virtual clock).
+ * The emulator's two clocks. The virtual clock dates the data: a fixed epoch
+ * plus whatever `advance` added, plus `clockSpeed` virtual milliseconds per
+ * real one when the clock runs by itself. Real (wall-clock) time never leaks
+ * into data; it only paces the server (rate limit, storm, latency, slow
+ * answers), through a `WallClock` that tests replace with a manual one.
  *
  * @internal
  */
@@ -9,47 +11,42 @@
 /** `2026-01-01T00:00:00.000Z`: historic runs lie before it, live runs around it. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1)
 
-export interface Clock {
-  offsetMs: number
+/** Real time as the server sees it. */
+export interface WallClock {
+  /** Milliseconds on a monotone clock; only differences are used. */
+  readonly now: () => number
+  /** Calls `f` once, `ms` real milliseconds from now; the result cancels it. */
+  readonly schedule: (f: () => void, ms: number) => () => void
 }
 
-export const make = (): Clock => ({ offsetMs: 0 })
-
-export const now = (clock: Clock): number => EPOCH_MS + clock.offsetMs
-
-const pad2 = (n: number): string => (n < 10 ? "0" + n : "" + n)
-const pad3 = (n: number): string => (n < 10 ? "00" + n : n < 100 ? "0" + n : "" + n)
-
-/**
- * `YYYY-MM-DDTHH:MM:SS.mmm` without the zone, by arithmetic: `Date#toISOString`
- * showed up as the hottest function under the benchmark. Years 0..9999.
- */
-const isoBase = (ms: number): string => {
-  const days = Math.floor(ms / 86_400_000)
-  let rem = ms - days * 86_400_000
-  // Howard Hinnant's civil_from_days
-  const z = days + 719_468
-  const era = Math.floor(z / 146_097)
-  const doe = z - era * 146_097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const month = mp < 10 ? mp + 3 : mp - 9
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-  const h = Math.floor(rem / 3_600_000)
-  rem -= h * 3_600_000
-  const mi = Math.floor(rem / 60_000)
-  rem -= mi * 60_000
-  const sec = Math.floor(rem / 1000)
-  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(Math.floor(rem - sec * 1000))}`
+/** The process's monotone clock and timers. */
+export const system: WallClock = {
+  now: () => performance.now(),
+  schedule: (f, ms) => {
+    const timer = setTimeout(f, ms)
+    return () => clearTimeout(timer)
+  }
 }
 
-/** Cloudflare style: millisecond ISO, `2019-12-27T18:11:19.117Z`. */
-export const isoMillis = (ms: number): string => isoBase(ms) + "Z"
+export class VirtualClock {
+  private advanced = 0
+  private readonly startedAt: number
+  constructor(private readonly wall: WallClock, private readonly speed: number) {
+    this.startedAt = wall.now()
+  }
 
-/** Onepin style: whole seconds, `2024-01-15T09:30:00Z`. */
-export const isoSeconds = (ms: number): string => isoBase(ms).slice(0, 19) + "Z"
+  /** Moves the clock forward; zero and negative values are ignored. */
+  advance(ms: number): void {
+    if (ms > 0) this.advanced += ms
+  }
 
-/** Orchestra style: microseconds, `2025-03-13T02:41:15.144470Z` (the extra digits come from `micro`). */
-export const isoMicros = (ms: number, micro: number): string => isoBase(ms) + pad3(micro % 1000) + "Z"
+  /** Milliseconds since the epoch: every `advance`, plus the running part. */
+  offsetMs(): number {
+    return this.speed === 0 ? this.advanced : this.advanced + Math.floor((this.wall.now() - this.startedAt) * this.speed)
+  }
+
+  /** The virtual now, epoch milliseconds. */
+  now(): number {
+    return EPOCH_MS + this.offsetMs()
+  }
+}

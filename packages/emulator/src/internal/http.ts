@@ -37,12 +37,18 @@ export const bytes = (route: string, body: Buffer): Reply => ({
   body
 })
 
-/** The credential a request presents: a bearer token, else null. */
+/** The bearer token a request presents, else null. */
 export const bearer = (headers: IncomingHttpHeaders): string | null => {
   const auth = headers.authorization
   if (auth === undefined) return null
   const match = /^Bearer\s+(.+)$/i.exec(auth)
   return match === null ? null : match[1]!.trim()
+}
+
+/** Whether the request's bearer token is one the emulator accepts. */
+export const bearerAccepted = (headers: IncomingHttpHeaders, tokens: ReadonlySet<string>): boolean => {
+  const token = bearer(headers)
+  return token !== null && tokens.has(token)
 }
 
 export const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {

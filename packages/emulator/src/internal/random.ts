@@ -107,5 +107,6 @@ export const Tag = {
   opRun: 21,
   opStep: 22,
   faults: 30,
-  requestId: 31
+  requestId: 31,
+  latency: 32
 } as const

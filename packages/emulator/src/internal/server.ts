@@ -1,33 +1,28 @@
 /**
- * The request pipeline behind `node:http`: route by path prefix, count,
- * rate-limit, inject faults, answer. Plain callbacks rather than an Effect per
- * request, because the benchmark pushes tens of thousands of requests through.
+ * The request pipeline behind `node:http`: route by path prefix, count, then
+ * storm, rate limit, faults, latency, answer. Plain callbacks rather than an
+ * Effect per request, because the benchmark pushes tens of thousands of
+ * requests through.
  *
  * @internal
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import * as Faults from "../Faults.js"
-import type * as RateLimit from "../RateLimit.js"
-import * as Clock from "./clock.js"
-import * as Cloudflare from "./cloudflare.js"
+import * as Admin from "./admin.js"
+import { VirtualClock } from "./clock.js"
+import * as Cloudflare from "./cloudflare/routes.js"
+import type { Account, Counted, ProviderName } from "./credentials.js"
+import { Credentials } from "./credentials.js"
+import * as FaultGenerator from "./faults.js"
 import type { ApiRequest, Provider, Reply } from "./http.js"
 import * as Http from "./http.js"
-import * as Onepin from "./onepin.js"
-import * as Orchestra from "./orchestra.js"
+import * as Onepin from "./onepin/routes.js"
+import type { Resolved } from "./options.js"
+import * as Orchestra from "./orchestra/routes.js"
 import { Rng, Tag } from "./random.js"
 import { Limiter } from "./rateLimit.js"
-import { Counters, type ProviderName } from "./stats.js"
-
-export interface Resolved {
-  readonly port: number
-  readonly seed: number
-  readonly token: string
-  readonly cloudflare: Cloudflare.Config
-  readonly orchestra: Orchestra.Config
-  readonly onepin: Onepin.Config
-  readonly faults: Faults.Options
-  readonly rateLimit: RateLimit.Options | undefined
-}
+import { Counters, type Stats } from "./stats.js"
+import { Storm } from "./storm.js"
 
 /** Path prefixes (as raw segments) in front of each provider's documented paths. */
 export const PREFIX: Record<ProviderName, ReadonlyArray<string>> = {
@@ -37,14 +32,14 @@ export const PREFIX: Record<ProviderName, ReadonlyArray<string>> = {
 }
 export const ADMIN_PREFIX = "_emulator"
 
-const HTML_PAGE = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Just a moment...</title></head>" +
-  "<body><h1>Checking your browser before accessing the API</h1><p>This page is served by the steptrail emulator's " +
-  "content-type fault.</p></body></html>\n"
-
 export interface Server {
-  readonly clock: Clock.Clock
-  readonly counters: Counters
+  readonly clock: VirtualClock
+  readonly stats: (windowMs?: number) => Stats
+  readonly resetStats: () => void
+  readonly peak: (provider: ProviderName, credential: string | number, windowMs: number, counted: Counted) => number
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void
+  /** Cancels the answers still waiting (latency, slow faults). */
+  readonly close: () => void
 }
 
 const startsWith = (raw: ReadonlyArray<string>, prefix: ReadonlyArray<string>): boolean => {
@@ -59,26 +54,42 @@ const send = (res: ServerResponse, reply: Reply): void => {
   res.end(body)
 }
 
+const toBuffer = (body: string | Buffer): Buffer => (typeof body === "string" ? Buffer.from(body) : body)
+
+/** The credential a request presents: a bearer token, else `X-Auth-Key`, else none. */
+const credentialOf = (req: IncomingMessage): string | null => Http.bearer(req.headers) ?? Http.header(req.headers, "x-auth-key") ?? null
+
 export const make = (
   resolved: Resolved,
   admin: { readonly info: () => unknown; readonly fixtures: () => unknown }
 ): Server => {
-  const clock = Clock.make()
+  const wall = resolved.wallClock
+  const clock = new VirtualClock(wall, resolved.clockSpeed)
   const counters = new Counters()
+  const credentials = new Credentials(resolved.tokens)
   const providers: Record<ProviderName, Provider> = {
     cloudflare: Cloudflare.make(resolved.cloudflare),
     orchestra: Orchestra.make(resolved.orchestra),
     onepin: Onepin.make(resolved.onepin)
   }
-  const faults = resolved.faults
-  const faultRng = Rng.at(faults.seed ?? resolved.seed, Tag.faults)
-  const anyFault = Faults.kinds.some((k) => (faults[k] ?? 0) > 0)
+  const faults = new FaultGenerator.Generator(resolved.faults, resolved.seed)
+  const retryAfter = resolved.faults.retryAfter ?? 1
+  const slowMs = resolved.faults.slowMs ?? 3000
   const limiter = resolved.rateLimit === undefined ? undefined : new Limiter(resolved.rateLimit.limit, resolved.rateLimit.windowMs)
-  const retryAfter = faults.retryAfter ?? 1
-  const slowMs = faults.slowMs ?? 3000
+  const storm = resolved.storm === undefined ? undefined : new Storm(resolved.storm)
+  const latency = resolved.latency
+  const latencyRng = latency === undefined ? undefined : Rng.at(latency.seed ?? resolved.seed, Tag.latency)
 
-  const credential = (req: IncomingMessage): string =>
-    Http.bearer(req.headers) ?? Http.header(req.headers, "x-auth-key") ?? "anonymous"
+  const waiting = new Set<() => void>()
+  /** Runs `f` after `ms` real milliseconds, at once when 0 (the path without latency stays synchronous). */
+  const after = (ms: number, f: () => void): void => {
+    if (ms <= 0) return f()
+    const cancel = wall.schedule(() => {
+      waiting.delete(cancel)
+      f()
+    }, ms)
+    waiting.add(cancel)
+  }
 
   const api = (provider: ProviderName, req: IncomingMessage, res: ServerResponse, raw: ReadonlyArray<string>): void => {
     const impl = providers[provider]
@@ -97,29 +108,35 @@ export const make = (
       headers: req.headers
     }
     const route = impl.classify(segments)
-    const now = Clock.now(clock)
+    const now = clock.now()
+    const arrived = wall.now()
+    const credential = credentialOf(req)
+    counters.requests++
+    const account: Account = credentials.arrive(provider, credential, arrived)
+    const delay = latency === undefined ? 0 : latencyRng!.int(latency.minMs, latency.maxMs)
     const answer = (reply: Reply): void => {
       counters.record(provider, route, reply.status)
+      if (reply.status === 429) account.tooManyRequests++
       send(res, reply)
     }
 
+    if (storm !== undefined && storm.raging(arrived)) {
+      counters.storm++
+      account.storm++
+      return after(delay, () => answer(impl.tooManyRequests(route, storm.retryAfterSeconds, now)))
+    }
     if (limiter !== undefined) {
-      const wait = limiter.check(`${provider}\u0000${credential(req)}`, Date.now(), provider === "cloudflare")
+      const wait = limiter.check(`${provider}\u0000${credential ?? "anonymous"}`, arrived, provider === "cloudflare")
       if (wait > 0) {
         counters.rateLimited++
-        return answer(impl.tooManyRequests(route, wait, now))
+        account.rateLimited++
+        return after(delay, () => answer(impl.tooManyRequests(route, wait, now)))
       }
     }
-    if (!anyFault) return answer(impl.handle(request, now))
+    account.accepted.push(arrived)
+    if (!faults.any) return after(delay, () => answer(impl.handle(request, now)))
 
-    // One draw per kind, always, so the fault sequence depends only on the request count.
-    let hit: Faults.Kind | null = null
-    for (const kind of Faults.kinds) {
-      const u = faultRng.next()
-      if (kind !== "slow" && hit === null && u < (faults[kind] ?? 0)) hit = kind
-    }
-    const slow = faultRng.next() < (faults.slow ?? 0)
-    const status5xx = [500, 502, 503][faultRng.u32() % 3]!
+    const { hit, slow, status5xx } = faults.draw()
     const respond = (): void => {
       if (hit !== null) counters.fault(hit)
       switch (hit) {
@@ -132,10 +149,10 @@ export const make = (
         case "tooManyRequests":
           return answer(impl.tooManyRequests(route, retryAfter, now))
         case "contentType":
-          return answer({ status: 200, route, headers: { "content-type": "text/html; charset=utf-8" }, body: HTML_PAGE })
+          return answer({ status: 200, route, headers: { "content-type": "text/html; charset=utf-8" }, body: FaultGenerator.HTML_PAGE })
         case "truncated": {
           const reply = impl.handle(request, now)
-          const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body
+          const body = toBuffer(reply.body)
           counters.record(provider, route, reply.status)
           res.writeHead(reply.status, { ...reply.headers, "content-length": String(body.length) })
           res.write(body.subarray(0, Math.floor(body.length / 2)), () => req.socket.destroy())
@@ -143,7 +160,7 @@ export const make = (
         }
         case "malformed": {
           const reply = impl.handle(request, now)
-          const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body
+          const body = toBuffer(reply.body)
           return answer({
             status: reply.status,
             route,
@@ -155,41 +172,16 @@ export const make = (
           return answer(impl.handle(request, now))
       }
     }
-    if (slow) {
-      counters.fault("slow")
-      setTimeout(respond, slowMs)
-    } else respond()
+    if (slow) counters.fault("slow")
+    after(delay + (slow ? slowMs : 0), respond)
   }
 
-  const adminRoute = (req: IncomingMessage, res: ServerResponse, raw: ReadonlyArray<string>): void => {
-    counters.adminRequests++
-    const url = req.url ?? "/"
-    const q = url.indexOf("?")
-    const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1))
-    const what = `${req.method} ${raw.slice(2).join("/")}`
-    const clockBody = () => ({ now: Clock.isoMillis(Clock.now(clock)), offset_ms: clock.offsetMs })
-    switch (what) {
-      case "POST advance": {
-        const ms = Http.parseIntStrict(query.get("ms") ?? "")
-        if (ms === undefined || ms < 0) return send(res, Http.json("admin", 400, { error: "ms must be a non-negative integer" }))
-        clock.offsetMs += ms
-        return send(res, Http.json("admin", 200, clockBody()))
-      }
-      case "GET clock":
-        return send(res, Http.json("admin", 200, clockBody()))
-      case "GET stats":
-        return send(res, Http.json("admin", 200, counters.snapshot(Faults.kinds)))
-      case "POST reset-stats":
-        counters.reset()
-        return send(res, Http.json("admin", 200, { ok: true }))
-      case "GET info":
-        return send(res, Http.json("admin", 200, admin.info()))
-      case "GET fixtures":
-        return send(res, Http.json("admin", 200, admin.fixtures()))
-      default:
-        return send(res, Http.json("admin", 404, { error: `no admin route ${what}` }))
-    }
+  const stats = (windowMs?: number): Stats => counters.snapshot(Faults.kinds, credentials.snapshot(windowMs))
+  const resetStats = (): void => {
+    counters.reset()
+    credentials.reset()
   }
+  const adminState: Admin.Admin = { clock, stats, resetStats, info: admin.info, fixtures: admin.fixtures }
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     req.resume() // GET requests carry no body; drain anything so keep-alive stays usable
@@ -199,12 +191,20 @@ export const make = (
     if (startsWith(raw, PREFIX.cloudflare)) return api("cloudflare", req, res, raw)
     if (startsWith(raw, PREFIX.orchestra)) return api("orchestra", req, res, raw)
     if (startsWith(raw, PREFIX.onepin)) return api("onepin", req, res, raw)
-    if (raw[1] === ADMIN_PREFIX) return adminRoute(req, res, raw)
+    if (raw[1] === ADMIN_PREFIX) {
+      counters.adminRequests++
+      return send(res, Admin.handle(adminState, req, raw))
+    }
     send(res, Http.json("unknown", 404, {
       error: "not found",
       hint: "provider APIs live under /cloudflare/client/v4, /orchestra/api/v1/workflow, /onepin/api/v1; admin under /_emulator"
     }))
   }
 
-  return { clock, counters, listener }
+  const close = (): void => {
+    for (const cancel of waiting) cancel()
+    waiting.clear()
+  }
+
+  return { clock, stats, resetStats, peak: (p, c, w, counted) => credentials.peak(p, c, w, counted), listener, close }
 }

@@ -5,8 +5,7 @@
  * @internal
  */
 import type * as Faults from "../Faults.js"
-
-export type ProviderName = "cloudflare" | "orchestra" | "onepin"
+import type { CredentialStats, ProviderName } from "./credentials.js"
 
 export interface RouteStats {
   readonly requests: number
@@ -18,15 +17,20 @@ export interface ProviderStats extends RouteStats {
 }
 
 export interface Stats {
-  /** API requests (all providers, admin routes excluded). */
+  /** API requests (all providers, admin routes excluded), counted when they arrive. */
   readonly requests: number
+  /** Answers per provider and route, by status, counted when sent. */
   readonly providers: { readonly cloudflare: ProviderStats; readonly orchestra: ProviderStats; readonly onepin: ProviderStats }
-  /** Every 429 sent, from the rate limiter or injected. */
+  /** Every 429 sent: rate limit, storm, or injected. */
   readonly tooManyRequests: number
   /** 429s sent by the rate limiter. */
   readonly rateLimited: number
+  /** 429s sent by the storm. */
+  readonly storm: number
   readonly faults: Readonly<Record<Faults.Kind, number>>
   readonly adminRequests: number
+  /** Per provider and credential label (see `Emulator.peakInWindow`). */
+  readonly credentials: { readonly [P in ProviderName]: Readonly<Record<string, CredentialStats>> }
 }
 
 interface MutableRoute {
@@ -42,10 +46,11 @@ export class Counters {
   requests = 0
   tooManyRequests = 0
   rateLimited = 0
+  storm = 0
   adminRequests = 0
 
+  /** An answer (or a reset connection) sent. */
   record(provider: ProviderName, routeName: string, status: number | "reset"): void {
-    this.requests++
     if (status === 429) this.tooManyRequests++
     let p = this.providers.get(provider)
     if (p === undefined) {
@@ -74,10 +79,11 @@ export class Counters {
     this.requests = 0
     this.tooManyRequests = 0
     this.rateLimited = 0
+    this.storm = 0
     this.adminRequests = 0
   }
 
-  snapshot(kinds: ReadonlyArray<Faults.Kind>): Stats {
+  snapshot(kinds: ReadonlyArray<Faults.Kind>, credentials: Stats["credentials"]): Stats {
     const provider = (name: ProviderName): ProviderStats => {
       const p = this.providers.get(name)
       if (p === undefined) return { requests: 0, byStatus: {}, routes: {} }
@@ -92,8 +98,10 @@ export class Counters {
       providers: { cloudflare: provider("cloudflare"), orchestra: provider("orchestra"), onepin: provider("onepin") },
       tooManyRequests: this.tooManyRequests,
       rateLimited: this.rateLimited,
+      storm: this.storm,
       faults,
-      adminRequests: this.adminRequests
+      adminRequests: this.adminRequests,
+      credentials
     }
   }
 }

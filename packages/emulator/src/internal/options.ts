@@ -1,0 +1,118 @@
+/**
+ * The emulator's options checked and filled with defaults, once, before the
+ * server starts (and for `Emulator.fixtures`, which needs no server).
+ *
+ * @internal
+ */
+import * as Either from "effect/Either"
+import type * as EmulatorOptions from "../Emulator.js"
+import * as Faults from "../Faults.js"
+import * as Latency from "../Latency.js"
+import type * as RateLimit from "../RateLimit.js"
+import * as Storm from "../Storm.js"
+import * as Clock from "./clock.js"
+import type * as Cloudflare from "./cloudflare/model.js"
+import * as CloudflareModel from "./cloudflare/model.js"
+import type * as Onepin from "./onepin/plan.js"
+import * as OnepinPlan from "./onepin/plan.js"
+import type * as Orchestra from "./orchestra/plan.js"
+import * as OrchestraPlan from "./orchestra/plan.js"
+
+export interface Resolved {
+  readonly port: number
+  readonly seed: number
+  /** `token` first, then the extra tokens. */
+  readonly tokens: ReadonlyArray<string>
+  readonly cloudflare: Cloudflare.Config
+  readonly orchestra: Orchestra.Config
+  readonly onepin: Onepin.Config
+  readonly faults: Faults.Options
+  readonly rateLimit: RateLimit.Options | undefined
+  readonly latency: Latency.Options | undefined
+  readonly storm: Storm.Options | undefined
+  readonly clockSpeed: number
+  readonly wallClock: Clock.WallClock
+}
+
+export const defaults = {
+  token: "steptrail-emulator-token",
+  seed: 1,
+  cloudflare: { instances: 150, outputBytes: 2048, live: 2, stepBody: "envelope" as const, perPage: CloudflareModel.DEFAULT_PER_PAGE },
+  orchestra: { runs: 150, live: 2, limit: OrchestraPlan.DEFAULT_LIMIT },
+  onepin: { runs: 150, live: 2, workspaceId: OnepinPlan.DEFAULT_WORKSPACE_ID, limit: OnepinPlan.DEFAULT_LIMIT }
+} as const
+
+const checkTokens = (token: string, extra: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, string> => {
+  const tokens = [token, ...extra]
+  if (tokens.some((t) => typeof t !== "string" || t === "")) return Either.left("tokens must not be empty")
+  if (new Set(tokens).size !== tokens.length) return Either.left("tokens must be distinct (and differ from token)")
+  return Either.right(tokens)
+}
+
+const checkTiming = (options: EmulatorOptions.Options) => {
+  const rl = options.rateLimit
+  if (rl !== undefined && !(Number.isInteger(rl.limit) && rl.limit >= 1 && rl.windowMs > 0)) {
+    return Either.left("rateLimit needs an integer limit >= 1 and a positive windowMs")
+  }
+  const latency = options.latency === undefined ? Either.right(undefined) : Latency.validate(options.latency)
+  if (Either.isLeft(latency)) return Either.left(latency.left)
+  const storm = options.storm === undefined ? Either.right(undefined) : Storm.validate(options.storm)
+  if (Either.isLeft(storm)) return Either.left(storm.left)
+  const clockSpeed = options.clockSpeed ?? 0
+  if (!(Number.isFinite(clockSpeed) && clockSpeed >= 0)) return Either.left("clockSpeed must be a finite number >= 0")
+  return Either.right({ rateLimit: rl, latency: latency.right, storm: storm.right, clockSpeed })
+}
+
+export const resolve = (options: EmulatorOptions.Options): Either.Either<Resolved, string> => {
+  const seed = options.seed ?? defaults.seed
+  const cf = options.cloudflare ?? {}
+  const or = options.orchestra ?? {}
+  const op = options.onepin ?? {}
+  const count = (name: string, value: number | undefined, fallback: number, min = 0): number | string => {
+    const v = value ?? fallback
+    return Number.isInteger(v) && v >= min ? v : `${name} must be an integer >= ${min}`
+  }
+  const checks = {
+    port: count("port", options.port, 0),
+    instances: count("cloudflare.instances", cf.instances, defaults.cloudflare.instances),
+    steps: cf.steps === undefined ? undefined : count("cloudflare.steps", cf.steps, 1, 1),
+    outputBytes: count("cloudflare.outputBytes", cf.outputBytes, defaults.cloudflare.outputBytes, 1),
+    cfLive: count("cloudflare.live", cf.live, defaults.cloudflare.live),
+    orRuns: count("orchestra.runs", or.runs, defaults.orchestra.runs),
+    orLive: count("orchestra.live", or.live, defaults.orchestra.live),
+    opRuns: count("onepin.runs", op.runs, defaults.onepin.runs),
+    opLive: count("onepin.live", op.live, defaults.onepin.live)
+  }
+  for (const v of Object.values(checks)) if (typeof v === "string") return Either.left(v)
+  const n = checks as { [K in keyof typeof checks]: Exclude<(typeof checks)[K], string> }
+  if (n.port > 65535) return Either.left("port must be <= 65535")
+  if (!Number.isInteger(seed)) return Either.left("seed must be an integer")
+  if ((options.token ?? defaults.token) === "") return Either.left("token must not be empty")
+  const tokenList = checkTokens(options.token ?? defaults.token, options.tokens ?? [])
+  if (Either.isLeft(tokenList)) return Either.left(tokenList.left)
+  const stepBody = cf.stepBody ?? defaults.cloudflare.stepBody
+  if (!["envelope", "flat", "mixed"].includes(stepBody)) return Either.left("cloudflare.stepBody must be envelope, flat or mixed")
+  const faults = Faults.validate(options.faults ?? {})
+  if (Either.isLeft(faults)) return Either.left(faults.left)
+  const timing = checkTiming(options)
+  if (Either.isLeft(timing)) return Either.left(timing.left)
+  const tokens = new Set(tokenList.right)
+  return Either.right({
+    port: n.port,
+    seed,
+    tokens: tokenList.right,
+    cloudflare: { seed, tokens, instances: n.instances, steps: n.steps, outputBytes: n.outputBytes, live: n.cfLive, stepBody },
+    orchestra: { seed, tokens, runs: n.orRuns, live: n.orLive },
+    onepin: {
+      seed,
+      tokens,
+      runs: n.opRuns,
+      live: n.opLive,
+      workspaceId: op.workspaceId ?? defaults.onepin.workspaceId,
+      requiredVersion: op.requiredVersion
+    },
+    faults: faults.right,
+    ...timing.right,
+    wallClock: options.wallClock ?? Clock.system
+  })
+}
