@@ -2,7 +2,7 @@
 // missing (a fresh clone after `pnpm install`) or older than a source it is made of. The
 // bundle is built from the packages' sources, so no `tsc` build is needed for it.
 import { spawnSync } from "node:child_process"
-import { readdirSync, statSync } from "node:fs"
+import { existsSync, readdirSync, statSync } from "node:fs"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
@@ -18,6 +18,7 @@ const mtime = (file) => {
 
 const newest = (dir) => {
   let latest = 0
+  if (!existsSync(dir)) return latest
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const file = `${dir}/${entry.name}`
     latest = Math.max(latest, entry.isDirectory() ? newest(file) : mtime(file) ?? 0)
