@@ -14,6 +14,7 @@
  */
 import { Context, Duration, Effect, Hash, Layer, Metric, Option, RcMap, type Scope } from "effect"
 import * as Metrics from "./Metrics.js"
+import * as Timestamp from "./Timestamp.js"
 
 /**
  * @since 0.1.0
@@ -42,6 +43,8 @@ export interface Status {
   readonly pausedMillis: number
   /** Requests started so far. */
   readonly started: number
+  /** Until when a 429 pauses every request (epoch millis; in the past when none does). */
+  readonly pausedUntil: number
 }
 
 /**
@@ -153,7 +156,7 @@ const unsafeMake = (budget: Budget | undefined): RateBudget => {
           pausedUntil = Math.max(pausedUntil, now + Math.max(0, millis))
         })
       ),
-    status: Effect.sync(() => ({ budget, queued, nextAt, waitedMillis, pausedMillis, started }))
+    status: Effect.sync(() => ({ budget, queued, nextAt, waitedMillis, pausedMillis, started, pausedUntil }))
   } satisfies RateBudget
 }
 
@@ -306,6 +309,18 @@ export const layer = (options: { readonly idleTimeToLive?: Duration.DurationInpu
  */
 export const get = (key: Key, budget: Budget | undefined): Effect.Effect<RateBudget, never, Scope.Scope> =>
   Effect.flatMap(Budgets, (registry) => registry.get(key, budget))
+
+/**
+ * One line for a summary: how long a budget held the export back, or undefined if it never did.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const formatWaited = (status: Status): string | undefined => {
+  if (status.waitedMillis < 1000) return undefined
+  const paused = status.pausedMillis >= 1000 ? `, ${Timestamp.formatDuration(status.pausedMillis)} of it paused by 429s` : ""
+  return `waited ${Timestamp.formatDuration(status.waitedMillis)} for the rate budget (${format(status.budget)})${paused}`
+}
 
 const units: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
 

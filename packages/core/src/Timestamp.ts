@@ -170,3 +170,18 @@ export const parseInstant = (text: string): Date | undefined => {
   const iso = normalize(text.trim())
   return iso === null ? undefined : new Date(toMillis(iso))
 }
+
+/**
+ * A duration for people: `42s`, `4m12s`, `2h05m`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const formatDuration = (millis: number): string => {
+  const s = Math.round(millis / 1000)
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+    ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+    : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
+}

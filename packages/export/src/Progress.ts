@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Metrics } from "@steptrail/core"
+import { Metrics, RateBudget, Timestamp } from "@steptrail/core"
 import { Clock, Duration, Effect, Metric, Schedule } from "effect"
 import * as readline from "node:readline"
 import type * as Summary from "./Summary.js"
@@ -22,13 +22,59 @@ export interface Snapshot {
   readonly totalRuns: number | undefined
   readonly elapsedMillis: number
   readonly retries: number
-  readonly waiting: number
+  /** Requests sent so far (to estimate how many the remaining runs need). */
+  readonly requests?: number | undefined
+  /** The budget holding requests back now, if any; otherwise the budget in use, if it has a limit. */
+  readonly budget?: BudgetSnapshot | undefined
 }
 
-const seconds = (ms: number) => {
-  const s = Math.round(ms / 1000)
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface BudgetSnapshot {
+  readonly budget: RateBudget.Budget | undefined
+  /** Until the next request may start; null when nothing is held back. */
+  readonly nextInMillis: number | null
+  /** Held back by a 429's pause rather than by the budget itself. */
+  readonly paused: boolean
 }
+
+/**
+ * The budget a progress line talks about: the one holding requests back longest, else one
+ * with a limit.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const budgetSnapshot = (statuses: ReadonlyArray<RateBudget.Status>, now: number): BudgetSnapshot | undefined => {
+  let best: BudgetSnapshot | undefined
+  for (const status of statuses) {
+    const nextInMillis = status.nextAt === null ? null : Math.max(0, status.nextAt - now)
+    const snapshot = { budget: status.budget, nextInMillis, paused: status.pausedUntil > now }
+    if (nextInMillis !== null && (best?.nextInMillis ?? -1) < nextInMillis) best = snapshot
+    else if (best === undefined && status.budget !== undefined) best = snapshot
+  }
+  return best
+}
+
+/**
+ * When the remaining runs can be done: at the rate so far, and no sooner than the budget
+ * allows the requests they need (the remaining runs times the requests per run so far).
+ */
+const etaMillis = (s: Snapshot, rate: number): number | undefined => {
+  if (s.totalRuns === undefined || s.runs >= s.totalRuns) return undefined
+  const left = s.totalRuns - s.runs
+  const byRate = rate > 0 ? (left / rate) * 1000 : undefined
+  const limit = s.budget?.budget
+  if (limit === undefined || s.requests === undefined) return byRate
+  const perRun = s.runs > 0 ? s.requests / s.runs : 1
+  const requests = Math.ceil(left * perRun)
+  const byBudget = (s.budget!.nextInMillis ?? 0) + (Math.ceil(requests / limit.limit) - 1) * Duration.toMillis(limit.window)
+  return Math.max(byRate ?? 0, byBudget)
+}
+
+const seconds = Timestamp.formatDuration
 
 /**
  * @since 0.1.0
@@ -37,11 +83,18 @@ const seconds = (ms: number) => {
 export const format = (s: Snapshot): string => {
   const rate = s.elapsedMillis > 0 ? (s.runs * 1000) / s.elapsedMillis : 0
   const runs = s.totalRuns === undefined ? `${s.runs} runs` : `${s.runs}/${s.totalRuns} runs`
-  const parts = [runs, `${s.steps} steps`, `${rate.toFixed(1)} runs/s`]
-  if (s.totalRuns !== undefined && rate > 0 && s.runs < s.totalRuns) parts.push(`ETA ${seconds(((s.totalRuns - s.runs) / rate) * 1000)}`)
+  const parts = [runs]
+  const held = s.budget?.nextInMillis
+  if (held != null) {
+    const why = s.budget!.paused ? "paused by a 429 from the provider" : `waiting for the rate budget (${RateBudget.format(s.budget!.budget)})`
+    parts.push(`${why}, next request in ${seconds(held)}`)
+  } else {
+    parts.push(`${s.steps} steps`, `${rate.toFixed(1)} runs/s`)
+  }
+  const eta = etaMillis(s, rate)
+  if (eta !== undefined) parts.push(`ETA ${seconds(eta)}`)
   parts.push(`elapsed ${seconds(s.elapsedMillis)}`)
   if (s.retries > 0) parts.push(`${s.retries} retries`)
-  if (s.waiting > 0) parts.push(`${s.waiting} waiting on rate limit`)
   return parts.join(" · ")
 }
 
@@ -70,15 +123,19 @@ export const report = (summary: Summary.Summary, options: Options): Effect.Effec
     const stream = options.stream ?? process.stderr
     const start = yield* Clock.currentTimeMillis
     const retriesAtStart = (yield* Metric.value(Metrics.retries)).count
+    const requestsAtStart = (yield* Metric.value(Metrics.requests)).count
+    const budgets = yield* RateBudget.Budgets
     const snapshot = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
+      const statuses = yield* Effect.flatMap(budgets.entries, Effect.forEach((entry) => entry.budget.status))
       return format({
         runs: summary.runs,
         steps: summary.steps,
         totalRuns: typeof options.totalRuns === "function" ? options.totalRuns() : options.totalRuns,
         elapsedMillis: now - start,
         retries: (yield* Metric.value(Metrics.retries)).count - retriesAtStart,
-        waiting: (yield* Metric.value(Metrics.waiting)).value
+        requests: (yield* Metric.value(Metrics.requests)).count - requestsAtStart,
+        budget: budgetSnapshot(statuses, now)
       })
     })
     const draw = options.tty

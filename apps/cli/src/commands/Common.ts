@@ -1,7 +1,7 @@
 /**
  * Flags shared by every export subcommand, and their validation into library options.
  */
-import type { WorkflowProvider } from "@steptrail/core"
+import { RateBudget, type WorkflowProvider } from "@steptrail/core"
 import { Export, Follow, Output, Progress, Redaction, Summary } from "@steptrail/export"
 import { Duration, Effect, Either, Fiber, Option } from "effect"
 import { UsageError } from "../Failure.js"
@@ -22,6 +22,12 @@ export const refuseEmptyIds = (flag: string, argv: ReadonlyArray<string> = proce
   const i = argv.findIndex((arg, k) => arg === flag && k + 1 < argv.length && argv[k + 1]!.trim() === "")
   return i === -1 ? Effect.void : usage(`${flag} must not be empty`)
 }
+
+/** What the credentials' budgets held the export back, one line each, for the summary. */
+const waited = Effect.flatMap(RateBudget.Budgets, (budgets) => budgets.entries).pipe(
+  Effect.flatMap(Effect.forEach((entry) => entry.budget.status)),
+  Effect.map((statuses) => statuses.flatMap((status) => RateBudget.formatWaited(status) ?? []).map((line) => `\n  ${line}`).join(""))
+)
 
 /** Runs an export of the sources into stdout or --out and prints the summary on stderr. */
 export const runExport = (
@@ -90,7 +96,7 @@ export const runExport = (
       if (!flags.quiet) {
         yield* stopProgress
         const note = summary.unfinished > 0 ? `\n  follow time limit reached: ${summary.unfinished} runs still not terminal` : ""
-        process.stderr.write(Summary.format(summary) + note + "\n")
+        process.stderr.write(Summary.format(summary) + note + (yield* waited) + "\n")
       }
       return summary
     }
@@ -107,7 +113,7 @@ export const runExport = (
           summary.resumedRuns > 0 ? `${summary.resumedRuns} runs already written before an interruption` : "",
           summary.unchangedRuns > 0 ? `${summary.unchangedRuns} runs unchanged since the last export` : ""
         ].filter((n) => n !== "")
-        process.stderr.write(Summary.format(summary) + (notes.length > 0 ? `\n  skipped: ${notes.join("; ")}` : "") + "\n")
+        process.stderr.write(Summary.format(summary) + (notes.length > 0 ? `\n  skipped: ${notes.join("; ")}` : "") + (yield* waited) + "\n")
       }
       return summary
     }
@@ -118,7 +124,7 @@ export const runExport = (
       })
     )
     yield* stopProgress
-    if (!flags.quiet) process.stderr.write(Summary.format(summary) + "\n")
+    if (!flags.quiet) process.stderr.write(Summary.format(summary) + (yield* waited) + "\n")
     return summary
   }))
 
