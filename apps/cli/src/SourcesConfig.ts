@@ -11,7 +11,7 @@ import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
 import { Duration, Effect, Either, Option, ParseResult, Redacted, Schema } from "effect"
 import * as fs from "node:fs"
-import { UsageError } from "./Failure.js"
+import { MissingCredentials, UsageError } from "./Failure.js"
 import { checkBaseUrl } from "./commands/Common.js"
 
 const EnvName = Schema.String.pipe(
@@ -71,7 +71,7 @@ export const ConfigFile = Schema.Struct({
 export type ConfigFile = typeof ConfigFile.Type
 export type SourceConfig = ConfigFile["sources"][number]
 
-const invalid = (file: string, detail: string) => new UsageError(`config ${file}: ${detail}`)
+const invalid = (file: string, detail: string) => new UsageError({ message: `config ${file}: ${detail}` })
 
 const formatPath = (path: ReadonlyArray<PropertyKey>) =>
   path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("")
@@ -126,7 +126,7 @@ const secretFrom = (label: string, name: string | undefined) => {
   if (name === undefined) return Effect.succeed(undefined)
   const value = process.env[name]
   return value === undefined || value.trim() === ""
-    ? Effect.fail(new UsageError(`${label}: credentials variable ${name} is not set`))
+    ? Effect.fail(new MissingCredentials({ source: label, variables: [name] }))
     : Effect.succeed(Redacted.make(value.trim()))
 }
 
@@ -134,7 +134,7 @@ const budgetOf = (label: string, text: string | undefined) => {
   if (text === undefined) return Effect.succeed(undefined)
   const parsed = RateBudget.parse(text)
   return Option.isNone(parsed)
-    ? Effect.fail(new UsageError(`${label}: rate_limit must look like 1200/5m, got ${JSON.stringify(text)}`))
+    ? Effect.fail(new UsageError({ message: `${label}: rate_limit must look like 1200/5m, got ${JSON.stringify(text)}` }))
     : Effect.succeed(parsed.value)
 }
 
@@ -142,7 +142,7 @@ const instant = (label: string, field: string, text: string | undefined) => {
   if (text === undefined) return Effect.succeed(undefined)
   const ms = Date.parse(text)
   return Number.isNaN(ms)
-    ? Effect.fail(new UsageError(`${label}: ${field} is not an ISO 8601 time: ${JSON.stringify(text)}`))
+    ? Effect.fail(new UsageError({ message: `${label}: ${field} is not an ISO 8601 time: ${JSON.stringify(text)}` }))
     : Effect.succeed(new Date(ms))
 }
 
@@ -151,7 +151,7 @@ export const toSource = (
   source: SourceConfig,
   index: number,
   shared: Shared
-): Effect.Effect<Export.Source & { readonly fullOutput: boolean }, UsageError | ProviderError.ProviderError, HttpClient.HttpClient> =>
+): Effect.Effect<Export.Source & { readonly fullOutput: boolean }, UsageError | MissingCredentials | ProviderError.ProviderError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const label = `sources[${index}]${source.name ? ` (${source.name})` : ""}`
     const budget = yield* budgetOf(label, source.rate_limit)
@@ -169,7 +169,7 @@ export const toSource = (
           apiKey: yield* secretFrom(label, c?.key_env)
         }
         if (c?.email_env !== undefined && overrides.email === undefined) {
-          return yield* Effect.fail(new UsageError(`${label}: credentials variable ${c.email_env} is not set`))
+          return yield* Effect.fail(new MissingCredentials({ source: label, variables: [c.email_env] }))
         }
         provider = yield* Effect.flatMap(Cloudflare.resolveConfig(overrides), Cloudflare.make)
         const filter = {

@@ -6,6 +6,7 @@ import { RateBudget, type WorkflowProvider } from "@steptrail/core"
 import { Export, Follow, Output, Progress, Redaction, Summary } from "@steptrail/export"
 import { Duration, Effect, Either, Fiber, Option } from "effect"
 import { UsageError } from "../Failure.js"
+import * as TerminalText from "../TerminalText.js"
 
 export const out = Options.file("out").pipe(
   Options.withDescription("Write records to FILE (atomically: temp file, fsync, rename) instead of stdout."),
@@ -25,10 +26,12 @@ export const retries = Options.integer("retries").pipe(
 )
 export const timeout = Options.integer("timeout").pipe(
   Options.withDescription("Seconds one request may take, body included."),
+  Options.withPseudoName("SECONDS"),
   Options.withDefault(30)
 )
 export const rateLimit = Options.text("rate-limit").pipe(
   Options.withDescription("Request budget N/DURATION shared by all requests to the provider, e.g. 1200/5m (Cloudflare's default)."),
+  Options.withPseudoName("N/DURATION"),
   Options.optional
 )
 export const state = Options.file("state").pipe(
@@ -47,19 +50,22 @@ export const follow = Options.boolean("follow").pipe(
 )
 export const pollInterval = Options.integer("poll-interval").pipe(
   Options.withDescription("Seconds between polls in --follow mode."),
+  Options.withPseudoName("SECONDS"),
   Options.withDefault(5)
 )
 export const followTimeout = Options.integer("follow-timeout").pipe(
   Options.withDescription("Stop following after this many seconds (steps not settled by then are not written)."),
+  Options.withPseudoName("SECONDS"),
   Options.optional
 )
 export const gzip = Options.boolean("gzip").pipe(
-  Options.withDescription("Compress the output with gzip (implied by an --out ending in .gz); with --state each checkpoint ends a gzip member, so the file stays valid gzip.")
+  Options.withDescription("Compress the output with gzip (implied by an --out ending in .gz, and refused with an --out that does not end in .gz); with --state each checkpoint ends a gzip member, so the file stays valid gzip.")
 )
 export const redact = Options.text("redact").pipe(
   Options.withDescription(
     "Replace the value at a JSON path in input/output with \"[REDACTED]\" before writing (repeatable), e.g. output.customer.email, 'input.messages[*].content', 'output.*.token'."
   ),
+  Options.withPseudoName("PATH"),
   Options.repeated
 )
 export const format = Options.choice("format", ["ndjson", "singer"]).pipe(
@@ -107,7 +113,7 @@ export interface CommonFlags {
   readonly verbose: boolean
 }
 
-export const usage = (message: string) => Effect.fail(new UsageError(message))
+export const usage = (message: string) => Effect.fail(new UsageError({ message }))
 
 /** Options every provider's config takes, from the shared flags. */
 export const connection = (flags: CommonFlags) =>
@@ -186,10 +192,15 @@ export const runExport = (
   options: { readonly fullOutput?: boolean }
 ) =>
   Effect.scoped(Effect.gen(function*() {
+    // gzip under a name that does not say so would mislead whoever opens the file next
+    if (flags.gzip && Option.isSome(flags.out) && !Output.isGzipPath(flags.out.value)) {
+      return yield* usage(`--gzip writes gzip: name the output FILE.gz, not ${JSON.stringify(flags.out.value)} (or drop --gzip)`)
+    }
     const live = Summary.empty("stdout")
     let total: number | undefined
     const progress = flags.quiet ? undefined : yield* Effect.forkScoped(Progress.report(live, {
       tty: process.stderr.isTTY === true,
+      stream: TerminalText.stream(process.stderr),
       totalRuns: () => total
     }))
     if (progress !== undefined && !flags.follow && Option.isNone(flags.state)) {
@@ -246,7 +257,7 @@ export const runExport = (
       if (!flags.quiet) {
         yield* stopProgress
         const note = summary.unfinished > 0 ? `\n  follow time limit reached: ${summary.unfinished} runs still not terminal` : ""
-        process.stderr.write(Summary.format(summary) + note + "\n")
+        process.stderr.write(TerminalText.escape(Summary.format(summary) + note) + "\n")
       }
       return summary
     }
@@ -263,7 +274,7 @@ export const runExport = (
           summary.resumedRuns > 0 ? `${summary.resumedRuns} runs already written before an interruption` : "",
           summary.unchangedRuns > 0 ? `${summary.unchangedRuns} runs unchanged since the last export` : ""
         ].filter((n) => n !== "")
-        process.stderr.write(Summary.format(summary) + (notes.length > 0 ? `\n  skipped: ${notes.join("; ")}` : "") + "\n")
+        process.stderr.write(TerminalText.escape(Summary.format(summary) + (notes.length > 0 ? `\n  skipped: ${notes.join("; ")}` : "")) + "\n")
       }
       return summary
     }
@@ -274,7 +285,7 @@ export const runExport = (
       })
     )
     yield* stopProgress
-    if (!flags.quiet) process.stderr.write(Summary.format(summary) + "\n")
+    if (!flags.quiet) process.stderr.write(TerminalText.escape(Summary.format(summary)) + "\n")
     return summary
   }))
 

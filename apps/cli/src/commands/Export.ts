@@ -5,6 +5,7 @@ import { WorkflowProvider } from "@steptrail/core"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
 import { Effect, type Layer, Option } from "effect"
+import { withCompletionValues } from "../CommandTree.js"
 import * as SourcesConfig from "../SourcesConfig.js"
 import {
   checkEnvBaseUrl,
@@ -17,9 +18,10 @@ import {
   usage
 } from "./Common.js"
 
-const workflow = (what: string) => Options.text("workflow").pipe(Options.withDescription(what))
+const workflow = (what: string, placeholder: string) =>
+  Options.text("workflow").pipe(Options.withDescription(what), Options.withPseudoName(placeholder))
 const runIds = (name: string, what: string) =>
-  Options.text(name).pipe(Options.withDescription(what), Options.repeated)
+  Options.text(name).pipe(Options.withDescription(what), Options.withPseudoName("ID"), Options.repeated)
 
 /** Builds the provider from its layer, then exports the one source. */
 const exportWith = <E>(
@@ -39,16 +41,19 @@ const cloudflare = Command.make(
     ...common,
     accountId: Options.text("account-id").pipe(
       Options.withDescription("Cloudflare account id (or CLOUDFLARE_ACCOUNT_ID)."),
+      Options.withPseudoName("ID"),
       Options.optional
     ),
-    workflow: workflow("Workflow name."),
+    workflow: workflow("Workflow name.", "NAME"),
     instance: runIds("instance", "Export only this instance (repeatable)."),
     status: Options.text("status").pipe(
       Options.withDescription("Only instances in this status (queued, running, paused, errored, terminated, complete, waitingForPause, waiting)."),
-      Options.optional
+      Options.withPseudoName("STATUS"),
+      Options.optional,
+      withCompletionValues(["queued", "running", "paused", "errored", "terminated", "complete", "waitingForPause", "waiting"])
     ),
-    since: Options.text("since").pipe(Options.withDescription("Only instances created at or after this ISO 8601 time."), Options.optional),
-    until: Options.text("until").pipe(Options.withDescription("Only instances created before this ISO 8601 time."), Options.optional),
+    since: Options.text("since").pipe(Options.withDescription("Only instances created at or after this ISO 8601 time."), Options.withPseudoName("TIME"), Options.optional),
+    until: Options.text("until").pipe(Options.withDescription("Only instances created before this ISO 8601 time."), Options.withPseudoName("TIME"), Options.optional),
     fullOutput: Options.boolean("full-output").pipe(
       Options.withDescription("Fetch the full, untruncated output of every step whose logged output is only a preview.")
     )
@@ -75,7 +80,7 @@ const cloudflare = Command.make(
 
 const orchestra = Command.make(
   "orchestra",
-  { ...common, workflow: workflow("Workflow id."), run: runIds("run", "Export only this run (repeatable).") },
+  { ...common, workflow: workflow("Workflow id.", "ID"), run: runIds("run", "Export only this run (repeatable).") },
   (flags) =>
     Effect.gen(function*() {
       const conn = yield* connection(flags)
@@ -94,14 +99,17 @@ const onepin = Command.make(
   "onepin",
   {
     ...common,
-    workflow: workflow("Workflow id (a UUID)."),
+    workflow: workflow("Workflow id (a UUID).", "ID"),
     run: runIds("run", "Export only this run (repeatable)."),
     status: Options.text("status").pipe(
       Options.withDescription("Only runs in these statuses, comma-separated (pending, running, completed, failed, cancelled, paused)."),
-      Options.optional
+      Options.withPseudoName("STATUS[,STATUS...]"),
+      Options.optional,
+      withCompletionValues(["pending", "running", "completed", "failed", "cancelled", "paused"])
     ),
     workspace: Options.text("workspace").pipe(
       Options.withDescription("Workspace id sent as X-Workspace-Id (or ONEPIN_WORKSPACE_ID); must match the API key's."),
+      Options.withPseudoName("ID"),
       Options.optional
     )
   },
@@ -118,7 +126,7 @@ const onepin = Command.make(
 ).pipe(
   Command.withDescription(
     "Export the node executions of Onepin workflow runs.\n\n" +
-      "Example:\n  ONEPIN_API_KEY=op_live_... steptrail export onepin --workflow 3fa85f64-5717-4562-b3fc-2c963f66afa6 --run 0b1e...\n"
+      "Example:\n  ONEPIN_API_KEY=op_live_... steptrail export onepin --workflow 3fa85f64-5717-4562-b3fc-2c963f66afa6 --status failed --out failed.ndjson"
   )
 )
 
