@@ -132,6 +132,9 @@ export interface Occurrence {
   readonly command: CommandSpec
   /** The value given, if the option takes one and one was given. */
   readonly value: string | undefined
+  /** Where it stands in the command line, and how many words it takes there (1 or 2). */
+  readonly index: number
+  readonly words: number
 }
 
 export interface Unknown {
@@ -157,6 +160,16 @@ export interface Walk {
   readonly unknownWord: Unknown | undefined
   /** Arguments (positional words) given to the last command. */
   readonly args: ReadonlyArray<string>
+}
+
+/**
+ * The command line with every built-in option that @effect/cli reads only in front of a
+ * command's own options (`--log-level`) moved to the front, so it works wherever it is given.
+ */
+export const hoistBuiltIns = (argv: ReadonlyArray<string>, walk: Walk): Array<string> => {
+  const moved = walk.occurrences.filter((o) => o.option.name === "--log-level")
+  const skip = new Set(moved.flatMap((o) => Array.from({ length: o.words }, (_, k) => o.index + k)))
+  return [...[...skip].sort((a, b) => a - b).map((k) => argv[k]!), ...argv.filter((_, k) => !skip.has(k))]
 }
 
 /**
@@ -192,6 +205,7 @@ export const walk = (root: CommandSpec, argv: ReadonlyArray<string>): Walk => {
         else unknownOption ??= { token: name, command: current, index: i }
         continue
       }
+      const index = i
       let value = inline
       if (option.value !== null && value === undefined && i + 1 < argv.length) value = argv[++i]
       if (option.value === null && value === undefined && i + 1 < argv.length && booleanWords.has(argv[i + 1]!.toLowerCase())) {
@@ -200,7 +214,7 @@ export const walk = (root: CommandSpec, argv: ReadonlyArray<string>): Walk => {
       if (option.name === "--help") help = true
       else if (option.name === "--version") version = true
       else if (option.name === "--completions") completions = value ?? ""
-      occurrences.push({ option, command: current, value })
+      occurrences.push({ option, command: current, value, index, words: i - index + 1 })
       continue
     }
     const sub = onlyArgs ? undefined : current.subcommands.find((c) => c.name === token)

@@ -17,8 +17,7 @@ const plainValues = (o: CommandSpec.OptionSpec) => (o.value?.values ?? []).filte
 
 /** The first sentence of a description, short enough for a completion menu. */
 export const brief = (text: string): string => {
-  const first = text.split(/\n/)[0]!.trim()
-  const sentence = /^(.+?[.!?])(\s|$)/.exec(first)?.[1] ?? first
+  const sentence = Help.firstSentence(text.split(/\n/)[0]!.trim())
   return sentence.length <= 90 ? sentence : `${sentence.slice(0, 87).replace(/\s+\S*$/, "")}...`
 }
 

@@ -83,8 +83,8 @@ const wrapCommand = (command: string, width: number): Array<string> => {
   return lines
 }
 
-/** The first sentence of a paragraph: what a list of commands shows. */
-export const firstSentence = (text: string): string => /^(.+?[.!?])(\s|$)/s.exec(text)?.[1] ?? text
+/** The first sentence of a paragraph (not cut at "e.g."): what a list of commands shows. */
+export const firstSentence = (text: string): string => /^(.+?[.!?])(?=\s+[A-Z]|\s*$)/s.exec(text)?.[1] ?? text
 
 const valueText = (o: CommandSpec.OptionSpec) => (o.value === null ? o.name : `${o.name} ${o.value.placeholder}`)
 

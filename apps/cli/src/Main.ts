@@ -6,6 +6,7 @@
 import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
 import { cli, spec } from "./Cli.js"
+import * as CommandSpec from "./CommandSpec.js"
 import * as Failure from "./Failure.js"
 import * as Launch from "./Launch.js"
 import * as Suggest from "./Suggest.js"
@@ -43,17 +44,18 @@ export const run = (argv: ReadonlyArray<string>, io: Launch.Io): Effect.Effect<n
     const tree = spec()
     const answered = Launch.launch(tree, argv, io)
     if (answered !== undefined) return Effect.succeed(answered)
-    return withoutParseErrors(cli(["node", tree.name, ...argv])).pipe(
+    const args = CommandSpec.hoistBuiltIns(argv, CommandSpec.walk(tree, argv))
+    return withoutParseErrors(cli(["node", tree.name, ...args])).pipe(
       Effect.as(0),
       Effect.catchAllCause((cause) => {
-        if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+        if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
         const failure = Failure.fromCause(cause, (message) => Suggest.explain(tree, argv, message))
         return Effect.succeed(failure.line === null ? failure.code : Launch.fail(io, failure.line, failure.code))
       }),
       Effect.provide(layer(io, argv.includes("--verbose"))),
       // a failure is reported once, above; the runtime's "fiber terminated" lines would repeat it
       Effect.locally(FiberRef.unhandledErrorLogLevel, Option.none())
-    ) as Effect.Effect<number>
+    )
   })
 
 /** The process's command line, run to its exit code. */

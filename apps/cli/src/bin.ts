@@ -8,7 +8,7 @@
 import type { CommandSpec } from "./CommandSpec.js"
 import * as Launch from "./Launch.js"
 
-/** The spec as JSON text: parsing JSON is cheaper than evaluating the same object literal. */
+/** The spec as JSON text (V8 parses JSON faster than an object literal of the same size). */
 declare const STEPTRAIL_COMMANDS: string | undefined
 
 const argv = process.argv.slice(2)

@@ -77,6 +77,13 @@ describe("usage errors", () => {
       yield* refused(["export", "orchestra", "--workflow", "w", "--out", dir], `--out: ${dir} is not a regular file`)
     }))
 
+  it.effect("a built-in option is read wherever it stands, and does not hide the real mistake", () =>
+    Effect.gen(function*() {
+      yield* refused(["emulator", "--port", "99999", "--log-level", "debug"], "--port must be between 0 and 65535, got 99999")
+      yield* refused(["--log-level", "debug", "export", "cloudfare"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
+      yield* refused(["export", "orchestra", "--workflow", "w", "--log-level=debug", "--acount"], "unknown option --acount for export orchestra; see steptrail export orchestra --help")
+    }))
+
   it.effect("emulator --port outside 0..65535 is a usage error", () =>
     refused(["emulator", "--port", "99999"], "--port must be between 0 and 65535, got 99999"))
 
