@@ -12,7 +12,7 @@
 // preload, request counts from the emulator's admin stats (reset before every run).
 // Markdown on stdout, JSON in bench/results/latest.json, progress on stderr.
 import { spawn } from "node:child_process"
-import { copyFileSync, createReadStream, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { cpSync, createReadStream, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -448,21 +448,36 @@ async function economy() {
   md.push("")
 }
 
+/**
+ * Start-up: the commands that must feel instant (answered from the spec embedded in bin.js)
+ * against `node -e 0`, interleaved so that load on the machine hits all alike; and
+ * `steptrail schema`, which loads the command tree, for comparison.
+ */
 async function startup() {
-  log(`startup: ${opts.startupRepeat} x (steptrail --version, node -e 0)`)
-  const cliMs = []
-  const nodeMs = []
+  const commands = [
+    ["node -e 0", ["-e", "0"]],
+    ["steptrail --version", [cli, "--version"]],
+    ["steptrail --help", [cli, "--help"]],
+    ["steptrail export cloudflare --help", [cli, "export", "cloudflare", "--help"]],
+    ["steptrail --completions bash", [cli, "--completions", "bash"]],
+    ["steptrail schema (loads the commands)", [cli, "schema"]]
+  ]
+  log(`startup: ${opts.startupRepeat} x (${commands.map(([name]) => name).join(", ")})`)
+  const ms = commands.map(() => [])
   for (let i = 0; i < opts.startupRepeat; i++) {
-    nodeMs.push((await runProcess("startup-node", ["-e", "0"])).wallMs)
-    cliMs.push((await runProcess("startup-cli", [cli, "--version"])).wallMs)
+    for (const [k, [, args]] of commands.entries()) ms[k].push((await runProcess(`startup-${k}`, args)).wallMs)
   }
-  const c = median(cliMs)
-  const n = median(nodeMs)
-  results.sections.startup = { cliMs: c, nodeMs: n, ratio: c / n, target: c / n <= 5, all: { cliMs, nodeMs } }
-  md.push(`### 5. Start-up (median of ${opts.startupRepeat}, wall time of the process)`, "")
-  md.push("| command | ms |", "| --- | ---: |")
-  md.push(`| node -e 0 | ${fmt(n, 1)} |`, `| steptrail --version | ${fmt(c, 1)} |`)
-  md.push("", `- ratio **${round(c / n, 2)}x** (target <= 5x: ${c / n <= 5 ? "met" : "**missed**"})`, "")
+  const medians = ms.map(median)
+  const n = medians[0]
+  const rows = commands.map(([name], k) => ({ command: name, ms: medians[k], ratio: medians[k] / n, all: ms[k] }))
+  // the target covers the answers from the embedded spec, not `schema`
+  const fast = rows.slice(1, -1)
+  const target = fast.every((r) => r.ratio <= 2.5)
+  results.sections.startup = { nodeMs: n, rows, target }
+  md.push(`### 5. Start-up (median of ${opts.startupRepeat}, wall time of the process, interleaved)`, "")
+  md.push("| command | ms | ratio to `node -e 0` |", "| --- | ---: | ---: |")
+  for (const r of rows) md.push(`| ${r.command} | ${fmt(r.ms, 1)} | ${fmt(r.ratio, 2)}x |`)
+  md.push("", `- worst of --version, --help, completion: **${round(Math.max(...fast.map((r) => r.ratio)), 2)}x** (target <= 2.5x: ${target ? "met" : "**missed**"})`, "")
 }
 
 // ---------------------------------------------------------------- main
@@ -477,12 +492,9 @@ mkdirSync(work, { recursive: true })
 // others rebuild the bundle while we measure: run a private copy of it
 {
   const dir = path.join(work, "cli")
-  mkdirSync(dir, { recursive: true })
-  for (const f of ["bin.js", "bin.js.map"]) {
-    try {
-      copyFileSync(path.join(root, "apps/cli/dist", f), path.join(dir, f))
-    } catch {}
-  }
+  rmSync(dir, { recursive: true, force: true })
+  // bin.js and the chunks it imports
+  cpSync(path.join(root, "apps/cli/dist"), dir, { recursive: true })
   cli = path.join(dir, "bin.js")
 }
 const t0 = Date.now()

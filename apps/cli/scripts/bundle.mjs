@@ -1,28 +1,66 @@
-// Bundles the CLI into one file: one module graph to load makes cold start cheap.
+// Bundles the CLI into dist/: `bin.js`, a small entry that answers --version, --help and
+// --completions from the command spec embedded in it, and chunks it imports when a command
+// has to run (the emulator's own chunk only for `emulator` and `demo`). Self-contained: no
+// dependency is needed at run time. See docs/performance.md (start-up).
+//
+// Two passes: the command tree is bundled and loaded once to read its spec
+// (`Cli.spec()`), which the second pass embeds in bin.js as STEPTRAIL_COMMANDS.
 import { build } from "esbuild"
-import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { writeLicenses } from "./licenses.mjs"
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
 const pkg = JSON.parse(readFileSync(here("../package.json"), "utf8"))
 
-const result = await build({
-  entryPoints: [here("../src/bin.ts")],
-  outfile: here("../dist/bin.js"),
+const common = {
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
   conditions: ["source"],
-  sourcemap: "linked",
   legalComments: "none",
   logLevel: "warning",
-  metafile: true,
   define: { STEPTRAIL_VERSION: JSON.stringify(pkg.version) },
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
   }
-})
+}
 
+// pass 1: the spec of the command tree, as the CLI itself computes it
+const probe = await build({
+  ...common,
+  stdin: {
+    contents: `export { spec } from "./src/Cli.ts"`,
+    resolveDir: here(".."),
+    sourcefile: "spec-probe.ts",
+    loader: "ts"
+  },
+  write: false
+})
+const dir = mkdtempSync(join(tmpdir(), "steptrail-bundle-"))
+let spec
+try {
+  const file = join(dir, "spec-probe.mjs")
+  writeFileSync(file, probe.outputFiles[0].text)
+  spec = (await import(pathToFileURL(file).href)).spec()
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
+
+// pass 2: the CLI, split at its dynamic imports
+rmSync(here("../dist"), { recursive: true, force: true })
+const result = await build({
+  ...common,
+  metafile: true,
+  entryPoints: { bin: here("../src/bin.ts") },
+  outdir: here("../dist"),
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  sourcemap: "linked",
+  define: { ...common.define, STEPTRAIL_COMMANDS: JSON.stringify(JSON.stringify(spec)) }
+})
+chmodSync(here("../dist/bin.js"), 0o755)
 writeLicenses(result.metafile, process.cwd(), here("../dist/THIRD-PARTY-LICENSES.md"))

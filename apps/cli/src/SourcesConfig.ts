@@ -11,7 +11,7 @@ import type { Export } from "@steptrail/export"
 import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
 import { usage } from "./commands/Common.js"
 import { instant, parseBudget, statusFilter } from "./commands/Flags.js"
-import type { UsageError } from "./Failure.js"
+import { MissingCredentials, type UsageError } from "./Failure.js"
 import { providers } from "./Providers.js"
 
 const EnvName = Schema.String.pipe(
@@ -108,16 +108,11 @@ export class SourceFailure extends Schema.TaggedError<SourceFailure>()("SourceFa
 }
 
 /** A secret named by the file: a variable that is not set is a missing credential (exit 3). */
-const fromVariable = (provider: string, label: string, setting: ProviderConfig.Setting, variable: string) =>
+const fromVariable = (label: string, setting: ProviderConfig.Setting, variable: string) =>
   Effect.gen(function*() {
     const value = yield* Config.option(Config.string(variable)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
     if (Option.isNone(value) || value.value.trim() === "") {
-      return yield* Effect.fail(
-        new SourceFailure({
-          source: label,
-          cause: new ProviderError.Unauthorized({ provider, detail: `credentials variable ${variable} is not set` })
-        })
-      )
+      return yield* Effect.fail(new MissingCredentials({ source: label, variables: [variable] }))
     }
     return setting.secret === true ? Redacted.make(value.value) : value.value
   })
@@ -133,7 +128,7 @@ export const toSource = (
   source: SourceConfig,
   index: number,
   shared: Shared
-): Effect.Effect<Export.Source, UsageError | SourceFailure, HttpClient.HttpClient | Scope.Scope> =>
+): Effect.Effect<Export.Source, UsageError | MissingCredentials | SourceFailure, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
     const descriptor = providers.find((p) => p.name === source.provider)!
     const label = labelOf(source, index)
@@ -144,7 +139,7 @@ export const toSource = (
       const value = setting.flag === undefined ? undefined : text(setting.flag.replace(/-/g, "_"))
       if (value !== undefined) explicit[setting.name] = value
       const variable = setting.credential === undefined ? undefined : credentials[setting.credential]
-      if (variable !== undefined) explicit[setting.name] = yield* fromVariable(descriptor.name, label, setting, variable)
+      if (variable !== undefined) explicit[setting.name] = yield* fromVariable(label, setting, variable)
     }
     const rateLimit = text("rate_limit")
     const budget = rateLimit === undefined ? shared.budget : yield* parseBudget(`${label}.rate_limit`, rateLimit)

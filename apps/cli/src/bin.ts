@@ -1,50 +1,25 @@
 #!/usr/bin/env node
 /**
- * The `steptrail` executable: runs the command tree, maps every failure to one stderr line
- * and a contract exit code.
+ * The `steptrail` executable. `--version`, `--help` and `--completions` are answered from
+ * the command spec the bundle embeds (`STEPTRAIL_COMMANDS`), without loading the commands;
+ * anything else loads `Main`, which runs the command tree and maps every failure to one
+ * stderr line and a contract exit code.
  */
-import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
-import { cli } from "./Cli.js"
-import { fromCause } from "./Failure.js"
-import { providers } from "./Providers.js"
+import type { CommandSpec } from "./CommandSpec.js"
+import * as Launch from "./Launch.js"
 
-const stderrLogger = Logger.make(({ logLevel, message }) => {
-  const text = Array.isArray(message) ? message.join(" ") : String(message)
-  process.stderr.write(`steptrail: ${logLevel.label.toLowerCase()}: ${text}\n`)
-})
+/** The spec as JSON text (V8 parses JSON faster than an object literal of the same size). */
+declare const STEPTRAIL_COMMANDS: string | undefined
 
-const MainLive = Layer.mergeAll(
-  NodeContext.layer,
-  NodeHttpClient.layerUndici,
-  Logger.replace(Logger.defaultLogger, stderrLogger),
-  // `--verbose` lowers this for the export it applies to
-  Logger.minimumLogLevel(LogLevel.Warning)
-)
+const argv = process.argv.slice(2)
+const answered = typeof STEPTRAIL_COMMANDS === "string"
+  ? Launch.launch(JSON.parse(STEPTRAIL_COMMANDS) as CommandSpec, argv, Launch.processIo())
+  : undefined
 
-// A failure is reported once, by the teardown below; the runtime's own "fiber terminated"
-// debug lines would only repeat it under --verbose.
-const program = Effect.suspend(() => cli(process.argv)).pipe(
-  Effect.provide(MainLive),
-  Effect.locally(FiberRef.unhandledErrorLogLevel, Option.none())
-)
-
-// @effect/cli names the root's subcommands for an unknown provider (`export airflow`), which
-// misleads: say which providers there are.
-const names = providers.map((p) => p.name)
-const [command, provider] = process.argv.slice(2)
-if (command === "export" && provider !== undefined && !provider.startsWith("-") && !names.includes(provider)) {
-  process.stderr.write(`steptrail: unknown provider ${JSON.stringify(provider)}: use one of ${names.join(", ")}\n`)
-  process.exit(2)
+if (answered !== undefined) {
+  // not process.exit: a completion script written to a pipe must be flushed first
+  process.exitCode = answered
+} else {
+  const { main } = await import("./Main.js")
+  main(argv)
 }
-
-NodeRuntime.runMain(program, {
-  disableErrorReporting: true,
-  disablePrettyLogger: true,
-  teardown: (exit, onExit) => {
-    if (exit._tag === "Success") return onExit(0)
-    const failure = fromCause(exit.cause)
-    if (failure.line !== null) process.stderr.write(`steptrail: ${failure.line}\n`)
-    onExit(failure.code)
-  }
-})

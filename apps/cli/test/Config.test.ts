@@ -25,7 +25,6 @@ describe("export --config: validation", () => {
     ["a typo in a key", { sources: [{ provider: "cloudflare", workflow: "w", acount_id: "x" }] }, /sources\[0\]\.acount_id: is not a known key/],
     ["a bad env var name", { sources: [{ provider: "onepin", workflow: "w", credentials: { key_env: "not a name" } }] }, /sources\[0\]\.credentials\.key_env: must be an environment variable name/],
     ["a bad concurrency", { sources: [{ provider: "orchestra", workflow: "w" }], concurrency: 0 }, /concurrency/],
-    ["an unset credentials variable", { sources: [{ provider: "orchestra", workflow: "w", credentials: { key_env: "STEPTRAIL_TEST_UNSET_VAR" } }] }, /sources\[0\]: credentials variable STEPTRAIL_TEST_UNSET_VAR is not set/],
     ["a bad rate limit", { sources: [{ provider: "orchestra", workflow: "w", rate_limit: "fast" }] }, /rate_limit must look like/],
     ["a missing file", null, /cannot read/]
   ]
@@ -40,6 +39,15 @@ describe("export --config: validation", () => {
         expect(r.stderr).toMatch(message)
       }))
   }
+
+  it.effect("an unset credentials variable exits 3, like credentials missing from the command line", () =>
+    Effect.gen(function*() {
+      const file = write({ sources: [{ provider: "orchestra", workflow: "w", credentials: { key_env: "STEPTRAIL_TEST_UNSET_VAR" } }] })
+      const r = yield* run(["export", "--config", file])
+      expect(r.code).toBe(3)
+      expect(r.stdout).toBe("")
+      expect(stderrLines(r)).toEqual(["steptrail: sources[0]: credentials variable STEPTRAIL_TEST_UNSET_VAR is not set"])
+    }))
 
   it.effect("export without a provider or --config exits 2", () =>
     Effect.gen(function*() {

@@ -130,7 +130,16 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c, "--bogus"),
     env: cfEnv,
     code: 2,
-    stderr: /^Received unknown argument: '--bogus'$/
+    stderr: "steptrail: unknown option --bogus for export cloudflare; see steptrail export cloudflare --help"
+  },
+  {
+    id: "usage.misspelt-flag",
+    group: "usage",
+    title: "a misspelt flag",
+    args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--acount-id", c.main.cloudflare.accountId, "--workflow", "w"],
+    env: cfEnv,
+    code: 2,
+    stderr: "steptrail: unknown option --acount-id for export cloudflare; did you mean --account-id?"
   },
   {
     id: "usage.missing-workflow",
@@ -139,7 +148,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--account-id", c.main.cloudflare.accountId],
     env: cfEnv,
     code: 2,
-    stderr: /^Expected to find option: '--workflow'$/
+    stderr: "steptrail: export cloudflare needs --workflow NAME; see steptrail export cloudflare --help"
   },
   {
     id: "usage.unknown-provider",
@@ -148,7 +157,16 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: () => ["export", "airflow", "--workflow", "w"],
     env: allEnv,
     code: 2,
-    stderr: `steptrail: unknown provider "airflow": use one of cloudflare, orchestra, onepin`
+    stderr: `steptrail: unknown provider "airflow" for export; use one of cloudflare, orchestra, onepin`
+  },
+  {
+    id: "usage.misspelt-provider",
+    group: "usage",
+    title: "a misspelt provider",
+    args: () => ["export", "cloudfare", "--workflow", "w"],
+    env: allEnv,
+    code: 2,
+    stderr: `steptrail: unknown provider "cloudfare" for export; did you mean cloudflare?`
   },
   {
     id: "usage.concurrency-not-integer",
@@ -157,7 +175,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => or(c, "--concurrency", "many"),
     env: orEnv,
     code: 2,
-    stderr: /^'many' is not a integer$/
+    stderr: `steptrail: --concurrency must be a whole number, got "many"`
   },
   {
     id: "usage.concurrency-range",
@@ -298,7 +316,25 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => op(c, "--state", path.join(c.dir, "state.d")),
     env: opEnv,
     code: 2,
-    stderr: /^Expected path '.*state\.d' to be a regular file$/
+    stderr: /^steptrail: --state: .*state\.d is not a regular file$/
+  },
+  {
+    id: "usage.gzip-name",
+    group: "usage",
+    title: "--gzip with an --out not ending in .gz",
+    args: (c) => cf(c, "--gzip"),
+    env: cfEnv,
+    code: 2,
+    stderr: /^steptrail: --gzip writes gzip: name the output FILE\.gz, not ".*\/runs\.ndjson" \(or drop --gzip\)$/
+  },
+  {
+    id: "usage.emulator-port",
+    group: "usage",
+    title: "emulator --port outside 0..65535",
+    args: () => ["emulator", "--port", "99999"],
+    env: () => ({}),
+    code: 2,
+    stderr: "steptrail: --port must be between 0 and 65535, got 99999"
   },
 
   // ---- ids ----------------------------------------------------------------------------------
@@ -421,6 +457,22 @@ export const cases: ReadonlyArray<ErrorCase> = [
     env: () => ({}),
     code: 3,
     stderr: "steptrail: cloudflare: not authorized: no credentials: set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY"
+  },
+  {
+    id: "credentials.config-missing",
+    group: "credentials",
+    title: "a credentials variable a --config file names is not set",
+    setup: (c) =>
+      fs.writeFileSync(
+        path.join(c.dir, "steptrail.json"),
+        JSON.stringify({
+          sources: [{ name: "prod", provider: "orchestra", workflow: c.main.orchestra.workflow, base_url: c.main.orchestra.baseUrl, credentials: { key_env: "ORCH_PROD_KEY" } }]
+        })
+      ),
+    args: (c) => ["export", "--config", path.join(c.dir, "steptrail.json")],
+    env: orEnv,
+    code: 3,
+    stderr: "steptrail: sources[0] (prod): credentials variable ORCH_PROD_KEY is not set"
   },
   {
     id: "credentials.cloudflare-empty",
@@ -710,7 +762,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => or(c, "--out", path.join(c.dir, "runs")),
     env: orEnv,
     code: 2,
-    stderr: /^Expected path '.*\/runs' to be a regular file$/
+    stderr: /^steptrail: --out: .*\/runs is not a regular file$/
   },
   {
     id: "outputs.device",
@@ -720,7 +772,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => op(c, "--out", "/dev/full"),
     env: opEnv,
     code: 2,
-    stderr: "Expected path '/dev/full' to be a regular file"
+    stderr: "steptrail: --out: /dev/full is not a regular file"
   },
   {
     id: "outputs.stdout-full",

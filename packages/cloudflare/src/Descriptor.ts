@@ -92,6 +92,7 @@ export const descriptor: ProviderDescriptor.Descriptor = {
     "export cloudflare --workflow order-pipeline --status errored --since 2026-01-01 --full-output | jq .error"
   ],
   workflow: "Workflow name.",
+  workflowPlaceholder: "NAME",
   runIds: { flag: "instance", key: "instances" },
   filters: { status: { values: STATUSES, multiple: false } },
   fullOutput: true,

@@ -60,6 +60,8 @@ export interface Descriptor {
   readonly examples: ReadonlyArray<string>
   /** What `--workflow` names. */
   readonly workflow: string
+  /** For help text: `NAME`, `ID` (the default). */
+  readonly workflowPlaceholder?: string | undefined
   /** Run ids: the flag (`instance`), the config-file key (`instances`). */
   readonly runIds: { readonly flag: string; readonly key: string }
   readonly filters: Filters

@@ -5,6 +5,7 @@ import { RateBudget, type WorkflowProvider } from "@steptrail/core"
 import { Export, Follow, Output, Progress, Redaction, Summary } from "@steptrail/export"
 import { Duration, Effect, Either, Fiber, Option } from "effect"
 import { UsageError } from "../Failure.js"
+import * as TerminalText from "../TerminalText.js"
 import type { CommonFlags } from "./Flags.js"
 
 /** The export flags once a config file's values and the defaults are applied. */
@@ -12,7 +13,7 @@ export interface ExportFlags extends Omit<CommonFlags, "concurrency"> {
   readonly concurrency: number
 }
 
-export const usage = (message: string) => Effect.fail(new UsageError(message))
+export const usage = (message: string) => Effect.fail(new UsageError({ message }))
 
 /**
  * @effect/cli drops an empty value of a repeated option (`--instance ""` would silently mean
@@ -36,10 +37,15 @@ export const runExport = (
   options: { readonly fullOutput?: boolean }
 ) =>
   Effect.scoped(Effect.gen(function*() {
+    // gzip under a name that does not say so would mislead whoever opens the file next
+    if (flags.gzip && Option.isSome(flags.out) && !Output.isGzipPath(flags.out.value)) {
+      return yield* usage(`--gzip writes gzip: name the output FILE.gz, not ${JSON.stringify(flags.out.value)} (or drop --gzip)`)
+    }
     const live = Summary.empty("stdout")
     let total: number | undefined
     const progress = flags.quiet ? undefined : yield* Effect.forkScoped(Progress.report(live, {
       tty: process.stderr.isTTY === true,
+      stream: TerminalText.stream(process.stderr),
       totalRuns: () => total
     }))
     if (progress !== undefined && !flags.follow && Option.isNone(flags.state)) {
@@ -96,7 +102,7 @@ export const runExport = (
       if (!flags.quiet) {
         yield* stopProgress
         const note = summary.unfinished > 0 ? `\n  follow time limit reached: ${summary.unfinished} runs still not terminal` : ""
-        process.stderr.write(Summary.format(summary) + note + (yield* waited) + "\n")
+        process.stderr.write(TerminalText.escape(Summary.format(summary) + note + (yield* waited)) + "\n")
       }
       return summary
     }
@@ -113,7 +119,9 @@ export const runExport = (
           summary.resumedRuns > 0 ? `${summary.resumedRuns} runs already written before an interruption` : "",
           summary.unchangedRuns > 0 ? `${summary.unchangedRuns} runs unchanged since the last export` : ""
         ].filter((n) => n !== "")
-        process.stderr.write(Summary.format(summary) + (notes.length > 0 ? `\n  skipped: ${notes.join("; ")}` : "") + (yield* waited) + "\n")
+        process.stderr.write(
+          TerminalText.escape(Summary.format(summary) + (notes.length > 0 ? `\n  skipped: ${notes.join("; ")}` : "") + (yield* waited)) + "\n"
+        )
       }
       return summary
     }
@@ -124,7 +132,7 @@ export const runExport = (
       })
     )
     yield* stopProgress
-    if (!flags.quiet) process.stderr.write(Summary.format(summary) + (yield* waited) + "\n")
+    if (!flags.quiet) process.stderr.write(TerminalText.escape(Summary.format(summary) + (yield* waited)) + "\n")
     return summary
   }))
 

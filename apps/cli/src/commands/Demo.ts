@@ -1,10 +1,10 @@
 import { Command, Options } from "@effect/cli"
 import { Cloudflare } from "@steptrail/cloudflare"
-import { Emulator } from "@steptrail/emulator"
 import { Export, Output, Summary } from "@steptrail/export"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
 import { Effect, Redacted } from "effect"
+import * as TerminalText from "../TerminalText.js"
 
 const out = Options.file("out").pipe(
   Options.withDescription("Where to write the records."),
@@ -13,6 +13,8 @@ const out = Options.file("out").pipe(
 
 export const demo = Command.make("demo", { out }, (flags) =>
   Effect.gen(function*() {
+    // loaded here, not at start-up: no other command evaluates the emulator
+    const { Emulator } = yield* Effect.promise(() => import("@steptrail/emulator"))
     const emulator = yield* Emulator.start()
     const { info } = emulator
     const token = Redacted.make(info.token)
@@ -34,7 +36,7 @@ export const demo = Command.make("demo", { out }, (flags) =>
       output,
       { concurrency: 8, fullOutput: true }
     )
-    process.stderr.write(Summary.format(summary) + "\n")
+    process.stderr.write(TerminalText.escape(Summary.format(summary)) + "\n")
   }).pipe(Effect.scoped)).pipe(
     Command.withDescription(
       "Start the emulator in-process, export one workflow of each provider (full outputs) into one file, and print a summary on stderr.\n\n" +

@@ -1,36 +1,38 @@
 import { Command, Options } from "@effect/cli"
-import { Emulator, Faults, Latency, RateLimit, Storm } from "@steptrail/emulator"
 import { Effect, Either, Option } from "effect"
 import { UsageError } from "../Failure.js"
 
-const port = Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1 (0: any free port)."), Options.withDefault(0))
-const token = Options.text("token").pipe(Options.withDescription("The API token/key all three APIs accept."), Options.optional)
+const port = Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1, 0 to 65535 (0: any free port)."), Options.withDefault(0))
+const token = Options.text("token").pipe(Options.withDescription("The API token/key all three APIs accept."), Options.withPseudoName("TOKEN"), Options.optional)
 const extraTokens = Options.text("extra-token").pipe(
-  Options.repeated,
-  Options.withDescription("Another token all three APIs accept (repeatable); stats name it by its index, 1, 2, ...")
+  Options.withDescription("Another token all three APIs accept (repeatable); stats name it by its index, 1, 2, ..."),
+  Options.withPseudoName("TOKEN"),
+  Options.repeated
 )
 const seed = Options.integer("seed").pipe(Options.withDescription("Seed of the generated data and faults."), Options.withDefault(1))
 const instances = Options.integer("instances").pipe(Options.withDescription("Cloudflare instances in the main workflow."), Options.optional)
 const steps = Options.integer("steps").pipe(Options.withDescription("Steps of every Cloudflare instance (default: varied)."), Options.optional)
-const outputBytes = Options.integer("output-bytes").pipe(Options.withDescription("Approximate size of large step outputs."), Options.optional)
+const outputBytes = Options.integer("output-bytes").pipe(Options.withDescription("Approximate size of large step outputs."), Options.withPseudoName("BYTES"), Options.optional)
 const runs = Options.integer("runs").pipe(Options.withDescription("Runs of the Orchestra and Onepin workflows."), Options.optional)
 const live = Options.integer("live").pipe(Options.withDescription("Runs per provider that progress with the virtual clock."), Options.optional)
 const faults = Options.text("faults").pipe(
   Options.withDescription("Fault rates, e.g. 5xx=0.1,429=0.05,reset=0.02,malformed=0.01,seed=7 (see docs/emulator.md)."),
+  Options.withPseudoName("SPEC"),
   Options.optional
 )
 const rateLimit = Options.text("rate-limit").pipe(
   Options.withDescription("Enforce a request budget like the provider does, e.g. 100/5s (429 once exceeded)."),
+  Options.withPseudoName("N/DURATION"),
   Options.optional
 )
 const latency = Options.text("latency").pipe(
   Options.withDescription("Delay every provider answer by MIN-MAX milliseconds (seeded), e.g. 20-150, or a fixed 50."),
+  Options.withPseudoName("MIN-MAX"),
   Options.optional
 )
 const storm = Options.text("storm").pipe(
-  Options.withDescription(
-    "Answer every provider request 429 for a while, e.g. 20s,after=10s,retry-after=5 (after: from the first request)."
-  ),
+  Options.withDescription("Answer every provider request 429 for a while, e.g. 20s,after=10s,retry-after=5 (after: from the first request)."),
+  Options.withPseudoName("SPEC"),
   Options.optional
 )
 const clockSpeed = Options.float("clock-speed").pipe(
@@ -45,7 +47,7 @@ const parsed = <A>(flag: string, text: Option.Option<string>, parse: (text: stri
   Option.isNone(text)
     ? Effect.succeed(undefined)
     : Either.match(parse(text.value), {
-      onLeft: (message) => Effect.fail(new UsageError(`--${flag}: ${message}`)),
+      onLeft: (message) => Effect.fail(new UsageError({ message: `--${flag}: ${message}` })),
       onRight: (value) => Effect.succeed(value)
     })
 
@@ -54,13 +56,14 @@ export const emulator = Command.make(
   { port, token, extraTokens, seed, instances, steps, outputBytes, runs, live, faults, rateLimit, latency, storm, clockSpeed },
   (flags) =>
     Effect.gen(function*() {
-      const parsedFaults = yield* parsed("faults", flags.faults, Faults.parse)
-      const parsedRate = yield* parsed("rate-limit", flags.rateLimit, RateLimit.parse)
-      const parsedLatency = yield* parsed("latency", flags.latency, Latency.parse)
-      const parsedStorm = yield* parsed("storm", flags.storm, Storm.parse)
-      if (!(Number.isFinite(flags.clockSpeed) && flags.clockSpeed >= 0)) {
-        return yield* Effect.fail(new UsageError("--clock-speed: must be a number >= 0"))
+      if (flags.port < 0 || flags.port > 65535) {
+        return yield* new UsageError({ message: `--port must be between 0 and 65535, got ${flags.port}` })
       }
+      if (!(Number.isFinite(flags.clockSpeed) && flags.clockSpeed >= 0)) {
+        return yield* new UsageError({ message: "--clock-speed: must be a number >= 0" })
+      }
+      // loaded here, not at start-up: no other command evaluates the emulator
+      const { Emulator, Faults, Latency, RateLimit, Storm } = yield* Effect.promise(() => import("@steptrail/emulator"))
       const live = orUndefined(flags.live)
       const runs = orUndefined(flags.runs)
       const emu = yield* Emulator.start({
@@ -71,10 +74,10 @@ export const emulator = Command.make(
         cloudflare: { instances: orUndefined(flags.instances), steps: orUndefined(flags.steps), outputBytes: orUndefined(flags.outputBytes), live },
         orchestra: { runs, live },
         onepin: { runs, live },
-        faults: parsedFaults,
-        rateLimit: parsedRate,
-        latency: parsedLatency,
-        storm: parsedStorm,
+        faults: yield* parsed("faults", flags.faults, Faults.parse),
+        rateLimit: yield* parsed("rate-limit", flags.rateLimit, RateLimit.parse),
+        latency: yield* parsed("latency", flags.latency, Latency.parse),
+        storm: yield* parsed("storm", flags.storm, Storm.parse),
         clockSpeed: flags.clockSpeed
       })
       process.stdout.write(Emulator.startupLine(emu.info) + "\n")
@@ -84,7 +87,7 @@ export const emulator = Command.make(
   Command.withDescription(
     "Serve local emulators of the Cloudflare Workflows, Arcee Orchestra and Onepin APIs on 127.0.0.1 with seeded data. " +
       "Prints one JSON line (token, base URLs, a workflow of each) to stdout once listening, then serves until stopped.\n\n" +
-      "Example:\n  steptrail emulator --port 8787 --instances 500 --faults 5xx=0.1,429=0.05\n" +
+      "Examples:\n  steptrail emulator --port 8787 --instances 500 --faults 5xx=0.1,429=0.05\n" +
       "  steptrail emulator --rate-limit 40/60s --latency 20-150 --extra-token second --storm 20s,retry-after=5"
   )
 )

@@ -5,6 +5,7 @@
 import { Options } from "@effect/cli"
 import { type ProviderConfig, type ProviderDescriptor, RateBudget, Timestamp } from "@steptrail/core"
 import { Duration, Effect, Logger, LogLevel, Option } from "effect"
+import { withCompletionValues } from "../CommandTree.js"
 import { usage } from "./Common.js"
 
 export const DEFAULTS = { concurrency: 4, retries: 6, timeout: 30, pollInterval: 5 } as const
@@ -22,20 +23,24 @@ export const common = {
   ),
   concurrency: Options.integer("concurrency").pipe(
     Options.withDescription(`Runs fetched at once (1..64, default ${DEFAULTS.concurrency}); each run's steps stay together and in order.`),
+    Options.withPseudoName("N"),
     Options.optional
   ),
   retries: Options.integer("retries").pipe(
     Options.withDescription("Retries of a transient failure (5xx, network, timeout) before giving up (exit 5). A 429 is not a failure: it waits."),
+    Options.withPseudoName("N"),
     Options.withDefault(DEFAULTS.retries)
   ),
   timeout: Options.integer("timeout").pipe(
     Options.withDescription("Seconds one request may take, from sending it to the last byte of its answer (waiting for the rate budget is not counted)."),
+    Options.withPseudoName("SECONDS"),
     Options.withDefault(DEFAULTS.timeout)
   ),
   rateLimit: Options.text("rate-limit").pipe(
     Options.withDescription(
       "Request budget N/DURATION of each credential, shared by every request that uses it, e.g. 1200/5m (Cloudflare's default; the others have none)."
     ),
+    Options.withPseudoName("N/DURATION"),
     Options.optional
   ),
   allowInsecure: Options.boolean("allow-insecure").pipe(
@@ -48,19 +53,24 @@ export const common = {
   ),
   pollInterval: Options.integer("poll-interval").pipe(
     Options.withDescription("Seconds between polls in --follow mode."),
+    Options.withPseudoName("SECONDS"),
     Options.withDefault(DEFAULTS.pollInterval)
   ),
   followTimeout: Options.integer("follow-timeout").pipe(
     Options.withDescription("Stop following after this many seconds (steps not settled by then are not written)."),
+    Options.withPseudoName("SECONDS"),
     Options.optional
   ),
   gzip: Options.boolean("gzip").pipe(
-    Options.withDescription("Compress the output with gzip (implied by an --out ending in .gz); with --state each checkpoint ends a gzip member, so the file stays valid gzip.")
+    Options.withDescription(
+      "Compress the output with gzip (implied by an --out ending in .gz, and refused with an --out that does not end in .gz); with --state each checkpoint ends a gzip member, so the file stays valid gzip."
+    )
   ),
   redact: Options.text("redact").pipe(
     Options.withDescription(
       "Replace the value at a JSON path in input/output with \"[REDACTED]\" before writing (repeatable), e.g. output.customer.email, 'input.messages[*].content', 'output.*.token'."
     ),
+    Options.withPseudoName("PATH"),
     Options.repeated
   ),
   format: Options.choice("format", ["ndjson", "singer"]).pipe(
@@ -133,20 +143,31 @@ export const withVerbose = (verbose: boolean) => <A, E, R>(effect: Effect.Effect
 /** The flags a provider's descriptor asks for, by the settings' names. */
 export const providerOptions = (descriptor: ProviderDescriptor.Descriptor) => {
   const options: Record<string, Options.Options<unknown>> = {
-    workflow: Options.text("workflow").pipe(Options.withDescription(descriptor.workflow)),
+    workflow: Options.text("workflow").pipe(Options.withDescription(descriptor.workflow), Options.withPseudoName(descriptor.workflowPlaceholder ?? "ID")),
     runIds: Options.text(descriptor.runIds.flag).pipe(
       Options.withDescription(`Export only this ${descriptor.runIds.flag} (repeatable); without it, every run of the workflow.`),
+      Options.withPseudoName("ID"),
       Options.repeated
     ),
-    since: Options.text("since").pipe(Options.withDescription("Only runs created at or after this ISO 8601 time."), Options.optional),
-    until: Options.text("until").pipe(Options.withDescription("Only runs created before this ISO 8601 time."), Options.optional)
+    since: Options.text("since").pipe(
+      Options.withDescription("Only runs created at or after this ISO 8601 time."),
+      Options.withPseudoName("TIME"),
+      Options.optional
+    ),
+    until: Options.text("until").pipe(
+      Options.withDescription("Only runs created before this ISO 8601 time."),
+      Options.withPseudoName("TIME"),
+      Options.optional
+    )
   }
   const status = descriptor.filters.status
   if (status !== undefined) {
     const words = status.values.join(", ")
     options.status = Options.text("status").pipe(
       Options.withDescription(status.multiple ? `Only runs in these statuses, comma-separated (${words}).` : `Only runs in this status (${words}).`),
-      Options.optional
+      Options.withPseudoName(status.multiple ? "STATUS[,STATUS...]" : "STATUS"),
+      Options.optional,
+      withCompletionValues(status.values)
     )
   }
   if (descriptor.fullOutput) {
@@ -158,6 +179,7 @@ export const providerOptions = (descriptor: ProviderDescriptor.Descriptor) => {
     if (setting.flag === undefined) continue
     options[`setting:${setting.name}`] = Options.text(setting.flag).pipe(
       Options.withDescription(setting.description),
+      Options.withPseudoName(setting.placeholder ?? "VALUE"),
       Options.optional
     )
   }

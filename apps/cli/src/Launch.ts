@@ -1,0 +1,106 @@
+/**
+ * What the CLI answers from the command spec alone, before any command is loaded:
+ * `--version`, `--help`, `--completions SHELL`, and the refusal of `--wizard`. The bundle
+ * runs this with a spec embedded at build time, so these answers cost little more than
+ * starting Node; everything else goes to `Main`.
+ *
+ * Nothing here imports Effect.
+ */
+import * as CommandSpec from "./CommandSpec.js"
+import * as Completion from "./Completion.js"
+import * as Help from "./Help.js"
+import * as Suggest from "./Suggest.js"
+import * as TerminalText from "./TerminalText.js"
+
+declare const STEPTRAIL_VERSION: string
+
+export const version: string = typeof STEPTRAIL_VERSION === "string" ? STEPTRAIL_VERSION : "0.0.0-dev"
+
+export interface Output {
+  readonly write: (text: string) => unknown
+  readonly isTTY?: boolean | undefined
+  readonly columns?: number | undefined
+}
+
+/** Where the CLI writes, and what it may know of the terminal. */
+export interface Io {
+  readonly stdout: Output
+  readonly stderr: Output
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
+let guarded = false
+
+/**
+ * An answer written to a reader that went away (`steptrail --help | head -1`) is no failure;
+ * one that cannot be written (a full disk) is reported once, with exit 1.
+ */
+const guardStdout = () => {
+  if (guarded) return
+  guarded = true
+  let reported = false
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || reported) return
+    reported = true
+    process.stderr.write(`steptrail: cannot write stdout: ${error.code === "ENOSPC" ? "no space left on device" : error.code ?? error.message}\n`)
+    process.exitCode = 1
+  })
+}
+
+/** The process's own streams and environment, for what `launch` answers. */
+export const processIo = (): Io => ({
+  stdout: {
+    write: (text) => {
+      guardStdout()
+      return process.stdout.write(text)
+    },
+    get isTTY() {
+      return process.stdout.isTTY
+    },
+    get columns() {
+      return process.stdout.columns
+    }
+  },
+  stderr: process.stderr,
+  env: process.env
+})
+
+/** Writes the one line of a failure on stderr: prefixed, escaped, one line whatever it holds. */
+export const fail = (io: Io, message: string, code: number): number => {
+  io.stderr.write(`steptrail: ${TerminalText.line(message)}\n`)
+  return code
+}
+
+/**
+ * Answers `argv` (without the executable) if the spec is enough: the exit code, with the
+ * answer written. Undefined when a command has to run.
+ */
+export const launch = (spec: CommandSpec.CommandSpec, argv: ReadonlyArray<string>, io: Io): number | undefined => {
+  const walk = CommandSpec.walk(spec, argv)
+  if (walk.wizard) {
+    return fail(io, `--wizard is not supported: give the options on the command line (see ${spec.name} --help)`, 2)
+  }
+  if (walk.completions !== undefined) {
+    const shell = CommandSpec.shells.find((s) => s === walk.completions)
+    if (shell === undefined) {
+      return fail(io, `--completions must be one of ${CommandSpec.shells.join(", ")}; got ${JSON.stringify(walk.completions)}`, 2)
+    }
+    io.stdout.write(Completion.script(shell, spec))
+    return 0
+  }
+  if (walk.help || argv.length === 0) {
+    const unknown = walk.unknownWord
+    if (unknown !== undefined && unknown.command.subcommands.length > 0) return fail(io, Suggest.unknownWord(unknown.token, unknown.command), 2)
+    const command = walk.commands[walk.commands.length - 1]!
+    io.stdout.write(Help.render(spec, command, Help.style(io.stdout, io.env)))
+    return 0
+  }
+  // @effect/cli drops a repeatable option given last without a value (`--instance` at the end)
+  const bare = walk.occurrences.find((o) => o.option.value !== null && o.value === undefined)
+  if (bare !== undefined) return fail(io, `${bare.option.name} needs a value (${bare.option.value!.placeholder})`, 2)
+  if (walk.version && walk.commands.length === 1) {
+    io.stdout.write(`${version}\n`)
+    return 0
+  }
+  return undefined
+}

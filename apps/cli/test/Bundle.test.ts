@@ -1,0 +1,69 @@
+/**
+ * The bundle's shape, which start-up depends on: what `bin.js` loads before it can answer
+ * --version, --help and --completions (a few KB, no Effect), and what only a command's
+ * dynamic import loads (the emulator). Timings are `pnpm bench`'s business; these are the
+ * structural facts behind them. Also how the answers behave on a closed or full stdout.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { BIN } from "./cli.js"
+
+/** The files a module imports statically (`import … from "./x.js"`), transitively. */
+const closure = (entry: string): Array<string> => {
+  const seen = new Set<string>([entry])
+  const queue = [entry]
+  while (queue.length > 0) {
+    const file = queue.pop()!
+    const text = fs.readFileSync(file, "utf8")
+    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s*"(\.[^"]+)"|^import\s*"(\.[^"]+)"/gms)) {
+      const next = path.resolve(path.dirname(file), m[1] ?? m[2]!)
+      if (!seen.has(next)) {
+        seen.add(next)
+        queue.push(next)
+      }
+    }
+  }
+  return [...seen]
+}
+
+const modules = (files: ReadonlyArray<string>) =>
+  files.flatMap((f) => [...fs.readFileSync(f, "utf8").matchAll(/^\/\/ ((?:node_modules|packages|apps)\/\S+)$/gm)].map((m) => m[1]!))
+
+const dynamicImports = (file: string) => [...fs.readFileSync(file, "utf8").matchAll(/import\("(\.[^"]+)"\)/g)].map((m) => path.resolve(path.dirname(file), m[1]!))
+
+describe("the bundle", () => {
+  it("answers --version, --help and --completions from bin.js and a small chunk: no Effect, no commands", () => {
+    const files = closure(BIN)
+    const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0)
+    expect(bytes).toBeLessThan(80_000)
+    const sources = modules(files)
+    expect(sources.filter((m) => m.startsWith("node_modules/"))).toEqual([])
+    expect(sources.map((m) => path.basename(m)).sort()).toEqual(
+      ["CommandSpec.ts", "Completion.ts", "Help.ts", "Launch.ts", "Suggest.ts", "TerminalText.ts", "bin.ts"]
+    )
+  })
+
+  it("loads the command tree by a dynamic import, and the emulator only from the command that runs it", () => {
+    const [main] = dynamicImports(BIN)
+    expect(main).toBeDefined()
+    const commands = closure(main!)
+    expect(modules(commands).some((m) => m.startsWith("packages/emulator/"))).toBe(false)
+    const emulator = commands.flatMap(dynamicImports)
+    expect(emulator.length).toBeGreaterThan(0)
+    expect(modules(emulator).some((m) => m === "packages/emulator/src/Emulator.ts")).toBe(true)
+  })
+
+  it("an answer to a reader that closed the pipe exits 0, silently", () => {
+    // `true` exits without reading; the writer's status and stderr come out on stderr
+    const r = spawnSync("/bin/sh", ["-c", `{ "${process.execPath}" "${BIN}" --completions zsh; echo "rc=$?" >&2; } | true`], { encoding: "utf8" })
+    expect(r.stderr).toBe("rc=0\n")
+  })
+
+  it.skipIf(!fs.existsSync("/dev/full"))("an answer that cannot be written (a full disk) exits 1 with one line", () => {
+    const r = spawnSync("/bin/sh", ["-c", `"${process.execPath}" "${BIN}" --help > /dev/full`], { encoding: "utf8" })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toBe("steptrail: cannot write stdout: no space left on device\n")
+  })
+})

@@ -1,0 +1,133 @@
+/**
+ * `--help` of every command in the tree, in-process: plain text off a terminal or with
+ * NO_COLOR, the full command path in usage lines, optional and repeatable options bracketed,
+ * defaults shown, lines within the width, no `--wizard`, and an example last. The bundle's
+ * help (from the spec embedded at build time) is checked against the tree's.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { spec } from "../src/Cli.js"
+import * as CommandSpec from "../src/CommandSpec.js"
+import { run as spawnCli } from "./cli.js"
+import { run } from "./inProcess.js"
+
+const tree = spec()
+const commands = CommandSpec.all(tree)
+const argsOf = (command: CommandSpec.CommandSpec) => [...command.path.slice(1), "--help"]
+
+describe("--help", () => {
+  it("covers a tree of several levels (the checks below run over every command)", () => {
+    expect(commands.map(CommandSpec.commandLine)).toEqual([
+      "steptrail",
+      "steptrail export",
+      "steptrail export cloudflare",
+      "steptrail export orchestra",
+      "steptrail export onepin",
+      "steptrail emulator",
+      "steptrail demo",
+      "steptrail schema"
+    ])
+  })
+
+  it.effect("piped, or on a terminal with NO_COLOR, has no escape bytes; on a terminal it has", () =>
+    Effect.gen(function*() {
+      for (const command of commands) {
+        const piped = yield* run(argsOf(command))
+        expect(piped.code).toBe(0)
+        expect(piped.stderr).toBe("")
+        expect(piped.stdout).not.toMatch(/\x1b/)
+        const noColor = yield* run(argsOf(command), { isTTY: true, columns: 100, env: { NO_COLOR: "1" } })
+        expect(noColor.stdout).not.toMatch(/\x1b/)
+        const tty = yield* run(argsOf(command), { isTTY: true, columns: 100, env: {} })
+        expect(tty.stdout).toContain("\x1b[1mUsage:\x1b[0m")
+      }
+    }))
+
+  it.effect("wraps to 80 columns off a terminal and to the terminal's width on one", () =>
+    Effect.gen(function*() {
+      for (const command of commands) {
+        const piped = yield* run(argsOf(command))
+        for (const line of piped.stdout.split("\n")) expect(line.length, line).toBeLessThanOrEqual(80)
+        const wide = yield* run(argsOf(command), { isTTY: true, columns: 120, env: { NO_COLOR: "1" } })
+        for (const line of wide.stdout.split("\n")) expect(line.length, line).toBeLessThanOrEqual(120)
+      }
+      const wide = yield* run(["export", "cloudflare", "--help"], { isTTY: true, columns: 120, env: { NO_COLOR: "1" } })
+      expect(Math.max(...wide.stdout.split("\n").map((l) => l.length))).toBeGreaterThan(80)
+    }))
+
+  it.effect("the usage line has the full command path, required options bare, optional ones bracketed", () =>
+    Effect.gen(function*() {
+      const r = yield* run(["export", "cloudflare", "--help"])
+      const usage = r.stdout.split("\n\n").find((block) => block.startsWith("Usage:"))!
+      expect(usage.split("\n")[1]).toBe("  steptrail export cloudflare --workflow NAME [--account-id ID]")
+      const flat = usage.replace(/\s+/g, " ")
+      expect(flat).toContain("[--instance ID]... [--status STATUS] [--since TIME] [--until TIME] [--full-output] [common options]")
+      expect(r.stdout).not.toContain("$ ")
+      const orchestra = yield* run(["export", "orchestra", "--help"])
+      expect(orchestra.stdout).toContain("  steptrail export orchestra --workflow ID [--run ID]... [common options]")
+    }))
+
+  it.effect("shows the defaults and marks required and repeatable options", () =>
+    Effect.gen(function*() {
+      const r = yield* run(["export", "orchestra", "--help"])
+      const flat = r.stdout.replace(/\s+/g, " ")
+      expect(flat).toContain("--concurrency N Runs fetched at once (1..64); each run's steps stay together and in order. Default: 4.")
+      expect(flat).toContain("--retries N Retries of a transient failure (429, 5xx, network) before giving up (exit 5). Default: 6.")
+      expect(flat).toContain("--timeout SECONDS Seconds one request may take, body included. Default: 30.")
+      expect(flat).toContain("--poll-interval SECONDS Seconds between polls in --follow mode. Default: 5.")
+      expect(flat).toContain("--workflow ID Workflow id. Required.")
+      expect(flat).toContain("--redact PATH Replace the value")
+      const emulator = yield* run(["emulator", "--help"])
+      expect(emulator.stdout.replace(/\s+/g, " ")).toContain("(0: any free port). Default: 0.")
+    }))
+
+  it.effect("a parent lists its subcommands by their summary, without their options", () =>
+    Effect.gen(function*() {
+      const root = yield* run(["--help"])
+      const list = root.stdout.split("\n\n").find((block) => block.startsWith("Commands:"))!
+      expect(list.split("\n").flatMap((l) => /^ {2}(\S+)/.exec(l)?.[1] ?? [])).toEqual(["export", "emulator", "demo", "schema"])
+      expect(list).not.toMatch(/\[--/)
+      const exp = yield* run(["export", "--help"])
+      expect(exp.stdout).toContain("  steptrail export PROVIDER [OPTIONS]")
+      expect(exp.stdout).toMatch(/Providers:\n {2}cloudflare +Export the step logs of Cloudflare Workflows\s+instances\.\n/)
+      expect(exp.stdout).toContain("  steptrail export [--config FILE] [--out FILE]")
+    }))
+
+  it.effect("offers no --wizard, and refuses it in one line (it needs a terminal and hangs without one)", () =>
+    Effect.gen(function*() {
+      for (const command of commands) expect((yield* run(argsOf(command))).stdout).not.toContain("wizard")
+      const r = yield* run(["export", "cloudflare", "--wizard"])
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe("")
+      expect(r.stderr).toBe("steptrail: --wizard is not supported: give the options on the command line (see steptrail --help)\n")
+    }))
+
+  it.effect("every command's help ends with an example of that command", () =>
+    Effect.gen(function*() {
+      for (const command of commands) {
+        const lines = (yield* run(argsOf(command))).stdout.trimEnd().split("\n")
+        const header = lines.map((l) => /^Examples?:$/.test(l)).lastIndexOf(true)
+        expect(header, CommandSpec.commandLine(command)).toBeGreaterThan(0)
+        const examples = lines.slice(header + 1)
+        expect(examples.length).toBeGreaterThan(0)
+        expect(examples[0]).toMatch(new RegExp(`^  (\\S+=\\S+ )?${CommandSpec.commandLine(command)}\\b`))
+        for (const line of examples) expect(line).toMatch(/^ {2}\S|^ {6}\S/)
+      }
+    }))
+
+  it.effect("with no arguments, prints the root's help", () =>
+    Effect.gen(function*() {
+      const none = yield* run([])
+      expect(none.code).toBe(0)
+      expect(none.stdout).toBe((yield* run(["--help"])).stdout)
+    }))
+
+  it.effect("the bundle prints the same help as the tree it was built from", () =>
+    Effect.gen(function*() {
+      for (const args of [["--help"], ["export", "cloudflare", "-h"], ["emulator", "--help"]]) {
+        const bundled = yield* spawnCli(args)
+        expect(bundled.code).toBe(0)
+        expect(bundled.stdout).toBe((yield* run(args)).stdout)
+      }
+    }))
+})

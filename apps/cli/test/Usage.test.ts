@@ -1,0 +1,141 @@
+/**
+ * Usage errors, in-process: one `steptrail: …` line on stderr, nothing on stdout, exit 2,
+ * with a "did you mean" for a misspelt command, provider, option or value. Also the exit
+ * codes `Failure` gives each error, whoever raises it.
+ */
+import { HelpDoc, ValidationError } from "@effect/cli"
+import { describe, expect, it } from "@effect/vitest"
+import { ProviderError } from "@steptrail/core"
+import { Cause, Effect, FiberId } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Failure from "../src/Failure.js"
+import * as Suggest from "../src/Suggest.js"
+import { run, withEnv } from "./inProcess.js"
+
+const ACCOUNT = "0123456789abcdef0123456789abcdef"
+
+/** Exit 2, exactly this one line on stderr, nothing on stdout. */
+const refused = (argv: ReadonlyArray<string>, line: string) =>
+  Effect.gen(function*() {
+    const r = yield* run(argv)
+    expect(r.stderr, argv.join(" ")).toBe(`steptrail: ${line}\n`)
+    expect(r.code, argv.join(" ")).toBe(2)
+    expect(r.stdout).toBe("")
+  })
+
+describe("usage errors", () => {
+  it.effect("a misspelt option: its command and the option meant, wherever it stands", () =>
+    Effect.gen(function*() {
+      const line = "unknown option --acount-id for export cloudflare; did you mean --account-id?"
+      yield* refused(["export", "cloudflare", "--acount-id", ACCOUNT, "--workflow", "w"], line)
+      yield* refused(["export", "cloudflare", "--workflow", "w", "--acount-id", ACCOUNT], line)
+      yield* refused(["export", "cloudflare", "--acount-id", ACCOUNT], line)
+      yield* refused(["export", "onepin", "--workflow", "w", "--workspce", "x"], "unknown option --workspce for export onepin; did you mean --workspace?")
+      yield* refused(["export", "orchestra", "--workflow", "w", "--concurency", "4"], "unknown option --concurency for export orchestra; did you mean --concurrency?")
+      yield* refused(["emulator", "--prot", "8787"], "unknown option --prot for emulator; did you mean --port?")
+    }))
+
+  it.effect("an unknown option with nothing close names the command's help; one given too early says where it goes", () =>
+    Effect.gen(function*() {
+      yield* refused(["export", "cloudflare", "--workflow", "w", "--bogus"], "unknown option --bogus for export cloudflare; see steptrail export cloudflare --help")
+      yield* refused(["export", "orchestra", "--workflow", "w", "-x"], "unknown option -x for export orchestra; see steptrail export orchestra --help")
+      yield* refused(["export", "--workflow", "w", "orchestra"], "unknown option --workflow for export; give it after the provider (steptrail export PROVIDER --workflow ...)")
+    }))
+
+  it.effect("a misspelt command or provider: the one meant, or the list", () =>
+    Effect.gen(function*() {
+      yield* refused(["exprot", "cloudflare"], `unknown command "exprot"; did you mean export?`)
+      yield* refused(["export", "cloudfare", "--workflow", "w"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
+      yield* refused(["export", "onepn", "--workflow", "w"], `unknown provider "onepn" for export; did you mean onepin?`)
+      yield* refused(["export", "airflow", "--workflow", "w"], `unknown provider "airflow" for export; use one of cloudflare, orchestra, onepin`)
+      yield* refused(["export", "cloudfare", "--help"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
+      yield* refused(["schema", "extra"], `unexpected argument "extra" for schema; see steptrail schema --help`)
+    }))
+
+  it.effect("a value of the wrong kind, in a sentence naming the option", () =>
+    Effect.gen(function*() {
+      yield* refused(["export", "orchestra", "--workflow", "w", "--concurrency", "many"], `--concurrency must be a whole number, got "many"`)
+      yield* refused(["emulator", "--port", "x"], `--port must be a whole number, got "x"`)
+      yield* refused(["export", "orchestra", "--workflow", "w", "--format", "xml"], `--format must be one of ndjson, singer; got "xml"`)
+      yield* refused(["export", "orchestra", "--workflow", "w", "--format", "ndjosn"], `--format must be one of ndjson, singer; got "ndjosn": did you mean ndjson?`)
+      yield* refused(["--completions", "sh"], `--completions must be one of bash, zsh, fish; got "sh"`)
+    }))
+
+  it.effect("a missing option or value", () =>
+    Effect.gen(function*() {
+      yield* refused(["export", "cloudflare", "--account-id", ACCOUNT], "export cloudflare needs --workflow NAME; see steptrail export cloudflare --help")
+      yield* refused(["export", "orchestra", "--workflow"], "--workflow needs a value (ID)")
+      // @effect/cli would take a repeatable option without its value as not given at all
+      yield* refused(["export", "cloudflare", "--workflow", "w", "--instance"], "--instance needs a value (ID)")
+    }))
+
+  it.effect("a path that is not a regular file", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-usage-"))
+      yield* refused(["export", "orchestra", "--workflow", "w", "--out", dir], `--out: ${dir} is not a regular file`)
+    }))
+
+  it.effect("a built-in option is read wherever it stands, and does not hide the real mistake", () =>
+    Effect.gen(function*() {
+      yield* refused(["emulator", "--port", "99999", "--log-level", "debug"], "--port must be between 0 and 65535, got 99999")
+      yield* refused(["--log-level", "debug", "export", "cloudfare"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
+      yield* refused(["export", "orchestra", "--workflow", "w", "--log-level=debug", "--acount"], "unknown option --acount for export orchestra; see steptrail export orchestra --help")
+    }))
+
+  it.effect("emulator --port outside 0..65535 is a usage error", () =>
+    refused(["emulator", "--port", "99999"], "--port must be between 0 and 65535, got 99999"))
+
+  it.effect("--gzip with an --out not ending in .gz is refused before any request", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-usage-"))
+      const out = path.join(dir, "plain.ndjson")
+      // port 9 (discard) on loopback: nothing listens, so any request would fail with exit 5
+      yield* withEnv(
+        { ORCHESTRA_API_KEY: "k", ORCHESTRA_BASE_URL: undefined },
+        refused(
+          ["export", "orchestra", "--base-url", "http://127.0.0.1:9/api", "--workflow", "w", "--gzip", "--out", out, "--quiet"],
+          `--gzip writes gzip: name the output FILE.gz, not ${JSON.stringify(out)} (or drop --gzip)`
+        )
+      )
+      expect(fs.readdirSync(dir)).toEqual([])
+    }))
+})
+
+describe("Suggest", () => {
+  it("counts a swap of neighbours as one edit", () => {
+    expect(Suggest.distance("exprot", "export")).toBe(1)
+    expect(Suggest.distance("acount-id", "account-id")).toBe(1)
+    expect(Suggest.distance("", "abc")).toBe(3)
+    expect(Suggest.distance("kitten", "sitting")).toBe(3)
+  })
+
+  it("suggests the closest candidate within a third of the word, or the only one it begins", () => {
+    const flags = ["--account-id", "--workflow", "--instance", "--status", "--since", "--until", "--full-output"]
+    expect(Suggest.closest("--acount-id", flags)).toBe("--account-id")
+    expect(Suggest.closest("--WORKFLOW", flags)).toBe("--workflow")
+    expect(Suggest.closest("--full", flags)).toBe("--full-output")
+    expect(Suggest.closest("--s", flags)).toBe(undefined)
+    expect(Suggest.closest("--bogus", flags)).toBe(undefined)
+    expect(Suggest.closest("--", flags)).toBe(undefined)
+  })
+})
+
+describe("Failure: one exit code per kind of error, whoever raises it", () => {
+  const code = (error: unknown) => Failure.fromCause(Cause.fail(error)).code
+
+  it("usage errors exit 2, missing credentials 3 (from a flag, the environment or a config file)", () => {
+    expect(code(new Failure.UsageError({ message: "bad" }))).toBe(2)
+    const missing = new Failure.MissingCredentials({ source: "sources[1] (prod)", variables: ["CF_PROD_TOKEN"] })
+    expect(Failure.fromCause(Cause.fail(missing))).toEqual({ code: 3, line: "sources[1] (prod): credentials variable CF_PROD_TOKEN is not set" })
+    expect(code(new ProviderError.Unauthorized({ provider: "onepin", detail: "no API key: set ONEPIN_API_KEY" }))).toBe(3)
+  })
+
+  it("the emulator's invalid options exit 2, its other failures 1; a parse error 2; an interruption 130", () => {
+    expect(code({ _tag: "EmulatorError", reason: "InvalidOptions", message: "port must be <= 65535" })).toBe(2)
+    expect(code({ _tag: "EmulatorError", reason: "Listen", message: "address in use" })).toBe(1)
+    expect(code(ValidationError.invalidValue(HelpDoc.p("bad")))).toBe(2)
+    expect(Failure.fromCause(Cause.interrupt(FiberId.none)).code).toBe(130)
+  })
+})
