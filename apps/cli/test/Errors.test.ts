@@ -57,7 +57,7 @@ layer(serversLayer, { excludeTestServices: true, timeout: "30 seconds" })("stept
             const lines = stderrLines(r)
             expect(r.stderr, "no stack trace").not.toMatch(/^\s+at /m)
             expect(lines, r.stderr).toHaveLength(1)
-            expect(matches(kase.stderr, lines[0]!), `stderr ${JSON.stringify(lines[0])} vs ${String(kase.stderr)}`).toBe(true)
+            expect(matches(kase.stderr, lines[0]!, c), `stderr ${JSON.stringify(lines[0])} vs ${String(kase.stderr)}`).toBe(true)
             expect(r.code, r.stderr).toBe(kase.code)
             expect(r.stdout).toBe("")
             expect(listFiles(c.dir), "no output, no .partial, no half file").toEqual(before)

@@ -59,21 +59,27 @@ describe("--help", () => {
     Effect.gen(function*() {
       const r = yield* run(["export", "cloudflare", "--help"])
       const usage = r.stdout.split("\n\n").find((block) => block.startsWith("Usage:"))!
-      expect(usage.split("\n")[1]).toBe("  steptrail export cloudflare --workflow NAME [--account-id ID]")
+      expect(usage.split("\n")[1]).toBe("  steptrail export cloudflare --workflow NAME [--account-id ID] [--base-url URL]")
       const flat = usage.replace(/\s+/g, " ")
-      expect(flat).toContain("[--instance ID]... [--status STATUS] [--since TIME] [--until TIME] [--full-output] [common options]")
+      expect(flat).toContain("[--base-url URL] [--instance ID]... [--status STATUS] [--full-output] [common options]")
       expect(r.stdout).not.toContain("$ ")
       const orchestra = yield* run(["export", "orchestra", "--help"])
-      expect(orchestra.stdout).toContain("  steptrail export orchestra --workflow ID [--run ID]... [common options]")
+      expect(orchestra.stdout.replace(/\s+/g, " ")).toContain("steptrail export orchestra --workflow ID [--base-url URL] [--run ID]... [common options]")
     }))
 
   it.effect("shows the defaults and marks required and repeatable options", () =>
     Effect.gen(function*() {
       const r = yield* run(["export", "orchestra", "--help"])
       const flat = r.stdout.replace(/\s+/g, " ")
-      expect(flat).toContain("--concurrency N Runs fetched at once (1..64); each run's steps stay together and in order. Default: 4.")
-      expect(flat).toContain("--retries N Retries of a transient failure (429, 5xx, network) before giving up (exit 5). Default: 6.")
-      expect(flat).toContain("--timeout SECONDS Seconds one request may take, body included. Default: 30.")
+      expect(flat).toContain("--concurrency N Runs fetched at once (1..64, default 4); each run's steps stay together and in order.")
+      expect(flat).toContain(
+        "--retries N Retries of a transient failure (5xx, network, timeout) before giving up (exit 5). A 429 is not a failure: it waits. Default: 6."
+      )
+      expect(flat).toContain(
+        "--timeout SECONDS Seconds one request may take, from sending it to the last byte of its answer (waiting for the rate budget is not counted). Default: 30."
+      )
+      expect(flat).toContain("--rate-limit-patience SECONDS Seconds one request may keep being answered 429")
+      expect(flat).toContain("Default: 900.")
       expect(flat).toContain("--poll-interval SECONDS Seconds between polls in --follow mode. Default: 5.")
       expect(flat).toContain("--workflow ID Workflow id. Required.")
       expect(flat).toContain("--redact PATH Replace the value")

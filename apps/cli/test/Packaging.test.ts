@@ -232,13 +232,13 @@ describe("packed libraries", () => {
       const names = ${JSON.stringify(LIBRARIES)}
       const out = {}
       for (const name of names) out[name] = Object.keys(await import("@steptrail/" + name)).sort()
-      try { await import("@steptrail/core/internal/deadline") } catch (e) { out.internal = e.code }
+      try { await import("@steptrail/core/internal/response") } catch (e) { out.internal = e.code }
       process.stdout.write(JSON.stringify(out))`
     const r = await ok("node", exec(process.execPath, ["--input-type=module", "-e", script], { cwd: app, timeoutMs: 30_000 }))
     const out = JSON.parse(r.stdout)
-    expect(out.cloudflare).toEqual(["Cloudflare", "CloudflareApi", "CloudflareSchema"])
-    expect(out.orchestra).toEqual(["Orchestra", "OrchestraApi", "OrchestraSchema"])
-    expect(out.onepin).toEqual(["Onepin", "OnepinApi", "OnepinSchema"])
+    expect(out.cloudflare).toEqual(["Cloudflare", "CloudflareApi", "CloudflareSchema", "Descriptor"])
+    expect(out.orchestra).toEqual(["Descriptor", "Orchestra", "OrchestraApi", "OrchestraSchema"])
+    expect(out.onepin).toEqual(["Descriptor", "Onepin", "OnepinApi", "OnepinSchema"])
     expect(out.core).toContain("WorkflowProvider")
     expect(out.export).toContain("Export")
     expect(out.emulator).toContain("Emulator")

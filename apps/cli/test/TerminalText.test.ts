@@ -62,7 +62,7 @@ describe("provider text on stderr", () => {
       const url = yield* hostileServer(404)
       const r = yield* spawnCli(["export", "cloudflare", "--base-url", url, "--account-id", ACCOUNT, "--workflow", "w"], { CLOUDFLARE_API_TOKEN: "hostile-test-token" })
       expect(r.code).toBe(4)
-      expect(stderrLines(r)).toEqual([`steptrail: cloudflare: not found (HTTP 404): ${SHOWN} [10200]`])
+      expect(stderrLines(r)).toEqual([`steptrail: cloudflare: not found (HTTP 404): ${SHOWN} [10200] (workflow w)`])
       expect(r.stderr).not.toMatch(raw)
     }))
 
@@ -76,7 +76,7 @@ describe("provider text on stderr", () => {
       expect(r.code).toBe(5)
       const lines = r.stderr.trimEnd().split("\n")
       expect(lines.some((l) => l.startsWith("steptrail: debug: ") && l.includes(SHOWN))).toBe(true)
-      expect(lines[lines.length - 1]).toBe(`steptrail: cloudflare: unavailable (HTTP 503): ${SHOWN} [10200]`)
+      expect(lines[lines.length - 1]).toBe(`steptrail: cloudflare: unavailable (HTTP 503): ${SHOWN} [10200] (workflow w)`)
       expect(r.stderr).not.toMatch(raw)
     }))
 })

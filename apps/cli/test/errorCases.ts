@@ -84,8 +84,8 @@ export interface ErrorCase {
   /** Creates files in `c.dir` before the run (they are expected to stay). */
   readonly setup?: (c: Ctx) => void
   readonly code: number
-  /** The one stderr line. */
-  readonly stderr: RegExp | string
+  /** The one stderr line (a function where it names the case's workflow). */
+  readonly stderr: RegExp | string | ((c: Ctx) => RegExp | string)
   /** Add `--out <dir>/runs.ndjson` (default: yes for `export` commands). */
   readonly out?: boolean
   /** stdout goes to `/dev/full` instead of a pipe. */
@@ -238,7 +238,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "orchestra", "--base-url", `https://me:${URL_PASSWORD}@orchestra example/api`, "--workflow", c.main.orchestra.workflow],
     env: orEnv,
     code: 2,
-    stderr: `steptrail: --base-url is not a URL: "https://***@orchestra example/api"`
+    stderr: `steptrail: orchestra: invalid request [base_url]: base URL "https://***@orchestra example/api" is not a URL`
   },
   {
     id: "usage.base-url-scheme",
@@ -247,7 +247,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "cloudflare", "--base-url", "ftp://api.cloudflare.com/client/v4", "--account-id", c.main.cloudflare.accountId, "--workflow", "w"],
     env: cfEnv,
     code: 2,
-    stderr: "steptrail: --base-url must be http(s), got ftp:"
+    stderr: "steptrail: cloudflare: invalid request [base_url]: base URL must be http(s), got ftp:"
   },
   {
     id: "usage.base-url-credentials",
@@ -256,7 +256,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "onepin", "--base-url", `https://me:${URL_PASSWORD}@api.onepin.ai/api/v1`, "--workflow", c.main.onepin.workflow],
     env: opEnv,
     code: 2,
-    stderr: "steptrail: --base-url must not carry credentials; use the environment variables"
+    stderr: "steptrail: onepin: invalid request [base_url]: base URL must not carry credentials; use the environment variables"
   },
   {
     id: "usage.insecure-base-url",
@@ -265,8 +265,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "cloudflare", "--base-url", "http://api.cloudflare.example/client/v4", "--account-id", c.main.cloudflare.accountId, "--workflow", "w"],
     env: cfEnv,
     code: 2,
-    stderr:
-      "steptrail: --base-url uses plain http to api.cloudflare.example: credentials would travel unencrypted; use https or pass --allow-insecure"
+    stderr: "steptrail: cloudflare: invalid request [base_url]: base URL uses plain http to api.cloudflare.example: credentials would travel unencrypted; use https or pass --allow-insecure"
   },
   {
     id: "usage.insecure-env-base-url",
@@ -275,8 +274,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "cloudflare", "--account-id", c.main.cloudflare.accountId, "--workflow", "order-pipeline"],
     env: () => ({ ...cfEnv(), CLOUDFLARE_API_BASE_URL: "http://10.1.2.3/client/v4" }),
     code: 2,
-    stderr:
-      "steptrail: CLOUDFLARE_API_BASE_URL uses plain http to 10.1.2.3: credentials would travel unencrypted; use https or pass --allow-insecure"
+    stderr: "steptrail: cloudflare: invalid request [base_url]: base URL uses plain http to 10.1.2.3: credentials would travel unencrypted; use https or pass --allow-insecure"
   },
   {
     id: "usage.insecure-env-onepin",
@@ -285,8 +283,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "onepin", "--workflow", c.main.onepin.workflow],
     env: () => ({ ...opEnv(), ONEPIN_BASE_URL: "http://onepin.internal/api/v1" }),
     code: 2,
-    stderr:
-      "steptrail: ONEPIN_BASE_URL uses plain http to onepin.internal: credentials would travel unencrypted; use https or pass --allow-insecure"
+    stderr: "steptrail: onepin: invalid request [base_url]: base URL uses plain http to onepin.internal: credentials would travel unencrypted; use https or pass --allow-insecure"
   },
   {
     id: "usage.state-not-state",
@@ -345,7 +342,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c, "--instance", ".."),
     env: cfEnv,
     code: 2,
-    stderr: `steptrail: cloudflare: invalid request: path segment ".." is not a valid id (run ..)`
+    stderr: (c) =>
+      `steptrail: cloudflare: invalid request: path segment ".." is not a valid id (workflow ${c.main.cloudflare.workflow}, run ..)`
   },
   {
     id: "ids.dot",
@@ -354,7 +352,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => or(c, "--run", "."),
     env: orEnv,
     code: 2,
-    stderr: `steptrail: orchestra: invalid request: path segment "." is not a valid id (run .)`
+    stderr: (c) =>
+      `steptrail: orchestra: invalid request: path segment "." is not a valid id (workflow ${c.main.orchestra.workflow}, run .)`
   },
   {
     id: "ids.empty",
@@ -409,7 +408,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c, "--instance", "a/../../b"),
     env: cfEnv,
     code: 4,
-    stderr: "steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (run a/../../b)"
+    stderr: (c) =>
+      `steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (workflow ${c.main.cloudflare.workflow}, run a/../../b)`
   },
   {
     id: "ids.encoded-slash",
@@ -418,7 +418,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c, "--instance", "%2F"),
     env: cfEnv,
     code: 4,
-    stderr: "steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (run %2F)"
+    stderr: (c) =>
+      `steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (workflow ${c.main.cloudflare.workflow}, run %2F)`
   },
   {
     id: "ids.question-mark",
@@ -427,7 +428,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => or(c, "--run", "r?limit=1"),
     env: orEnv,
     code: 4,
-    stderr: "steptrail: orchestra: not found (HTTP 404): Run not found (run r?limit=1)"
+    stderr: (c) =>
+      `steptrail: orchestra: not found (HTTP 404): Run not found (workflow ${c.main.orchestra.workflow}, run r?limit=1)`
   },
   {
     id: "ids.space",
@@ -436,7 +438,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c, "--instance", "my instance"),
     env: cfEnv,
     code: 4,
-    stderr: "steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (run my instance)"
+    stderr: (c) =>
+      `steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (workflow ${c.main.cloudflare.workflow}, run my instance)`
   },
   {
     id: "ids.workflow-slash",
@@ -445,7 +448,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--account-id", c.main.cloudflare.accountId, "--workflow", "../../x", "--retries", "1"],
     env: cfEnv,
     code: 4,
-    stderr: "steptrail: cloudflare: not found (HTTP 404): Workflow not found [10200]"
+    stderr: "steptrail: cloudflare: not found (HTTP 404): Workflow not found [10200] (workflow ../../x)"
   },
 
   // ---- credentials --------------------------------------------------------------------------
@@ -490,7 +493,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c),
     env: () => ({ CLOUDFLARE_API_TOKEN: WRONG_TOKEN }),
     code: 3,
-    stderr: "steptrail: cloudflare: not authorized (HTTP 401): Authentication error [10000]"
+    stderr: (c) =>
+      `steptrail: cloudflare: not authorized (HTTP 401): Authentication error [10000] (workflow ${c.main.cloudflare.workflow})`
   },
   {
     id: "credentials.cloudflare-wrong-key",
@@ -499,7 +503,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c),
     env: () => ({ CLOUDFLARE_EMAIL: "me@example.com", CLOUDFLARE_API_KEY: WRONG_TOKEN }),
     code: 3,
-    stderr: "steptrail: cloudflare: not authorized (HTTP 401): Authentication error [10000]"
+    stderr: (c) =>
+      `steptrail: cloudflare: not authorized (HTTP 401): Authentication error [10000] (workflow ${c.main.cloudflare.workflow})`
   },
   {
     id: "credentials.cloudflare-other-account",
@@ -508,7 +513,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--account-id", OTHER_ACCOUNT, "--workflow", c.main.cloudflare.workflow, "--retries", "1"],
     env: cfEnv,
     code: 3,
-    stderr: "steptrail: cloudflare: not authorized (HTTP 403): Unauthorized to access requested resource [9109]"
+    stderr: (c) =>
+      `steptrail: cloudflare: not authorized (HTTP 403): Unauthorized to access requested resource [9109] (workflow ${c.main.cloudflare.workflow})`
   },
   {
     id: "credentials.cloudflare-newline",
@@ -517,8 +523,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c),
     env: () => ({ CLOUDFLARE_API_TOKEN: `${TOKEN}\nX-Injected: 1` }),
     code: 3,
-    stderr:
-      "steptrail: cloudflare: not authorized: the credential sent as authorization contains characters an HTTP header cannot carry (a pasted newline?)"
+    stderr: (c) =>
+      `steptrail: cloudflare: not authorized: the credential sent as authorization contains characters an HTTP header cannot carry (a pasted newline?) (workflow ${c.main.cloudflare.workflow})`
   },
   {
     id: "credentials.orchestra-empty",
@@ -527,7 +533,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => or(c),
     env: () => ({ ORCHESTRA_API_KEY: "" }),
     code: 3,
-    stderr: "steptrail: orchestra: not authorized: no API key: set ORCHESTRA_API_KEY"
+    stderr: "steptrail: orchestra: not authorized: no credentials: set ORCHESTRA_API_KEY"
   },
   {
     id: "credentials.orchestra-wrong",
@@ -536,7 +542,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => or(c),
     env: () => ({ ORCHESTRA_API_KEY: WRONG_TOKEN }),
     code: 3,
-    stderr: "steptrail: orchestra: not authorized (HTTP 401): Invalid or missing API key"
+    stderr: (c) =>
+      `steptrail: orchestra: not authorized (HTTP 401): Invalid or missing API key (workflow ${c.main.orchestra.workflow})`
   },
   {
     id: "credentials.onepin-missing",
@@ -545,7 +552,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => op(c),
     env: () => ({}),
     code: 3,
-    stderr: "steptrail: onepin: not authorized: no API key: set ONEPIN_API_KEY"
+    stderr: "steptrail: onepin: not authorized: no credentials: set ONEPIN_API_KEY"
   },
   {
     id: "credentials.onepin-wrong",
@@ -554,7 +561,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => op(c),
     env: () => ({ ONEPIN_API_KEY: WRONG_TOKEN }),
     code: 3,
-    stderr: "steptrail: onepin: not authorized (HTTP 401): Invalid or missing API key (unauthorized)"
+    stderr: (c) =>
+      `steptrail: onepin: not authorized (HTTP 401): Invalid or missing API key (unauthorized) (workflow ${c.main.onepin.workflow})`
   },
   {
     id: "credentials.onepin-workspace",
@@ -563,8 +571,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => op(c, "--workspace", NIL_UUID),
     env: opEnv,
     code: 3,
-    stderr:
-      "steptrail: onepin: not authorized (HTTP 403): The API key does not belong to the workspace named by X-Workspace-Id (forbidden)"
+    stderr: (c) =>
+      `steptrail: onepin: not authorized (HTTP 403): The API key does not belong to the workspace named by X-Workspace-Id (forbidden) (workflow ${c.main.onepin.workflow})`
   },
 
   // ---- provider answers ---------------------------------------------------------------------
@@ -575,7 +583,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "cloudflare", "--base-url", c.main.cloudflare.baseUrl, "--account-id", c.main.cloudflare.accountId, "--workflow", "no-such-pipeline", "--retries", "1"],
     env: cfEnv,
     code: 4,
-    stderr: "steptrail: cloudflare: not found (HTTP 404): Workflow not found [10200]"
+    stderr: "steptrail: cloudflare: not found (HTTP 404): Workflow not found [10200] (workflow no-such-pipeline)"
   },
   {
     id: "answers.cloudflare-instance-404",
@@ -584,7 +592,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c, "--instance", "no-such-instance"),
     env: cfEnv,
     code: 4,
-    stderr: "steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (run no-such-instance)"
+    stderr: (c) =>
+      `steptrail: cloudflare: not found (HTTP 404): Instance not found [10201] (workflow ${c.main.cloudflare.workflow}, run no-such-instance)`
   },
   {
     id: "answers.orchestra-run-404",
@@ -593,7 +602,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => or(c, "--run", NIL_UUID),
     env: orEnv,
     code: 4,
-    stderr: `steptrail: orchestra: not found (HTTP 404): Run not found (run ${NIL_UUID})`
+    stderr: (c) =>
+      `steptrail: orchestra: not found (HTTP 404): Run not found (workflow ${c.main.orchestra.workflow}, run ${NIL_UUID})`
   },
   {
     id: "answers.onepin-workflow-404",
@@ -602,7 +612,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "onepin", "--base-url", c.main.onepin.baseUrl, "--workflow", NIL_UUID, "--retries", "1"],
     env: opEnv,
     code: 4,
-    stderr: "steptrail: onepin: not found (HTTP 404): Workflow not found (not_found)"
+    stderr: `steptrail: onepin: not found (HTTP 404): Workflow not found (not_found) (workflow ${NIL_UUID})`
   },
   {
     id: "answers.cloudflare-400",
@@ -611,7 +621,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cf(c, "--status", "bogus"),
     env: cfEnv,
     code: 2,
-    stderr: /^steptrail: cloudflare: invalid request \(HTTP 400\): status must be one of queued, .* \[10400\]$/
+    stderr: /^steptrail: cloudflare: invalid request \(HTTP 400\): status must be one of queued, .* \[10400\] \(workflow [^,)]+\)$/
   },
   {
     id: "answers.onepin-422",
@@ -620,8 +630,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => op(c, "--status", "bogus"),
     env: opEnv,
     code: 2,
-    stderr:
-      "steptrail: onepin: invalid request (HTTP 422) [status]: status: unknown status bogus; expected one of pending, running, completed, failed, cancelled, paused"
+    stderr: (c) =>
+      `steptrail: onepin: invalid request (HTTP 422) [status]: status: unknown status bogus; expected one of pending, running, completed, failed, cancelled, paused (workflow ${c.main.onepin.workflow})`
   },
   {
     id: "answers.onepin-422-fastapi",
@@ -630,7 +640,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "onepin", "--base-url", `${c.stub.url}/onepin-fastapi/api/v1`, "--workflow", NIL_UUID, "--run", NIL_UUID, "--retries", "1"],
     env: opEnv,
     code: 2,
-    stderr: `steptrail: onepin: invalid request (HTTP 422) [run_id]: run_id: Input should be a valid UUID, got [redacted] (run ${NIL_UUID})`
+    stderr: `steptrail: onepin: invalid request (HTTP 422) [run_id]: run_id: Input should be a valid UUID, got [redacted] (workflow ${NIL_UUID})`
   },
   {
     id: "answers.onepin-426",
@@ -639,7 +649,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => opAt(c.upgrade),
     env: opEnv,
     code: 1,
-    stderr: `steptrail: onepin: unexpected HTTP 426: this client is too old for the Onepin API (it requires version ${REQUIRED_VERSION})`
+    stderr: (c) =>
+      `steptrail: onepin: unexpected HTTP 426: this client is too old for the Onepin API (it requires version ${REQUIRED_VERSION}) (workflow ${c.main.onepin.workflow})`
   },
   {
     id: "answers.cloudflare-5xx",
@@ -648,7 +659,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cfAt(c.faults.serverError),
     env: cfEnv,
     code: 5,
-    stderr: /^steptrail: cloudflare: unavailable \(HTTP 50[023]\): Internal server error \[10001\]$/
+    stderr: /^steptrail: cloudflare: unavailable \(HTTP 50[023]\): Internal server error \[10001\] \(workflow [^,)]+\)$/
   },
   {
     id: "answers.orchestra-5xx",
@@ -657,7 +668,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => orAt(c.faults.serverError),
     env: orEnv,
     code: 5,
-    stderr: /^steptrail: orchestra: unavailable \(HTTP 50[023]\): .+$/
+    stderr: /^steptrail: orchestra: unavailable \(HTTP 50[023]\): .+ \(workflow [^,)]+\)$/
   },
   {
     id: "answers.onepin-5xx",
@@ -666,25 +677,26 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => opAt(c.faults.serverError),
     env: opEnv,
     code: 5,
-    stderr: /^steptrail: onepin: unavailable \(HTTP 50[023]\): .+ \(internal_error\)$/
+    stderr: /^steptrail: onepin: unavailable \(HTTP 50[023]\): .+ \(internal_error\) \(workflow [^,)]+\)$/
   },
   {
     id: "answers.cloudflare-429",
     group: "answers",
-    title: "Cloudflare answers 429, after retries",
-    args: (c) => cfAt(c.faults.tooManyRequests),
+    title: "Cloudflare answers 429 for longer than --rate-limit-patience",
+    args: (c) => cfAt(c.faults.tooManyRequests, "--rate-limit-patience", "2"),
     env: cfEnv,
     code: 5,
-    stderr: "steptrail: cloudflare: rate limited (HTTP 429, retry after 1s): Please wait and consider throttling your request speed [971]"
+    stderr: (c) =>
+      `steptrail: cloudflare: rate limited (HTTP 429, retry after 1s): Please wait and consider throttling your request speed [971] (workflow ${c.main.cloudflare.workflow})`
   },
   {
     id: "answers.onepin-429",
     group: "answers",
-    title: "Onepin answers 429, after retries",
-    args: (c) => opAt(c.faults.tooManyRequests),
+    title: "Onepin answers 429 for longer than --rate-limit-patience",
+    args: (c) => opAt(c.faults.tooManyRequests, "--rate-limit-patience", "2"),
     env: opEnv,
     code: 5,
-    stderr: "steptrail: onepin: rate limited (HTTP 429, retry after 1s): Too many requests (rate_limited)"
+    stderr: (c) => `steptrail: onepin: rate limited (HTTP 429, retry after 1s): Too many requests (rate_limited) (workflow ${c.main.onepin.workflow})`
   },
 
   // ---- bodies -------------------------------------------------------------------------------
@@ -695,7 +707,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cfAt(c.faults.contentType),
     env: cfEnv,
     code: 1,
-    stderr: "steptrail: cloudflare: unexpected response at $: expected JSON, got text/html; charset=utf-8"
+    stderr: (c) =>
+      `steptrail: cloudflare: unexpected response from GET /cloudflare/client/v4/accounts/${c.main.cloudflare.accountId}/workflows/${c.main.cloudflare.workflow}/instances at $: expected JSON, got text/html; charset=utf-8 (workflow ${c.main.cloudflare.workflow})`
   },
   {
     id: "bodies.truncated-json",
@@ -704,7 +717,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => orAt(c.faults.malformed),
     env: orEnv,
     code: 1,
-    stderr: /^steptrail: orchestra: unexpected response at \$: body is not valid JSON \(.+\)$/
+    stderr: /^steptrail: orchestra: unexpected response from GET \/orchestra\/api\/v1\/workflow\/workflows\/[0-9a-f-]+\/runs at \$: body is not valid JSON \(.+\) \(workflow [0-9a-f-]+\)$/
   },
   {
     id: "bodies.cut-connection",
@@ -713,7 +726,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => opAt(c.faults.truncated),
     env: opEnv,
     code: 5,
-    stderr: "steptrail: onepin: unavailable: the connection closed before the body was complete"
+    stderr: (c) =>
+      `steptrail: onepin: unavailable: the connection closed before the body was complete (workflow ${c.main.onepin.workflow})`
   },
   {
     id: "bodies.huge-declared",
@@ -722,7 +736,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "orchestra", "--base-url", `${c.stub.url}/huge-declared`, "--workflow", "w", "--retries", "3"],
     env: orEnv,
     code: 1,
-    stderr: `steptrail: orchestra: unexpected response at $: body of ${Stub.HUGE_BYTES + 3} bytes exceeds the 67108864-byte limit`,
+    stderr: "steptrail: orchestra: unexpected response from GET /huge-declared/workflows/w/runs at $: body of 314572803 bytes exceeds the 67108864-byte limit (workflow w)",
     after: (c) => {
       if (c.stub.requests.get("huge-declared") !== 1) throw new Error(`huge-declared was requested ${c.stub.requests.get("huge-declared")} times`)
     }
@@ -734,7 +748,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "orchestra", "--base-url", `${c.stub.url}/huge-stream`, "--workflow", "w", "--retries", "3"],
     env: orEnv,
     code: 1,
-    stderr: "steptrail: orchestra: unexpected response at $: body exceeds the 67108864-byte limit",
+    stderr: "steptrail: orchestra: unexpected response from GET /huge-stream/workflows/w/runs at $: body exceeds the 67108864-byte limit (workflow w)",
     after: (c) => {
       if (c.stub.requests.get("huge-stream") !== 1) throw new Error(`huge-stream was requested ${c.stub.requests.get("huge-stream")} times`)
       const sent = c.stub.bytesSent.get("huge-stream") ?? 0
@@ -804,7 +818,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => cfAt(c.faults.reset),
     env: cfEnv,
     code: 5,
-    stderr: "steptrail: cloudflare: unavailable: the connection was closed by the server (UND_ERR_SOCKET)"
+    stderr: (c) =>
+      `steptrail: cloudflare: unavailable: the connection was closed by the server (UND_ERR_SOCKET) (workflow ${c.main.cloudflare.workflow})`
   },
   {
     id: "network.refused",
@@ -813,7 +828,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "orchestra", "--base-url", `http://127.0.0.1:${c.closedPort}/api/v1/workflow`, "--workflow", "w", "--retries", "1"],
     env: orEnv,
     code: 5,
-    stderr: "steptrail: orchestra: unavailable: connection refused (ECONNREFUSED)"
+    stderr: "steptrail: orchestra: unavailable: connection refused (ECONNREFUSED) (workflow w)"
   },
   {
     id: "network.timeout",
@@ -822,7 +837,8 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => [...opAt(c.faults.slow), "--timeout", "1"],
     env: opEnv,
     code: 5,
-    stderr: "steptrail: onepin: unavailable: no complete answer within 1s"
+    stderr: (c) =>
+      `steptrail: onepin: unavailable: no complete answer within 1s (workflow ${c.main.onepin.workflow})`
   }
 ]
 
@@ -833,8 +849,10 @@ export const argsOf = (kase: ErrorCase, c: Ctx): Array<string> => {
   return out ? [...args, "--out", path.join(c.dir, "runs.ndjson")] : args
 }
 
-export const matches = (expected: RegExp | string, line: string): boolean =>
-  typeof expected === "string" ? line === expected : expected.test(line)
+export const matches = (expected: ErrorCase["stderr"], line: string, c: Ctx): boolean => {
+  const e = typeof expected === "function" ? expected(c) : expected
+  return typeof e === "string" ? line === e : e.test(line)
+}
 
 /** A fresh directory for one case. */
 export const caseDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-err-"))

@@ -8,7 +8,7 @@ import { Duration, Effect, Logger, LogLevel, Option } from "effect"
 import { withCompletionValues } from "../CommandTree.js"
 import { usage } from "./Common.js"
 
-export const DEFAULTS = { concurrency: 4, retries: 6, timeout: 30, pollInterval: 5 } as const
+export const DEFAULTS = { concurrency: 4, retries: 6, timeout: 30, pollInterval: 5, rateLimitPatience: 900 } as const
 
 export const common = {
   out: Options.file("out").pipe(
@@ -42,6 +42,13 @@ export const common = {
     ),
     Options.withPseudoName("N/DURATION"),
     Options.optional
+  ),
+  rateLimitPatience: Options.integer("rate-limit-patience").pipe(
+    Options.withDescription(
+      "Seconds one request may keep being answered 429 (each time after the pause the provider asks for) before the export gives up (exit 5)."
+    ),
+    Options.withPseudoName("SECONDS"),
+    Options.withDefault(DEFAULTS.rateLimitPatience)
   ),
   allowInsecure: Options.boolean("allow-insecure").pipe(
     Options.withDescription("Allow a plain http:// base URL to a host other than loopback (credentials would cross the network unencrypted).")
@@ -90,6 +97,7 @@ export interface CommonFlags {
   readonly retries: number
   readonly timeout: number
   readonly rateLimit: Option.Option<string>
+  readonly rateLimitPatience: number
   readonly allowInsecure: boolean
   readonly follow: boolean
   readonly pollInterval: number
@@ -118,9 +126,12 @@ export const connection = (flags: CommonFlags) =>
     }
     if (flags.retries < 0 || flags.retries > 20) return yield* usage(`--retries must be between 0 and 20, got ${flags.retries}`)
     if (flags.timeout < 1 || flags.timeout > 3600) return yield* usage(`--timeout must be between 1 and 3600 seconds, got ${flags.timeout}`)
+    if (flags.rateLimitPatience < 1 || flags.rateLimitPatience > 86_400) {
+      return yield* usage(`--rate-limit-patience must be between 1 and 86400 seconds, got ${flags.rateLimitPatience}`)
+    }
     const budget = Option.isSome(flags.rateLimit) ? yield* parseBudget("--rate-limit", flags.rateLimit.value) : undefined
     return {
-      retry: { times: flags.retries },
+      retry: { times: flags.retries, rateLimitPatience: Duration.seconds(flags.rateLimitPatience) },
       timeout: Duration.seconds(flags.timeout),
       budget,
       allowInsecure: flags.allowInsecure
@@ -143,23 +154,21 @@ export const withVerbose = (verbose: boolean) => <A, E, R>(effect: Effect.Effect
 /** The flags a provider's descriptor asks for, by the settings' names. */
 export const providerOptions = (descriptor: ProviderDescriptor.Descriptor) => {
   const options: Record<string, Options.Options<unknown>> = {
-    workflow: Options.text("workflow").pipe(Options.withDescription(descriptor.workflow), Options.withPseudoName(descriptor.workflowPlaceholder ?? "ID")),
-    runIds: Options.text(descriptor.runIds.flag).pipe(
-      Options.withDescription(`Export only this ${descriptor.runIds.flag} (repeatable); without it, every run of the workflow.`),
-      Options.withPseudoName("ID"),
-      Options.repeated
-    ),
-    since: Options.text("since").pipe(
-      Options.withDescription("Only runs created at or after this ISO 8601 time."),
-      Options.withPseudoName("TIME"),
-      Options.optional
-    ),
-    until: Options.text("until").pipe(
-      Options.withDescription("Only runs created before this ISO 8601 time."),
-      Options.withPseudoName("TIME"),
+    workflow: Options.text("workflow").pipe(Options.withDescription(descriptor.workflow), Options.withPseudoName(descriptor.workflowPlaceholder ?? "ID"))
+  }
+  for (const setting of descriptor.settings) {
+    if (setting.flag === undefined) continue
+    options[`setting:${setting.name}`] = Options.text(setting.flag).pipe(
+      Options.withDescription(setting.description),
+      Options.withPseudoName(setting.placeholder ?? "VALUE"),
       Options.optional
     )
   }
+  options.runIds = Options.text(descriptor.runIds.flag).pipe(
+    Options.withDescription(`Export only this ${descriptor.runIds.flag} (repeatable); without it, every run of the workflow.`),
+    Options.withPseudoName("ID"),
+    Options.repeated
+  )
   const status = descriptor.filters.status
   if (status !== undefined) {
     const words = status.values.join(", ")
@@ -170,17 +179,19 @@ export const providerOptions = (descriptor: ProviderDescriptor.Descriptor) => {
       withCompletionValues(status.values)
     )
   }
+  options.since = Options.text("since").pipe(
+    Options.withDescription("Only runs created at or after this ISO 8601 time."),
+    Options.withPseudoName("TIME"),
+    Options.optional
+  )
+  options.until = Options.text("until").pipe(
+    Options.withDescription("Only runs created before this ISO 8601 time."),
+    Options.withPseudoName("TIME"),
+    Options.optional
+  )
   if (descriptor.fullOutput) {
     options.fullOutput = Options.boolean("full-output").pipe(
       Options.withDescription("Fetch the full, untruncated output of every step whose logged output is only a preview.")
-    )
-  }
-  for (const setting of descriptor.settings) {
-    if (setting.flag === undefined) continue
-    options[`setting:${setting.name}`] = Options.text(setting.flag).pipe(
-      Options.withDescription(setting.description),
-      Options.withPseudoName(setting.placeholder ?? "VALUE"),
-      Options.optional
     )
   }
   return options

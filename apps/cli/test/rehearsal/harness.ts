@@ -50,7 +50,11 @@ export const emulator = (options: Emulator.Options): Effect.Effect<Emulator.Emul
   Emulator.start({ seed: 7, ...options })
 
 /** The flags and environment that point an export of `provider` at the emulator. */
-export const target = (em: Emulator.Emulator, provider: Provider, token = em.info.token) => {
+export const target = (
+  em: Emulator.Emulator,
+  provider: Provider,
+  token = em.info.token
+): { readonly args: ReadonlyArray<string>; readonly env: Record<string, string> } => {
   const info = em.info
   switch (provider) {
     case "cloudflare":

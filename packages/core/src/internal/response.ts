@@ -19,7 +19,7 @@ import {
 import * as Retry from "../Retry.js"
 
 /** @internal */
-export const utf8 = new TextDecoder("utf-8", { fatal: false })
+export const utf8: { readonly decode: (bytes: Uint8Array) => string } = new TextDecoder("utf-8", { fatal: false })
 
 /** Of an error body, only this much is read: enough to describe it, never a runaway. */
 const ERROR_BODY_BYTES = 64 * 1024
@@ -109,9 +109,10 @@ export const readBody = (
   endpoint: string
 ): Effect.Effect<Uint8Array, ProviderError> => {
   const declared = Number(response.headers["content-length"])
-  const tooBig = (size: string) =>
-    new DecodeFailure({ provider, endpoint, path: "$", detail: `body of ${size} bytes exceeds the ${maxBytes}-byte limit` })
-  if (Number.isFinite(declared) && declared > maxBytes) return Effect.fail(tooBig(String(declared)))
+  const tooBig = (detail: string) => new DecodeFailure({ provider, endpoint, path: "$", detail })
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return Effect.fail(tooBig(`body of ${declared} bytes exceeds the ${maxBytes}-byte limit`))
+  }
   const cut = () => new Unavailable({ provider, detail: "the connection closed before the body was complete" })
   if (Number.isFinite(declared)) {
     return Effect.mapBoth(response.arrayBuffer, { onFailure: cut, onSuccess: (buffer) => new Uint8Array(buffer) })
@@ -120,7 +121,7 @@ export const readBody = (
     Stream.mapError(cut),
     Stream.runFoldEffect({ size: 0, parts: [] as Array<Uint8Array> }, (acc, chunk) => {
       acc.size += chunk.length
-      if (acc.size > maxBytes) return Effect.fail<ProviderError>(tooBig(`more than ${maxBytes}`))
+      if (acc.size > maxBytes) return Effect.fail<ProviderError>(tooBig(`body exceeds the ${maxBytes}-byte limit`))
       acc.parts.push(chunk)
       return Effect.succeed(acc)
     }),
