@@ -318,8 +318,10 @@ export const get = (key: Key, budget: Budget | undefined): Effect.Effect<RateBud
  */
 export const formatWaited = (status: Status): string | undefined => {
   if (status.waitedMillis < 1000) return undefined
+  const waited = Timestamp.formatDuration(status.waitedMillis)
+  if (status.budget === undefined) return `waited ${waited} for the provider's 429 pauses`
   const paused = status.pausedMillis >= 1000 ? `, ${Timestamp.formatDuration(status.pausedMillis)} of it paused by 429s` : ""
-  return `waited ${Timestamp.formatDuration(status.waitedMillis)} for the rate budget (${format(status.budget)})${paused}`
+  return `waited ${waited} for the rate budget (${format(status.budget)})${paused}`
 }
 
 const units: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
