@@ -260,42 +260,41 @@ describe("RateBudget registry", () => {
       expect(entries.find((e) => e.key.provider === b.provider)!.budget.budget).toBeUndefined()
     }))
 
-  it.effect("a budget that does not match keeps the first and logs a warning (default registry)", () =>
-    Effect.gen(function*() {
-      const key = freshKey()
-      const { lines, result } = yield* warnings(
-        Effect.gen(function*() {
+  it.effect.each([["the default registry", false], ["RateBudget.layer()", true]] as const)(
+    "a budget that does not match keeps the first and logs a warning (%s)",
+    ([, isolated]) =>
+      Effect.gen(function*() {
+        const key = freshKey()
+        const asks = Effect.gen(function*() {
           const first = yield* RateBudget.get(key, TEN)
           const same = yield* RateBudget.get(key, { limit: 2, window: Duration.millis(10_000) })
-          const second = yield* RateBudget.get(key, { limit: 5, window: Duration.minutes(1) })
+          const other = yield* RateBudget.get(key, { limit: 5, window: Duration.minutes(1) })
           const unlimited = yield* RateBudget.get(key, undefined)
-          return { first, same, second, unlimited }
-        }).pipe(Effect.scoped)
-      )
-      expect(result.second).toBe(result.first)
-      expect(result.same).toBe(result.first)
-      expect(result.unlimited).toBe(result.first)
-      expect(result.second.budget).toEqual(TEN)
-      expect(lines).toEqual([
-        `${key.provider}: a budget of 5/1m was asked for a credential that already has 2/10s; keeping 2/10s`,
-        `${key.provider}: a budget of unlimited was asked for a credential that already has 2/10s; keeping 2/10s`
-      ])
-    }))
+          return { first, rest: [same, other, unlimited] }
+        })
+        const { lines, result } = yield* warnings(
+          Effect.scoped(isolated ? Effect.provide(asks, RateBudget.layer()) : asks)
+        )
+        for (const budget of result.rest) expect(budget).toBe(result.first)
+        expect(result.first.budget).toEqual(TEN)
+        expect(lines).toEqual([
+          `${key.provider}: a budget of 5/1m was asked for a credential that already has 2/10s; keeping 2/10s`,
+          `${key.provider}: a budget of unlimited was asked for a credential that already has 2/10s; keeping 2/10s`
+        ])
+      })
+  )
 
-  it.effect("a budget that does not match keeps the first and logs a warning (RateBudget.layer)", () =>
+  it.effect("an unlimited budget asked first stays unlimited", () =>
     Effect.gen(function*() {
       const key = freshKey()
       const { lines, result } = yield* warnings(
-        Effect.gen(function*() {
-          const first = yield* RateBudget.get(key, undefined)
-          const second = yield* RateBudget.get(key, TEN)
-          const third = yield* RateBudget.get(key, undefined)
-          return { first, second, third }
-        }).pipe(Effect.provide(RateBudget.layer()), Effect.scoped)
+        Effect.all([RateBudget.get(key, undefined), RateBudget.get(key, TEN)]).pipe(
+          Effect.provide(RateBudget.layer()),
+          Effect.scoped
+        )
       )
-      expect(result.second).toBe(result.first)
-      expect(result.third).toBe(result.first)
-      expect(result.first.budget).toBeUndefined()
+      expect(result[1]).toBe(result[0])
+      expect(result[0].budget).toBeUndefined()
       expect(lines).toEqual([
         `${key.provider}: a budget of 2/10s was asked for a credential that already has unlimited; keeping unlimited`
       ])

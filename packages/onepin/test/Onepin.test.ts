@@ -67,20 +67,20 @@ const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       ? Effect.succeed(result.left)
       : Effect.die(new Error(`expected a failure, got ${JSON.stringify(result.right).slice(0, 200)}`)))
 
-/** The failure of building the provider, and how many requests were sent meanwhile. */
-const buildFailure = (config: Partial<Onepin.Config>) =>
-  Effect.gen(function*() {
-    const http = yield* TestHttpClient.make(listing(1))
-    const error = yield* failure(
-      Onepin.make({ apiKey: Redacted.make("op_live_test"), baseUrl: base, ...config }).pipe(
-        Effect.provide(http.layer),
-        Effect.provide(RateBudget.layer())
-      )
-    )
-    return { error, requests: (yield* http.seen).length }
-  })
-
 const collect = <A, E>(stream: Stream.Stream<A, E>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+
+/** `requests` listing pages were asked for, at offsets 0, 100, ..., newest first, without a status filter. */
+const expectListing = (urls: ReadonlyArray<TestHttpClient.Seen>, requests: number) => {
+  expect(urls.map((s) => s.url.searchParams.get("offset"))).toEqual(Array.from({ length: requests }, (_, i) => String(i * 100)))
+  for (const s of urls) {
+    expect(s.url.pathname).toBe(`${prefix}/workflows/${workflow}/runs`)
+    expect(s.url.searchParams.get("limit")).toBe("100")
+    expect(s.url.searchParams.get("sort")).toBe("created_at")
+    expect(s.url.searchParams.get("order")).toBe("desc")
+    expect(s.url.searchParams.has("status")).toBe(false)
+    expect(s.headers["authorization"]).toBe("Bearer op_live_test")
+  }
+}
 
 const errorBody = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => () =>
   json(status, body, headers)
@@ -105,17 +105,7 @@ describe("Onepin.runs", () => {
         const runs = yield* collect(service.runs(workflow))
         expect(runs).toHaveLength(count)
         expect(new Set(runs.map((r) => r.id)).size).toBe(count)
-        const urls = yield* seen
-        expect(urls).toHaveLength(requests)
-        expect(urls.map((s) => s.url.searchParams.get("offset"))).toEqual(
-          Array.from({ length: requests }, (_, i) => String(i * 100))
-        )
-        for (const s of urls) {
-          expect(s.url.pathname).toBe(`${prefix}/workflows/${workflow}/runs`)
-          expect(s.url.searchParams.get("limit")).toBe("100")
-          expect(s.url.searchParams.has("status")).toBe(false)
-          expect(s.headers["authorization"]).toBe("Bearer op_live_test")
-        }
+        expectListing(yield* seen, requests)
       }))
   }
 
@@ -174,12 +164,7 @@ describe("Onepin.runs since", () => {
       const { seen, service } = yield* provider(listing(250))
       const recent = yield* collect(service.runs(workflow, { since: new Date(Date.UTC(2024, 0, 15) - 150 * 60_000) }))
       expect(recent.map((r) => r.id)).toEqual(Array.from({ length: 151 }, (_, i) => uuidAt(i)))
-      const urls = yield* seen
-      expect(urls.map((s) => s.url.searchParams.get("offset"))).toEqual(["0", "100"])
-      for (const s of urls) {
-        expect(s.url.searchParams.get("sort")).toBe("created_at")
-        expect(s.url.searchParams.get("order")).toBe("desc")
-      }
+      expectListing(yield* seen, 2)
     }))
 })
 
@@ -204,17 +189,7 @@ describe("Onepin.lookup", () => {
           updatedAt: null
         })
         expect(ref!.status).not.toBe("unknown")
-        const urls = yield* seen
-        expect(urls).toHaveLength(requests)
-        expect(urls.map((s) => s.url.searchParams.get("offset"))).toEqual(
-          Array.from({ length: requests }, (_, i) => String(i * 100))
-        )
-        for (const s of urls) {
-          expect(s.url.pathname).toBe(`${prefix}/workflows/${workflow}/runs`)
-          expect(s.url.searchParams.get("sort")).toBe("created_at")
-          expect(s.url.searchParams.get("order")).toBe("desc")
-          expect(s.url.searchParams.has("status")).toBe(false)
-        }
+        expectListing(yield* seen, requests)
       }))
   }
 
@@ -225,7 +200,7 @@ describe("Onepin.lookup", () => {
       const runs = yield* service.lookup(workflow, ids)
       expect(runs.map((r) => r.id)).toEqual([uuidAt(180), uuidAt(5), uuidAt(42), uuidAt(181)])
       expect(runs.map((r) => r.providerStatus)).toEqual(["completed", "paused", "completed", "failed"])
-      expect((yield* seen).map((s) => s.url.searchParams.get("offset"))).toEqual(["0", "100"])
+      expectListing(yield* seen, 2)
     }))
 
   it.scoped("a run not in the listing is NotFound, after the whole listing", () =>
@@ -238,7 +213,7 @@ describe("Onepin.lookup", () => {
         `onepin: not found (HTTP 404): no such run in the workflow's run listing (workflow ${workflow}, run ${missing})`
       )
       expect(ProviderError.exitCode(error)).toBe(4)
-      expect(yield* seen).toHaveLength(3)
+      expectListing(yield* seen, 3)
     }))
 
   it.scoped("malformed ids are refused before any request", () =>
@@ -436,39 +411,48 @@ describe("Onepin errors", () => {
     }))
 })
 
-describe("Onepin.make", () => {
-  it.scoped("a missing or empty API key is Unauthorized naming the variable, at build, before any request", () =>
+describe("Onepin.layer", () => {
+  it.scoped("refuses a missing key and a bad base URL when it is built, before any request", () =>
     Effect.gen(function*() {
-      for (const apiKey of [undefined, Redacted.make(""), Redacted.make(" \n")]) {
-        const { error, requests } = yield* buildFailure({ apiKey })
-        expect(error._tag).toBe("Unauthorized")
-        expect(error).not.toHaveProperty("status", expect.anything())
-        expect(error.message).toBe("onepin: not authorized: no credentials: set ONEPIN_API_KEY")
-        expect(ProviderError.exitCode(error)).toBe(3)
-        expect(requests).toBe(0)
-      }
+      const http = yield* TestHttpClient.make(listing(1))
+      const refusal = (config: Partial<Onepin.Config>) =>
+        Layer.build(Onepin.layer({ apiKey: Redacted.make("op_live_test"), baseUrl: base, ...config })).pipe(
+          Effect.provide(http.layer),
+          Effect.provide(RateBudget.layer()),
+          failure,
+          // the message says "(HTTP n)" when there is a status: none here, no request was sent
+          Effect.map((e) => `${ProviderError.exitCode(e)} ${e._tag}: ${e.message}`)
+        )
+      const refusals = yield* Effect.forEach([
+        { apiKey: undefined },
+        { apiKey: Redacted.make("") },
+        { apiKey: Redacted.make(" \n") },
+        { baseUrl: "api.onepin.ai/api/v1" },
+        { baseUrl: "ftp://api.onepin.ai/api/v1" },
+        { baseUrl: "https://u:pw@api.onepin.ai/api/v1" },
+        { baseUrl: "http://onepin.internal/api/v1" }
+      ], refusal)
+      const unauthorized = "3 Unauthorized: onepin: not authorized: no credentials: set ONEPIN_API_KEY"
+      expect(refusals).toEqual([
+        unauthorized,
+        unauthorized,
+        unauthorized,
+        "2 InvalidRequest: onepin: invalid request [base_url]: base URL \"api.onepin.ai/api/v1\" is not a URL",
+        "2 InvalidRequest: onepin: invalid request [base_url]: base URL must be http(s), got ftp:",
+        "2 InvalidRequest: onepin: invalid request [base_url]: base URL must not carry credentials; use the environment variables",
+        "2 InvalidRequest: onepin: invalid request [base_url]: base URL uses plain http to onepin.internal: " +
+        "credentials would travel unencrypted; use https or pass --allow-insecure"
+      ])
+      expect(yield* http.seen).toEqual([])
     }))
 
-  it.scoped("a base URL that is not http(s) is InvalidRequest at build", () =>
+  it.scoped("takes plain http to loopback, and to another host with allowInsecure", () =>
     Effect.gen(function*() {
-      const { error, requests } = yield* buildFailure({ baseUrl: "api.onepin.ai/api/v1" })
-      expect(error).toMatchObject({ _tag: "InvalidRequest", field: "base_url" })
-      expect(requests).toBe(0)
-    }))
-
-  it.scoped("plain http to a host other than loopback is InvalidRequest, unless allowInsecure", () =>
-    Effect.gen(function*() {
-      const { error, requests } = yield* buildFailure({ baseUrl: "http://onepin.internal/api/v1" })
-      expect(error).toMatchObject({ _tag: "InvalidRequest", field: "base_url" })
-      expect(error.message).toContain("--allow-insecure")
-      expect(ProviderError.exitCode(error)).toBe(2)
-      expect(requests).toBe(0)
       const insecure = yield* provider(listing(1), { baseUrl: "http://onepin.internal/api/v1", allowInsecure: true })
-      yield* collect(insecure.service.runs(workflow))
-      expect((yield* insecure.seen)[0]!.url.origin).toBe("http://onepin.internal")
       const loopback = yield* provider(listing(1), { baseUrl: "http://localhost:9/api/v1" })
-      yield* collect(loopback.service.runs(workflow))
-      expect((yield* loopback.seen)[0]!.url.origin).toBe("http://localhost:9")
+      yield* Effect.forEach([insecure, loopback], ({ service }) => collect(service.runs(workflow)))
+      const origins = [...yield* insecure.seen, ...yield* loopback.seen].map((s) => s.url.origin)
+      expect(origins).toEqual(["http://onepin.internal", "http://localhost:9"])
     }))
 })
 

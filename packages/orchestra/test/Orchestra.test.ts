@@ -358,38 +358,36 @@ describe("Orchestra errors", () => {
 })
 
 describe("Orchestra.make", () => {
-  it.scoped("a missing or empty API key is Unauthorized naming the variable, at build, before any request", () =>
+  // [what is wrong, the config, the error and the end of its message]: all at build, no request sent
+  const refusals = [
+    ["no key", { apiKey: undefined }, "Unauthorized", "not authorized: no credentials: set ORCHESTRA_API_KEY"],
+    ["an empty key", { apiKey: Redacted.make("") }, "Unauthorized", "set ORCHESTRA_API_KEY"],
+    ["a blank key", { apiKey: Redacted.make(" \n") }, "Unauthorized", "set ORCHESTRA_API_KEY"],
+    ["a base URL that is not a URL", { baseUrl: "orchestra.arcee.ai/api/v1/workflow" }, "InvalidRequest", "is not a URL"],
+    ["a base URL that is not http(s)", { baseUrl: "ftp://orchestra.arcee.ai/api/v1/workflow" }, "InvalidRequest", "got ftp:"],
+    ["a base URL with credentials", { baseUrl: "https://u:pw@orchestra.arcee.ai/api/v1/workflow" }, "InvalidRequest", "use the environment variables"],
+    ["plain http off loopback", { baseUrl: "http://orchestra.internal/api" }, "InvalidRequest", "or pass --allow-insecure"]
+  ] as const
+
+  it.scoped.each(refusals)("%s is refused when the provider is built, before any request", ([, config, tag, end]) =>
     Effect.gen(function*() {
-      for (const apiKey of [undefined, Redacted.make(""), Redacted.make("  ")]) {
-        const { error, requests } = yield* buildFailure({ apiKey })
-        expect(error._tag).toBe("Unauthorized")
-        expect(error).not.toHaveProperty("status", expect.anything())
-        expect(error.message).toBe("orchestra: not authorized: no credentials: set ORCHESTRA_API_KEY")
-        expect(ProviderError.exitCode(error)).toBe(3)
-        expect(requests).toBe(0)
+      const { error, requests } = yield* buildFailure(config)
+      expect({ tag: error._tag, exit: ProviderError.exitCode(error), requests }).toEqual({
+        tag,
+        exit: tag === "Unauthorized" ? 3 : 2,
+        requests: 0
+      })
+      expect(error.message.endsWith(end)).toBe(true)
+      expect(error).not.toHaveProperty("status", expect.anything())
+    }))
+
+  it.scoped("plain http is taken to loopback, and elsewhere only with allowInsecure", () =>
+    Effect.gen(function*() {
+      for (const [baseUrl, allowInsecure, origin] of [["http://orchestra.internal/api", true, "http://orchestra.internal"], ["http://127.0.0.1:9/api", false, "http://127.0.0.1:9"]] as const) {
+        const { seen, service } = yield* provider(listing(1), { baseUrl, allowInsecure })
+        yield* collect(service.runs("wf"))
+        expect((yield* seen)[0]!.url.origin).toBe(origin)
       }
-    }))
-
-  it.scoped("a base URL that is not http(s) is InvalidRequest at build", () =>
-    Effect.gen(function*() {
-      const { error, requests } = yield* buildFailure({ baseUrl: "orchestra.arcee.ai" })
-      expect(error).toMatchObject({ _tag: "InvalidRequest", field: "base_url" })
-      expect(requests).toBe(0)
-    }))
-
-  it.scoped("plain http to a host other than loopback is InvalidRequest, unless allowInsecure", () =>
-    Effect.gen(function*() {
-      const { error, requests } = yield* buildFailure({ baseUrl: "http://orchestra.internal/api" })
-      expect(error).toMatchObject({ _tag: "InvalidRequest", field: "base_url" })
-      expect(error.message).toContain("--allow-insecure")
-      expect(ProviderError.exitCode(error)).toBe(2)
-      expect(requests).toBe(0)
-      const insecure = yield* provider(listing(1), { baseUrl: "http://orchestra.internal/api", allowInsecure: true })
-      yield* collect(insecure.service.runs("wf"))
-      expect((yield* insecure.seen)[0]!.url.origin).toBe("http://orchestra.internal")
-      const loopback = yield* provider(listing(1), { baseUrl: "http://127.0.0.1:9/api" })
-      yield* collect(loopback.service.runs("wf"))
-      expect((yield* loopback.seen)[0]!.url.href).toBe("http://127.0.0.1:9/api/workflows/wf/runs?limit=100&offset=0")
     }))
 })
 
