@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { StepRecord, type WorkflowProvider } from "@steptrail/core"
-import { Chunk, ConfigProvider, Effect, Either, Fiber, Layer, Redacted, Ref, Schema, Stream, TestClock } from "effect"
+import { ProviderError, RateBudget, StepRecord, WorkflowProvider } from "@steptrail/core"
+import { Chunk, ConfigProvider, Context, Effect, Either, Fiber, Layer, Redacted, Schema, Stream, TestClock } from "effect"
 import * as Cloudflare from "../src/Cloudflare.js"
 import * as CloudflareApi from "../src/CloudflareApi.js"
 import { ACCOUNT, BASE, envelope, failure, fake, type Handler, json, PREFIX } from "./fixtures/fake.js"
@@ -15,13 +15,22 @@ const withProvider = <A, E>(
   overrides: Partial<Cloudflare.Config> = {}
 ) =>
   Effect.gen(function*() {
-    const { layer, seen } = yield* fake(handler)
+    const http = yield* fake(handler)
     const result = yield* Cloudflare.make({ ...config, ...overrides }).pipe(
       Effect.flatMap(use),
-      Effect.provide(layer),
+      Effect.provide(http.layer),
+      Effect.provide(RateBudget.layer()),
+      Effect.scoped,
       Effect.either
     )
-    return { result, seen: yield* Ref.get(seen) }
+    return { result, seen: yield* http.seen }
+  })
+
+/** One run by id, as export and follow look runs up. */
+const lookupOne = (provider: WorkflowProvider.Service, workflow: string, id: string) =>
+  Effect.map(provider.lookup(workflow, [id]), (runs) => {
+    expect(runs.map((r) => r.id)).toEqual([id])
+    return runs[0]!
   })
 
 const collect = <A, E>(stream: Stream.Stream<A, E>) => Stream.runCollect(stream).pipe(Effect.map(Chunk.toReadonlyArray))
@@ -170,7 +179,7 @@ describe("Cloudflare provider", () => {
         )
         if (Either.isRight(result)) throw new Error("expected a failure")
         expect(result.left._tag).toBe("Unauthorized")
-        expect(result.left.message).toBe("cloudflare: not authorized (HTTP 401): Authentication error [10000]")
+        expect(result.left.message).toBe("cloudflare: not authorized (HTTP 401): Authentication error [10000] (workflow wf)")
         expect(seen).toHaveLength(1)
       }))
 
@@ -178,7 +187,7 @@ describe("Cloudflare provider", () => {
       Effect.gen(function*() {
         const { result, seen } = yield* withProvider(
           () => failure(404, 1101, "instance not found"),
-          (p) => p.run("wf", "missing")
+          (p) => lookupOne(p, "wf", "missing")
         )
         if (Either.isRight(result)) throw new Error("expected a failure")
         expect(result.left._tag).toBe("NotFound")
@@ -191,11 +200,11 @@ describe("Cloudflare provider", () => {
     it.effect("429 with Retry-After is waited out and retried", () =>
       Effect.gen(function*() {
         const fiber = yield* withProvider(
-          (_, seen) =>
-            seen.length === 1
+          (_, count) =>
+            count === 0
               ? failure(429, 971, "Please wait and consider throttling your request speed", { "retry-after": "30" })
               : json(envelope({ status: "running", queued: T0, start: T0, end: null })),
-          (p) => p.run("wf", "i-1")
+          (p) => lookupOne(p, "wf", "i-1")
         ).pipe(Effect.fork)
         yield* TestClock.adjust("29 seconds")
         // Not yet: Retry-After is a floor.
@@ -206,41 +215,102 @@ describe("Cloudflare provider", () => {
         expect(seen).toHaveLength(2)
       }))
 
-    it.effect("a body of the wrong shape is retried, then reported with its path", () =>
+    it.effect("JSON of the wrong shape fails at once (exit 1), naming the endpoint and its path", () =>
       Effect.gen(function*() {
         const fiber = yield* withProvider(
           () => json(instance([{ type: "teleport" }])),
-          (p) => collect(p.steps(ref("i-1"))),
+          (p) => p.steps(ref("i-1")),
           { retry: { times: 2 } }
         ).pipe(Effect.fork)
         yield* TestClock.adjust("1 minute")
         const { result, seen } = yield* Fiber.join(fiber)
         if (Either.isRight(result)) throw new Error("expected a failure")
         expect(result.left._tag).toBe("DecodeFailure")
-        expect(result.left.message).toContain("$.result.steps[0].type")
+        expect(result.left.message).toContain(`from GET ${PREFIX}/wf/instances/i-1 at $.result.steps[0].type`)
+        expect(result.left.message).toMatch(/\(workflow wf, run i-1\)$/)
         expect(result.left.run).toBe("i-1")
-        expect(seen).toHaveLength(3)
+        expect(ProviderError.exitCode(result.left)).toBe(1)
+        expect(seen).toHaveLength(1)
       }))
 
-    it.effect("missing credentials are Unauthorized before any request", () =>
+    it.effect("a body that is not JSON is fetched again, like a cut connection", () =>
       Effect.gen(function*() {
-        const { result, seen } = yield* withProvider(() => json({}), (p) => p.run("wf", "x"), {
-          apiToken: Redacted.make(" ")
-        })
+        const fiber = yield* withProvider(
+          (_, count) =>
+            count === 0
+              ? new Response("<html>bad gateway</html>", { headers: { "content-type": "text/html" } })
+              : json(instance([doStep("a-1", "1")])),
+          (p) => p.steps(ref("i-1")),
+          { retry: { times: 2 } }
+        ).pipe(Effect.fork)
+        yield* TestClock.adjust("1 minute")
+        const { result, seen } = yield* Fiber.join(fiber)
+        expect(Either.getOrThrow(result).map((r) => r.output)).toEqual([1])
+        expect(seen).toHaveLength(2)
+      }))
+
+    it.effect.each([
+      ["a blank token", { apiToken: Redacted.make(" ") }],
+      ["no token", { apiToken: undefined }],
+      ["an email without a key", { apiToken: undefined, email: "me@example.com" }],
+      ["a key without an email", { apiToken: undefined, apiKey: Redacted.make("k3y") }],
+      ["a blank email and key", { apiToken: undefined, email: " ", apiKey: Redacted.make(" ") }]
+    ] as const)("%s is Unauthorized when the provider is built, before any request", ([, overrides]) =>
+      Effect.gen(function*() {
+        // the service is never handed out: building it fails
+        const { result, seen } = yield* withProvider(() => json({}), () => Effect.die(new Error("built")), overrides)
         if (Either.isRight(result)) throw new Error("expected a failure")
         expect(result.left._tag).toBe("Unauthorized")
         expect(result.left).not.toHaveProperty("status")
         expect(result.left.message).toBe(
           "cloudflare: not authorized: no credentials: set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY"
         )
+        expect(ProviderError.exitCode(result.left)).toBe(3)
         expect(seen).toHaveLength(0)
+      }))
+
+    it.effect("plain http to a host other than loopback is refused when built, unless allowInsecure", () =>
+      Effect.gen(function*() {
+        const baseUrl = "http://cf.internal/client/v4"
+        const refused = yield* withProvider(() => json({}), () => Effect.die(new Error("built")), { baseUrl })
+        if (Either.isRight(refused.result)) throw new Error("expected a failure")
+        expect(refused.result.left).toMatchObject({ _tag: "InvalidRequest", field: "base_url" })
+        expect(refused.result.left.message).toContain("--allow-insecure")
+        expect(ProviderError.exitCode(refused.result.left)).toBe(2)
+        expect(refused.seen).toHaveLength(0)
+        const allowed = yield* withProvider(() => json(envelope({ status: "complete" })), (p) => lookupOne(p, "wf", "x"), {
+          baseUrl,
+          allowInsecure: true
+        })
+        expect(Either.isRight(allowed.result)).toBe(true)
+        expect(allowed.seen[0]!.url.href).toBe(`http://cf.internal/client/v4/accounts/${ACCOUNT}/workflows/wf/instances/x?simple=true`)
+        const loopback = yield* withProvider(() => json(envelope({ status: "complete" })), (p) => lookupOne(p, "wf", "x"), {
+          baseUrl: "http://127.0.0.1:8787/cloudflare/client/v4"
+        })
+        expect(Either.isRight(loopback.result)).toBe(true)
+      }))
+
+    it.effect("a lookup of several ids: one request each, runs in the order asked, each once", () =>
+      Effect.gen(function*() {
+        const statuses: Record<string, string> = { a: "complete", b: "errored", c: "running" }
+        const { result, seen } = yield* withProvider(
+          (url) => json(envelope({ status: statuses[url.pathname.split("/").at(-1)!], queued: T0, start: T0, end: null })),
+          (p) => p.lookup("wf", ["c", "a", "c", "b", "a"])
+        )
+        const runs = Either.getOrThrow(result)
+        expect(runs.map((r) => [r.id, r.providerStatus, r.status])).toEqual([
+          ["c", "running", "running"],
+          ["a", "complete", "complete"],
+          ["b", "errored", "errored"]
+        ])
+        expect(seen.map((s) => pathOf(s.url)).sort()).toEqual(["/wf/instances/a", "/wf/instances/b", "/wf/instances/c"])
       }))
 
     it.effect("email and global key are sent as X-Auth-Email and X-Auth-Key", () =>
       Effect.gen(function*() {
         const { seen } = yield* withProvider(
           () => json(envelope({ status: "complete" })),
-          (p) => p.run("wf", "x"),
+          (p) => lookupOne(p, "wf", "x"),
           { apiToken: undefined, email: "me@example.com", apiKey: Redacted.make("k3y") }
         )
         expect(seen[0]!.headers["x-auth-email"]).toBe("me@example.com")
@@ -257,10 +327,11 @@ describe("Cloudflare provider", () => {
       ["an instance id with a control character", {}, "wf", "a\nb"],
       ["a workflow name with DEL", {}, "w\u007f", "x"],
       ["an instance id of ..", {}, "wf", ".."],
-      ["a base URL that is not http", { baseUrl: "ftp://x" }, "wf", "x"]
+      ["a base URL that is not http", { baseUrl: "ftp://x" }, "wf", "x"],
+      ["a base URL with credentials in it", { baseUrl: "https://user:pw@cf.test/client/v4" }, "wf", "x"]
     ] as const)("refuses %s before any request", ([, overrides, workflow, id]) =>
       Effect.gen(function*() {
-        const { result, seen } = yield* withProvider(() => json({}), (p) => p.run(workflow, id), overrides)
+        const { result, seen } = yield* withProvider(() => json({}), (p) => lookupOne(p, workflow, id), overrides)
         if (Either.isRight(result)) throw new Error("expected a failure")
         expect(result.left._tag).toBe("InvalidRequest")
         expect(result.left).not.toHaveProperty("status")
@@ -270,7 +341,7 @@ describe("Cloudflare provider", () => {
 
     it.effect("an id with a slash stays one path segment", () =>
       Effect.gen(function*() {
-        const { seen } = yield* withProvider(() => json(envelope({ status: "complete" })), (p) => p.run("wf", "a/../b"))
+        const { seen } = yield* withProvider(() => json(envelope({ status: "complete" })), (p) => lookupOne(p, "wf", "a/../b"))
         expect(seen[0]!.url.pathname).toBe(`${PREFIX}/wf/instances/a%2F..%2Fb`)
       }))
   })
@@ -307,7 +378,7 @@ describe("Cloudflare provider", () => {
             if (name === "approval-1") return json({ status: "complete", error: null, output: { ok: true } })
             return failure(404, 1, "no such step")
           },
-          (p) => collect(p.steps(ref("i-1", "terminated"), { fullOutput: true }))
+          (p) => p.steps(ref("i-1", "terminated"), { fullOutput: true })
         )
         const records = Either.getOrThrow(result)
         expect(records.every(isRecord)).toBe(true)
@@ -342,7 +413,7 @@ describe("Cloudflare provider", () => {
       Effect.gen(function*() {
         const { result, seen } = yield* withProvider(
           () => json(instance([doStep("big-1", "abc[truncated output]"), doStep("none-1", null)])),
-          (p) => collect(p.steps(ref("i-1")))
+          (p) => p.steps(ref("i-1"))
         )
         const records = Either.getOrThrow(result)
         expect(records[0]).toMatchObject({ output: "abc[truncated output]", output_truncated: true })
@@ -357,7 +428,7 @@ describe("Cloudflare provider", () => {
             url.pathname.endsWith("/step")
               ? new Response(seed000StepBody, { headers: { "content-type": "application/json" } })
               : json(instance([{ ...doStep("none-1", null), output: undefined }])),
-          (p) => collect(p.steps(ref("i-1"), { fullOutput: true }))
+          (p) => p.steps(ref("i-1"), { fullOutput: true })
         )
         const records = Either.getOrThrow(result)
         expect(records[0]).toMatchObject({ output: {}, provider_status: "queued", output_truncated: false })
@@ -370,7 +441,7 @@ describe("Cloudflare provider", () => {
             url.pathname.endsWith("/step")
               ? json({ status: "complete", output: { full: true }, result: { status: "nonsense" } })
               : json(instance([{ ...doStep("none-1", null), output: undefined }])),
-          (p) => collect(p.steps(ref("i-1"), { fullOutput: true }))
+          (p) => p.steps(ref("i-1"), { fullOutput: true })
         )
         expect(Either.getOrThrow(result)[0]).toMatchObject({ output: { full: true }, provider_status: "complete" })
       }))
@@ -379,7 +450,7 @@ describe("Cloudflare provider", () => {
       Effect.gen(function*() {
         const { result, seen } = yield* withProvider(
           () => json(instance([doStep("none-1", null)])),
-          (p) => collect(p.steps(ref("i-1"), { fullOutput: true }))
+          (p) => p.steps(ref("i-1"), { fullOutput: true })
         )
         expect(Either.getOrThrow(result)[0]).toMatchObject({ output: null, output_truncated: false })
         expect(seen.filter((s) => s.url.pathname.endsWith("/step"))).toHaveLength(0)
@@ -392,7 +463,7 @@ describe("Cloudflare provider", () => {
             url.pathname.endsWith("/step")
               ? new Response("<html>", { headers: { "content-type": "text/html" } })
               : json(instance([doStep("big-1", "x[truncated output]")])),
-          (p) => collect(p.steps(ref("i-1"), { fullOutput: true })),
+          (p) => p.steps(ref("i-1"), { fullOutput: true }),
           { retry: { times: 1 } }
         ).pipe(Effect.fork)
         yield* TestClock.adjust("1 minute")
@@ -411,7 +482,7 @@ describe("Cloudflare provider", () => {
             url.pathname.endsWith("/step")
               ? json({ status: "complete", error: null, output: url.searchParams.get("name") })
               : json(instance(names.map((n) => doStep(n, "[truncated output]")))),
-          (p) => collect(p.steps(ref("i-1"), { fullOutput: true }))
+          (p) => p.steps(ref("i-1"), { fullOutput: true })
         )
         expect(Either.getOrThrow(result).map((r) => r.output)).toEqual(names)
       }))
@@ -421,7 +492,7 @@ describe("Cloudflare provider", () => {
         const { result } = yield* withProvider(
           () =>
             json(instance([doStep("a-1", null, { success: null, end: null, attempts: [{ start: T0, success: false, error: { name: "E", message: "m" } }] })], "running")),
-          (p) => collect(p.steps(ref("i-1", "queued")))
+          (p) => p.steps(ref("i-1", "queued"))
         )
         expect(Either.getOrThrow(result)[0]).toMatchObject({ status: "retrying", run_status: "running", error: { name: "E", message: "m" } })
       }))
@@ -445,14 +516,15 @@ describe("Cloudflare provider", () => {
         expect(resolved.baseUrl).toBe("http://sdk.test")
       }))
 
-    it.effect("prefers CLOUDFLARE_API_BASE_URL, defaults to the public API", () =>
+    it.effect("prefers CLOUDFLARE_API_BASE_URL; none set leaves the public API to make", () =>
       Effect.gen(function*() {
         const both = yield* Cloudflare.resolveConfig().pipe(
           Effect.provide(env({ CLOUDFLARE_API_BASE_URL: "http://wrangler.test", CLOUDFLARE_BASE_URL: "http://sdk.test" }))
         )
         expect(both.baseUrl).toBe("http://wrangler.test")
         const none = yield* Cloudflare.resolveConfig().pipe(Effect.provide(env({ CLOUDFLARE_API_BASE_URL: "" })))
-        expect(none.baseUrl).toBe("https://api.cloudflare.com/client/v4")
+        expect(none.baseUrl).toBeUndefined()
+        expect(Cloudflare.DEFAULT_BASE_URL).toBe("https://api.cloudflare.com/client/v4")
       }))
 
     it.effect("explicit overrides win, credentials as a whole", () =>
@@ -497,6 +569,61 @@ describe("Cloudflare provider", () => {
         expect(error._tag).toBe("InvalidRequest")
         expect(error.message).toContain("CLOUDFLARE_ACCOUNT_ID")
       }))
+
+    /** The provider `layerConfig` builds under `vars`, over a fake API answering one instance. */
+    const built = (vars: Record<string, string>, overrides: Partial<Cloudflare.Config> = {}) =>
+      Effect.gen(function*() {
+        const http = yield* fake(() => json(envelope({ status: "complete", queued: T0, start: T0, end: T1 })))
+        const layer = Cloudflare.layerConfig(overrides).pipe(
+          Layer.provide(http.layer),
+          Layer.provide(RateBudget.layer()),
+          Layer.provide(env(vars))
+        )
+        const provider = yield* Effect.map(Layer.build(layer), Context.get(WorkflowProvider.WorkflowProvider))
+        return { provider, seen: http.seen }
+      })
+
+    it.scoped("builds the provider from the environment through Effect Config", () =>
+      Effect.gen(function*() {
+        const { provider, seen } = yield* built({
+          CLOUDFLARE_API_TOKEN: " t0k ",
+          CLOUDFLARE_ACCOUNT_ID: ACCOUNT,
+          CLOUDFLARE_API_BASE_URL: "https://env.test/client/v4"
+        })
+        expect(provider.provider).toBe("cloudflare")
+        expect(provider.account).toBe(ACCOUNT)
+        yield* lookupOne(provider, "wf", "i-1")
+        const [request] = yield* seen
+        expect(request!.url.href).toBe(`https://env.test/client/v4/accounts/${ACCOUNT}/workflows/wf/instances/i-1?simple=true`)
+        expect(request!.headers["authorization"]).toBe("Bearer t0k")
+      }))
+
+    it.scoped("explicit values win over the environment when the layer is built", () =>
+      Effect.gen(function*() {
+        const other = "f".repeat(32)
+        const { provider, seen } = yield* built(
+          { CLOUDFLARE_API_TOKEN: "t0k", CLOUDFLARE_ACCOUNT_ID: ACCOUNT },
+          { accountId: other, email: "flag@example.com", apiKey: Redacted.make("flagkey") }
+        )
+        expect(provider.account).toBe(other)
+        yield* lookupOne(provider, "wf", "i-1")
+        const [request] = yield* seen
+        expect(request!.url.origin).toBe("https://api.cloudflare.com")
+        expect(request!.url.pathname).toBe(`/client/v4/accounts/${other}/workflows/wf/instances/i-1`)
+        expect(request!.headers["authorization"]).toBeUndefined()
+        expect(request!.headers["x-auth-email"]).toBe("flag@example.com")
+        expect(request!.headers["x-auth-key"]).toBe("flagkey")
+      }))
+
+    it.scoped("plain http from the environment is refused unless allowInsecure is passed", () =>
+      Effect.gen(function*() {
+        const vars = { CLOUDFLARE_API_TOKEN: "t0k", CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_BASE_URL: "http://sdk.test/v4" }
+        const error = yield* Effect.flip(built(vars))
+        expect(error).toMatchObject({ _tag: "InvalidRequest", field: "base_url" })
+        const { provider, seen } = yield* built(vars, { allowInsecure: true })
+        yield* lookupOne(provider, "wf", "i-1")
+        expect((yield* seen)[0]!.url.origin).toBe("http://sdk.test")
+      }))
   })
 
   describe("describe", () => {
@@ -515,7 +642,10 @@ describe("Cloudflare provider", () => {
       expect(CloudflareApi.describe({ status: 503, headers: {}, body: JSON.stringify({ errors: [] }) })).toEqual({
         detail: "Service Unavailable"
       })
-      expect(CloudflareApi.describe({ status: 418, headers: {}, body: "" })).toEqual({ detail: "HTTP 418" })
+      expect(CloudflareApi.describe({ status: 418, headers: {}, body: "" })).toEqual({ detail: "I'm a Teapot" })
+      expect(CloudflareApi.describe({ status: 499, headers: {}, body: "{\"errors\":[{\"code\":1}]}" })).toEqual({
+        detail: "HTTP 499"
+      })
     })
   })
 })

@@ -5,7 +5,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, layer } from "@effect/vitest"
 import { Emulator } from "@steptrail/emulator"
-import { StepRecord, type WorkflowProvider } from "@steptrail/core"
+import { RateBudget, StepRecord, type WorkflowProvider } from "@steptrail/core"
 import { Chunk, Context, Effect, Layer, Redacted, Schema, Stream } from "effect"
 import * as Cloudflare from "../src/Cloudflare.js"
 
@@ -24,16 +24,27 @@ const provider = (overrides: Partial<Cloudflare.Config> = {}) =>
       apiToken: Redacted.make(emu.info.token),
       baseUrl: emu.info.cloudflare.baseUrl,
       ...overrides
-    })
+    }).pipe(Effect.provide(RateBudget.layer()))
   })
+
+/** One run by id, as export and follow look runs up. */
+const lookupOne = (p: WorkflowProvider.Service, workflow: string, id: string) =>
+  Effect.map(p.lookup(workflow, [id]), (runs) => {
+    expect(runs.map((r) => r.id)).toEqual([id])
+    return runs[0]!
+  })
+
+/** The records of every run, run by run. */
+const stepsOfAll = (p: WorkflowProvider.Service, runs: ReadonlyArray<WorkflowProvider.RunRef>, fullOutput = false) =>
+  Effect.map(Effect.forEach(runs, (run) => p.steps(run, { fullOutput }), { concurrency: 4 }), (all) => all.flat())
 
 const isRecord = Schema.is(StepRecord.StepRecord)
 
 const stepsOf = (p: WorkflowProvider.Service, id: string, fullOutput = false) =>
   Effect.gen(function*() {
     const emu = yield* Emu
-    const run = yield* p.run(emu.info.cloudflare.workflow, id)
-    return yield* collect(p.steps(run, { fullOutput }))
+    const run = yield* lookupOne(p, emu.info.cloudflare.workflow, id)
+    return yield* p.steps(run, { fullOutput })
   })
 
 const byName = (records: ReadonlyArray<StepRecord.StepRecord>, name: string, kind = "step") => {
@@ -49,7 +60,7 @@ describe("against the emulator", () => {
   layer(emulator({ seed: 7, cloudflare: { instances: INSTANCES } }), { excludeTestServices: true, timeout: "30 seconds" })(
     "envelope /step bodies",
     (it) => {
-      it.effect("exports every instance across pages exactly once", () =>
+      it.scoped("exports every instance across pages exactly once", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const p = yield* provider()
@@ -66,7 +77,7 @@ describe("against the emulator", () => {
           expect(stats.providers.cloudflare.routes["listInstances"]?.requests).toBe(Math.ceil(runs.length / 100))
         }))
 
-      it.effect("a status filter returns exactly the runs in that status", () =>
+      it.scoped("a status filter returns exactly the runs in that status", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const p = yield* provider()
@@ -81,14 +92,12 @@ describe("against the emulator", () => {
           expect(window).toHaveLength(30)
         }))
 
-      it.effect("every record of every instance is a valid StepRecord", () =>
+      it.scoped("every record of every instance is a valid StepRecord", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const p = yield* provider()
           const runs = yield* collect(p.runs(emu.info.cloudflare.workflow))
-          const records = yield* collect(
-            Stream.fromIterable(runs).pipe(Stream.flatMap((run) => p.steps(run), { concurrency: 4 }))
-          )
+          const records = yield* stepsOfAll(p, runs)
           expect(records.length).toBeGreaterThan(runs.length)
           const invalid = records.filter((r) => !isRecord(r))
           expect(invalid).toEqual([])
@@ -103,7 +112,7 @@ describe("against the emulator", () => {
           for (const indexes of byRun.values()) expect(indexes).toEqual(indexes.map((_, i) => i))
         }))
 
-      it.effect("the showcase with full outputs: truncated fetched, binary as base64, redacted stays redacted", () =>
+      it.scoped("the showcase with full outputs: truncated fetched, binary as base64, redacted stays redacted", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const names = emu.fixtures.cloudflare.showcaseSteps
@@ -149,7 +158,7 @@ describe("against the emulator", () => {
           expect(fetched).toBe(3)
         }))
 
-      it.effect("without full outputs the preview is kept and marked", () =>
+      it.scoped("without full outputs the preview is kept and marked", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const p = yield* provider()
@@ -161,7 +170,7 @@ describe("against the emulator", () => {
           expect(binary).toMatchObject({ output: "[ReadableStream (binary): 2048 bytes]", output_truncated: true, output_encoding: "json" })
         }))
 
-      it.effect("the frozen fixtures get the documented statuses", () =>
+      it.scoped("the frozen fixtures get the documented statuses", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const f = emu.fixtures.cloudflare
@@ -196,12 +205,12 @@ describe("against the emulator", () => {
           const sleeping = yield* stepsOf(p, f.instances.sleeping!)
           expect(sleeping.at(-1)).toMatchObject({ kind: "sleep", status: "waiting" })
 
-          const paused = yield* p.run(f.workflow, f.instances.paused!)
+          const paused = yield* lookupOne(p, f.workflow, f.instances.paused!)
           expect(paused).toMatchObject({ status: "paused", terminal: false })
           expect(yield* stepsOf(p, f.instances.queued!)).toEqual([])
         }))
 
-      it.effect("a wrong token is Unauthorized", () =>
+      it.scoped("a wrong token is Unauthorized", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const p = yield* provider({ apiToken: Redacted.make("wrong") })
@@ -210,23 +219,23 @@ describe("against the emulator", () => {
           expect(error.message).not.toContain("wrong")
         }))
 
-      it.effect("email and global key are accepted", () =>
+      it.scoped("email and global key are accepted", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const p = yield* provider({ apiToken: undefined, email: "me@example.com", apiKey: Redacted.make(emu.info.token) })
-          const run = yield* p.run(emu.info.cloudflare.workflow, emu.fixtures.cloudflare.instances.showcase!)
+          const run = yield* lookupOne(p, emu.info.cloudflare.workflow, emu.fixtures.cloudflare.instances.showcase!)
           expect(run.status).toBe("complete")
         }))
 
-      it.effect("an unknown instance or workflow is NotFound", () =>
+      it.scoped("an unknown instance or workflow is NotFound", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const p = yield* provider()
-          const missing = yield* Effect.flip(p.run(emu.info.cloudflare.workflow, "no-such-instance"))
+          const missing = yield* Effect.flip(p.lookup(emu.info.cloudflare.workflow, ["no-such-instance"]))
           expect(missing._tag).toBe("NotFound")
           expect(missing.run).toBe("no-such-instance")
           const ref = (yield* collect(p.runs(emu.info.cloudflare.workflow).pipe(Stream.take(1))))[0]!
-          const gone = yield* Effect.flip(collect(p.steps({ ...ref, workflow: "no-such-workflow" })))
+          const gone = yield* Effect.flip(p.steps({ ...ref, workflow: "no-such-workflow" }))
           expect(gone._tag).toBe("NotFound")
         }))
     }
@@ -235,7 +244,7 @@ describe("against the emulator", () => {
   layer(emulator({ seed: 3, cloudflare: { instances: 20, stepBody: "flat" } }), { excludeTestServices: true })(
     "flat /step bodies",
     (it) => {
-      it.effect("full outputs are read from the flat body", () =>
+      it.scoped("full outputs are read from the flat body", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const p = yield* provider()
@@ -250,14 +259,12 @@ describe("against the emulator", () => {
   layer(emulator({ seed: 5, cloudflare: { instances: 40, stepBody: "mixed" } }), { excludeTestServices: true })(
     "mixed /step bodies",
     (it) => {
-      it.effect("every instance exports with full outputs, none left truncated", () =>
+      it.scoped("every instance exports with full outputs, none left truncated", () =>
         Effect.gen(function*() {
           const emu = yield* Emu
           const p = yield* provider()
           const runs = yield* collect(p.runs(emu.info.cloudflare.workflow))
-          const records = yield* collect(
-            Stream.fromIterable(runs).pipe(Stream.flatMap((run) => p.steps(run, { fullOutput: true }), { concurrency: 4 }))
-          )
+          const records = yield* stepsOfAll(p, runs, true)
           expect(records.every(isRecord)).toBe(true)
           const left = records.filter((r) => r.output_truncated && r.status === "complete")
           expect(left).toEqual([])

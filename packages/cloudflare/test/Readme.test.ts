@@ -29,7 +29,8 @@ it.live("the README example exports the errored instances as NDJSON", () =>
     const program = Effect.gen(function*() {
       const provider = yield* WorkflowProvider.WorkflowProvider
       yield* provider.runs(emu.info.cloudflare.workflow, { status: ["errored"] }).pipe(
-        Stream.flatMap((run) => provider.steps(run, { fullOutput: true })),
+        Stream.mapEffect((run) => provider.steps(run, { fullOutput: true })),
+        Stream.flattenIterables,
         Stream.runForEach((record) => Effect.sync(() => process.stdout.write(JSON.stringify(record) + "\n")))
       )
     })

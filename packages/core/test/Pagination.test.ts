@@ -173,3 +173,75 @@ describe("Pagination.offset", () => {
       expect(yield* requests).toEqual([[0, 10], [0, 10], [10, 10]])
     }))
 })
+
+describe("Pagination.distinct", () => {
+  const keys = (items: ReadonlyArray<string>, window?: number) =>
+    collect(Stream.fromIterable(items).pipe(Pagination.distinct((k: string) => k, window)))
+
+  it.effect("drops a repeat within the window, keeping the first in place", () =>
+    Effect.gen(function*() {
+      expect(yield* keys(["a", "b", "a", "c", "b", "d"], 10)).toEqual(["a", "b", "c", "d"])
+    }))
+
+  it.effect("keys by the function given, passing the first item of each key", () =>
+    Effect.gen(function*() {
+      const runs = [{ id: "r1", n: 1 }, { id: "r2", n: 2 }, { id: "r1", n: 3 }]
+      const out = yield* collect(Stream.fromIterable(runs).pipe(Pagination.distinct((r) => r.id)))
+      expect(out).toEqual([{ id: "r1", n: 1 }, { id: "r2", n: 2 }])
+    }))
+
+  it.effect("remembers only the last `window` keys: after a window of distinct keys an old key passes again", () =>
+    Effect.gen(function*() {
+      // window 3: "a" is forgotten once "b", "c", "d" came after it
+      expect(yield* keys(["a", "b", "c", "a", "d", "a", "b"], 3)).toEqual(["a", "b", "c", "d", "a", "b"])
+      // a dropped repeat does not enter the window again
+      expect(yield* keys(["a", "b", "a", "a", "c", "d", "a"], 3)).toEqual(["a", "b", "c", "d", "a"])
+    }))
+
+  it.effect("memory is bounded by the window however long the listing", () =>
+    Effect.gen(function*() {
+      const window = 100
+      const ids = Array.from({ length: 10_000 }, (_, i) => `k${i}`)
+      // each id again once `window` other ids came after it: forgotten, so passed again
+      const late = [...ids.slice(0, window + 1), ...ids.slice(0, window + 1)]
+      expect(yield* keys(late, window)).toHaveLength(2 * (window + 1))
+      // while fewer came after it, still remembered
+      const soon = [...ids.slice(0, window), ...ids.slice(0, window)]
+      expect(yield* keys(soon, window)).toEqual(ids.slice(0, window))
+      // a long listing of distinct ids passes whole
+      expect(yield* keys(ids, window)).toHaveLength(10_000)
+    }))
+
+  it.effect("the default window is DISTINCT_WINDOW keys", () =>
+    Effect.gen(function*() {
+      const n = Pagination.DISTINCT_WINDOW
+      expect(n).toBe(1000)
+      const ids = Array.from({ length: n }, (_, i) => `k${i}`)
+      expect(yield* keys([...ids, "x", "k0"])).toHaveLength(n + 2)
+      expect(yield* keys([...ids, "k0"])).toHaveLength(n)
+    }))
+
+  it.effect("each run of the stream starts with an empty memory", () =>
+    Effect.gen(function*() {
+      const stream = Stream.fromIterable(["a", "b", "a"]).pipe(Pagination.distinct((k: string) => k, 10))
+      expect(yield* collect(stream)).toEqual(["a", "b"])
+      expect(yield* collect(stream)).toEqual(["a", "b"])
+    }))
+
+  it.effect("drops the repeat a shifted offset listing produces", () =>
+    Effect.gen(function*() {
+      // a newest-first listing of 25 grows by 2 between the first and the second page
+      const fetches = yield* Ref.make(0)
+      const stream = Pagination.offset(10, (offset, limit) =>
+        Ref.getAndUpdate(fetches, (n) => n + 1).pipe(
+          Effect.map((n) => {
+            const shift = n === 0 ? 0 : 2
+            const total = 25 + shift
+            const items = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, k) => total - 1 - offset - k)
+            return { items }
+          })
+        ))
+      const out = yield* collect(stream.pipe(Pagination.distinct((n: number) => String(n))))
+      expect(out).toEqual(Array.from({ length: 25 }, (_, i) => 24 - i))
+    }))
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Fiber, Option, Ref, TestClock } from "effect"
+import { Clock, Duration, Effect, Fiber, Logger, LogLevel, Option, Ref, TestClock } from "effect"
 import * as RateBudget from "../src/RateBudget.js"
 
 const SLACK = Duration.toMillis(RateBudget.SLACK)
@@ -180,4 +180,235 @@ describe("RateBudget.parse", () => {
       expect(RateBudget.parse(text)).toEqual(Option.none())
     }
   )
+})
+
+/** A key no other test uses: the default registry lives as long as the process. */
+let keys = 0
+const freshKey = (credential = "c"): RateBudget.Key => ({
+  provider: `test-${++keys}-${Math.random().toString(36).slice(2)}`,
+  host: "api.example.com",
+  credential: RateBudget.hashCredential(credential)
+})
+
+/** Runs `effect` with a logger that keeps every warning. */
+const warnings = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const lines: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      if (logLevel === LogLevel.Warning) lines.push(Array.isArray(message) ? message.join(" ") : String(message))
+    })
+    const result = yield* effect.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+    return { result, lines }
+  })
+
+const TEN = { limit: 2, window: Duration.seconds(10) }
+
+describe("RateBudget registry", () => {
+  it.scoped("the default Budgets share one budget per key across gets", () =>
+    Effect.gen(function*() {
+      const key = freshKey()
+      const a = yield* RateBudget.get(key, TEN)
+      const b = yield* RateBudget.get({ ...key }, TEN)
+      expect(b).toBe(a)
+      yield* a.take
+      expect((yield* b.status).started).toBe(1)
+      // another credential, host or provider is another budget
+      expect(yield* RateBudget.get({ ...key, credential: RateBudget.hashCredential("other") }, TEN)).not.toBe(a)
+      expect(yield* RateBudget.get({ ...key, host: "api.example.com:8443" }, TEN)).not.toBe(a)
+      expect(yield* RateBudget.get({ ...key, provider: `${key.provider}-x` }, TEN)).not.toBe(a)
+    }))
+
+  it.scoped("the default Budgets are one registry for the whole process", () =>
+    Effect.gen(function*() {
+      const key = freshKey()
+      const first = yield* RateBudget.get(key, TEN)
+      // a separate program (its own scope, its own fiber) still gets the same budget
+      const again = yield* Effect.scoped(RateBudget.get(key, TEN)).pipe(Effect.fork, Effect.flatMap(Fiber.join))
+      expect(again).toBe(first)
+      const registry = yield* RateBudget.Budgets
+      const listed = (yield* registry.entries).filter((e) => e.key.provider === key.provider)
+      expect(listed).toHaveLength(1)
+      expect(listed[0]!.budget).toBe(first)
+    }))
+
+  it.scoped("RateBudget.layer() gives a program budgets of its own", () =>
+    Effect.gen(function*() {
+      const key = freshKey()
+      const global = yield* RateBudget.get(key, TEN)
+      const isolated = yield* RateBudget.get(key, TEN).pipe(Effect.provide(RateBudget.layer()))
+      const other = yield* RateBudget.get(key, TEN).pipe(Effect.provide(RateBudget.layer()))
+      expect(isolated).not.toBe(global)
+      expect(other).not.toBe(isolated)
+      // within one layer, one budget per key
+      const [x, y] = yield* Effect.all([RateBudget.get(key, TEN), RateBudget.get(key, TEN)]).pipe(
+        Effect.provide(RateBudget.layer())
+      )
+      expect(y).toBe(x)
+    }))
+
+  it.scoped("a layer lists the budgets in use, with their keys", () =>
+    Effect.gen(function*() {
+      const a = freshKey("a")
+      const b = freshKey("b")
+      const entries = yield* Effect.gen(function*() {
+        yield* RateBudget.get(a, TEN)
+        yield* RateBudget.get(b, undefined)
+        yield* RateBudget.get(a, TEN)
+        return yield* Effect.flatMap(RateBudget.Budgets, (r) => r.entries)
+      }).pipe(Effect.provide(RateBudget.layer()))
+      expect(entries.map((e) => e.key.provider).sort()).toEqual([a.provider, b.provider].sort())
+      expect(entries.find((e) => e.key.provider === b.provider)!.budget.budget).toBeUndefined()
+    }))
+
+  it.effect.each([["the default registry", false], ["RateBudget.layer()", true]] as const)(
+    "a budget that does not match keeps the first and logs a warning (%s)",
+    ([, isolated]) =>
+      Effect.gen(function*() {
+        const key = freshKey()
+        const asks = Effect.gen(function*() {
+          const first = yield* RateBudget.get(key, TEN)
+          const same = yield* RateBudget.get(key, { limit: 2, window: Duration.millis(10_000) })
+          const other = yield* RateBudget.get(key, { limit: 5, window: Duration.minutes(1) })
+          const unlimited = yield* RateBudget.get(key, undefined)
+          return { first, rest: [same, other, unlimited] }
+        })
+        const { lines, result } = yield* warnings(
+          Effect.scoped(isolated ? Effect.provide(asks, RateBudget.layer()) : asks)
+        )
+        for (const budget of result.rest) expect(budget).toBe(result.first)
+        expect(result.first.budget).toEqual(TEN)
+        expect(lines).toEqual([
+          `${key.provider}: a budget of 5/1m was asked for a credential that already has 2/10s; keeping 2/10s`,
+          `${key.provider}: a budget of unlimited was asked for a credential that already has 2/10s; keeping 2/10s`
+        ])
+      })
+  )
+
+  it.effect("an unlimited budget asked first stays unlimited", () =>
+    Effect.gen(function*() {
+      const key = freshKey()
+      const { lines, result } = yield* warnings(
+        Effect.all([RateBudget.get(key, undefined), RateBudget.get(key, TEN)]).pipe(
+          Effect.provide(RateBudget.layer()),
+          Effect.scoped
+        )
+      )
+      expect(result[1]).toBe(result[0])
+      expect(result[0].budget).toBeUndefined()
+      expect(lines).toEqual([
+        `${key.provider}: a budget of 2/10s was asked for a credential that already has unlimited; keeping unlimited`
+      ])
+    }))
+
+  it("hashCredential is stable, short and never the secret", () => {
+    const secret = "sk-live-7f3a9c0d2e1b"
+    const hash = RateBudget.hashCredential(secret)
+    expect(hash).toMatch(/^[0-9a-f]{16}$/)
+    expect(RateBudget.hashCredential(secret)).toBe(hash)
+    expect(hash).not.toContain(secret)
+    expect(RateBudget.hashCredential(`${secret}x`)).not.toBe(hash)
+    expect(RateBudget.hashCredential("")).not.toBe(hash)
+  })
+})
+
+describe("RateBudget.status", () => {
+  it.effect("counts queued requests, when the next may start, and the time held back", () =>
+    Effect.gen(function*() {
+      const budget = yield* RateBudget.make({ limit: 1, window: Duration.seconds(10) })
+      const window = 10_000 + SLACK
+      expect(yield* budget.status).toEqual({
+        budget: { limit: 1, window: Duration.seconds(10) },
+        queued: 0,
+        nextAt: null,
+        waitedMillis: 0,
+        pausedMillis: 0,
+        started: 0
+      })
+      yield* budget.take
+      const { all } = yield* race(budget, 2)
+      yield* TestClock.adjust("0 millis")
+      expect(yield* budget.status).toMatchObject({ queued: 2, nextAt: window, waitedMillis: 0, started: 1 })
+      yield* TestClock.adjust(Duration.millis(window))
+      expect(yield* budget.status).toMatchObject({ queued: 1, nextAt: 2 * window, waitedMillis: window, started: 2 })
+      yield* TestClock.adjust(Duration.millis(window))
+      yield* all
+      expect(yield* budget.status).toMatchObject({
+        queued: 0,
+        nextAt: null,
+        waitedMillis: 2 * window,
+        pausedMillis: 0,
+        started: 3
+      })
+    }))
+
+  it.effect("a pause counts in waitedMillis and pausedMillis", () =>
+    Effect.gen(function*() {
+      const budget = yield* RateBudget.make(undefined)
+      yield* budget.pause(3000)
+      const { all } = yield* race(budget, 3)
+      yield* TestClock.adjust("1 seconds")
+      expect(yield* budget.status).toMatchObject({ queued: 3, nextAt: 3000, started: 0 })
+      yield* TestClock.adjust("2 seconds")
+      yield* all
+      // one fiber waits at a time: the time held back is counted once
+      expect(yield* budget.status).toMatchObject({
+        budget: undefined,
+        queued: 0,
+        nextAt: null,
+        waitedMillis: 3000,
+        pausedMillis: 3000,
+        started: 3
+      })
+    }))
+
+  it.effect("of a wait, only the part a pause explains is pausedMillis", () =>
+    Effect.gen(function*() {
+      const budget = yield* RateBudget.make({ limit: 1, window: Duration.seconds(10) })
+      yield* budget.take // the window holds the next one until 10_000 + SLACK
+      yield* budget.pause(4000)
+      const { all } = yield* race(budget, 1)
+      yield* TestClock.adjust("1 minutes")
+      yield* all
+      const status = yield* budget.status
+      expect(status.waitedMillis).toBe(10_000 + SLACK)
+      expect(status.pausedMillis).toBe(4000)
+    }))
+
+  it.effect("an interrupted waiter leaves the queue", () =>
+    Effect.gen(function*() {
+      const budget = yield* RateBudget.make({ limit: 1, window: Duration.seconds(10) })
+      yield* budget.take
+      const waiting = yield* Effect.fork(budget.take)
+      yield* TestClock.adjust("1 seconds")
+      expect((yield* budget.status).queued).toBe(1)
+      yield* Fiber.interrupt(waiting)
+      expect(yield* budget.status).toMatchObject({ queued: 0, nextAt: null, started: 1 })
+    }))
+})
+
+describe("RateBudget.format", () => {
+  it.each([
+    [1200, 300_000, "1200/5m"],
+    [10, 1000, "10/1s"],
+    [100, 90_000, "100/90s"],
+    [250, 500, "250/500ms"],
+    [10, 1500, "10/1500ms"],
+    [5000, 3_600_000, "5000/1h"],
+    [60, 7_200_000, "60/2h"],
+    [40, 60_000, "40/1m"]
+  ])("%i per %i ms is %s, and parses back", (limit, ms, text) => {
+    const budget = { limit, window: Duration.millis(ms) }
+    expect(RateBudget.format(budget)).toBe(text)
+    const parsed = Option.getOrThrow(RateBudget.parse(text))
+    expect(parsed.limit).toBe(limit)
+    expect(Duration.toMillis(parsed.window)).toBe(ms)
+  })
+
+  it("no budget is unlimited", () => {
+    expect(RateBudget.format(undefined)).toBe("unlimited")
+  })
+
+  it("Cloudflare's budget reads as flags write it", () => {
+    expect(RateBudget.format(RateBudget.cloudflare)).toBe("1200/5m")
+  })
 })

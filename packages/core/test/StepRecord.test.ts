@@ -237,3 +237,57 @@ describe("StepRecord", () => {
     })
   })
 })
+
+describe("StepRecord.errorOf", () => {
+  it.each([null, undefined, ""])("%j is no error", (value) => {
+    expect(StepRecord.errorOf(value)).toBeNull()
+  })
+
+  it("a string is the message of an Error", () => {
+    expect(StepRecord.errorOf("KeyError: 'customer_email'")).toEqual({ name: "Error", message: "KeyError: 'customer_email'" })
+    expect(StepRecord.errorOf(" ")).toEqual({ name: "Error", message: " " })
+  })
+
+  it("an object with a string message keeps its name", () => {
+    expect(StepRecord.errorOf({ name: "TimeoutError", message: "too slow", stack: "..." })).toEqual({
+      name: "TimeoutError",
+      message: "too slow"
+    })
+    expect(StepRecord.errorOf({ message: "boom" })).toEqual({ name: "Error", message: "boom" })
+    expect(StepRecord.errorOf({ name: 7, message: "boom" })).toEqual({ name: "Error", message: "boom" })
+  })
+
+  it("anything else stays readable as JSON", () => {
+    expect(StepRecord.errorOf({ code: 7 })).toEqual({ name: "Error", message: "{\"code\":7}" })
+    expect(StepRecord.errorOf({ message: 42 })).toEqual({ name: "Error", message: "{\"message\":42}" })
+    expect(StepRecord.errorOf([{ message: "in an array" }])).toEqual({ name: "Error", message: "[{\"message\":\"in an array\"}]" })
+    expect(StepRecord.errorOf(404)).toEqual({ name: "Error", message: "404" })
+    expect(StepRecord.errorOf(false)).toEqual({ name: "Error", message: "false" })
+  })
+
+  it("always fits the record's error field", () => {
+    const isError = Schema.is(StepRecord.StepError)
+    for (const value of ["x", { message: "m" }, { name: "N", message: "m" }, { code: 1 }, [1], 0, true]) {
+      expect(isError(StepRecord.errorOf(value))).toBe(true)
+    }
+  })
+})
+
+describe("StepRecord.isTerminal and isSettled", () => {
+  const final = ["complete", "errored", "cancelled"]
+
+  it.each(StepRecord.RunStatus.literals)("run status %s is terminal only when final", (status) => {
+    expect(StepRecord.isTerminal(status)).toBe(final.includes(status))
+  })
+
+  it.each(StepRecord.Status.literals)("step status %s is settled only when final", (status) => {
+    expect(StepRecord.isSettled(status)).toBe(final.includes(status))
+  })
+
+  it("a retrying step, a paused or waiting run are not final", () => {
+    expect(StepRecord.isSettled("retrying")).toBe(false)
+    expect(StepRecord.isTerminal("paused")).toBe(false)
+    expect(StepRecord.isTerminal("waiting")).toBe(false)
+    expect(StepRecord.isTerminal("unknown")).toBe(false)
+  })
+})

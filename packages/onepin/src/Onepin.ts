@@ -61,14 +61,16 @@ export const make = (
   Effect.gen(function*() {
     const workspaceId = config.workspaceId?.trim() || undefined
     const account = workspaceId ?? null
-    if (config.apiKey === undefined) return yield* Effect.fail(ProviderConfig.missingCredentials(provider, settings))
+    // an empty or blank key is no key: it would only be answered 401
+    const apiKey = ProviderConfig.secret({ apiKey: config.apiKey }, "apiKey")
+    if (apiKey === undefined) return yield* Effect.fail(ProviderConfig.missingCredentials(provider, settings))
     const baseUrl = yield* ProviderConfig.checkBaseUrl(provider, config.baseUrl ?? DEFAULT_BASE_URL, config.allowInsecure)
     const client = yield* ProviderClient.make({
       ...config,
       provider,
       baseUrl,
       headers: {
-        authorization: ProviderConfig.bearer(config.apiKey),
+        authorization: ProviderConfig.bearer(apiKey),
         ...(workspaceId === undefined ? {} : { "x-workspace-id": workspaceId })
       },
       describe

@@ -1,9 +1,10 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { ProviderError, StepRecord, WorkflowProvider } from "@steptrail/core"
+import { ProviderClient, ProviderConfig, ProviderError, RateBudget, StepRecord, WorkflowProvider } from "@steptrail/core"
 import { Emulator } from "@steptrail/emulator"
 import { Chunk, Effect, Layer, Redacted, Schema, Stream } from "effect"
 import { Onepin, OnepinApi } from "../src/index.js"
+import { describe as describeError } from "../src/internal/errors.js"
 
 const isRecord = Schema.is(StepRecord.StepRecord)
 
@@ -20,7 +21,14 @@ const setup = (options: Emulator.Options = {}, config: Partial<Onepin.Config> = 
       ...config
     })
     return { emulator, service, workflow: emulator.info.onepin.workflow }
-  }).pipe(Effect.provide(FetchHttpClient.layer))
+  }).pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(RateBudget.layer()))
+
+/** One run by id, as export and follow look runs up. */
+const lookupOne = (service: WorkflowProvider.Service, workflow: string, id: string) =>
+  Effect.map(service.lookup(workflow, [id]), (runs) => {
+    expect(runs.map((r) => r.id)).toEqual([id])
+    return runs[0]!
+  })
 
 const routeRequests = (emulator: Emulator.Emulator, route: string) =>
   Effect.map(emulator.stats, (s) => s.providers.onepin.routes[route]?.requests ?? 0)
@@ -98,7 +106,7 @@ describe("Onepin against the emulator", () => {
       expect(refs).toHaveLength(40)
       for (const ref of refs) {
         expect(ref.account).toBe(workspaceId)
-        const records = yield* collect(service.steps(ref))
+        const records = yield* service.steps(ref)
         const raw = yield* rawSteps(emulator, ref.id)
         expect(records).toHaveLength(raw.data.length)
         records.forEach((record, i) => {
@@ -119,13 +127,14 @@ describe("Onepin against the emulator", () => {
     Effect.gen(function*() {
       const { emulator, service, workflow } = yield* setup()
       const fixtures = emulator.fixtures.onepin
-      const ref = yield* service.run(workflow, fixtures.runs.iterations!)
-      const records = yield* collect(service.steps(ref))
+      const ref = yield* lookupOne(service, workflow, fixtures.runs.iterations!)
+      expect(ref.status).not.toBe("unknown")
+      const records = yield* service.steps(ref)
       const processes = records.filter((r) => r.name === fixtures.iterationNodes.process)
       expect(processes.map((r) => r.iteration)).toEqual([1, 2, 3])
       expect(records.filter((r) => r.name === fixtures.iterationNodes.save).map((r) => r.iteration)).toEqual([1, 2, 3])
       expect(processes.every((r) => r.node_type === "action" && r.display_name === "Process record")).toBe(true)
-      expect(records.every((r) => r.run_status === "unknown")).toBe(true)
+      expect(records.every((r) => r.run_status === ref.status)).toBe(true)
       const starts = records.map((r) => r.started_at!)
       expect([...starts].sort()).toEqual(starts)
     }))
@@ -136,13 +145,13 @@ describe("Onepin against the emulator", () => {
       const runs = yield* collect(service.runs(workflow, { status: ["failed", "cancelled"] }))
       const failed = runs.find((r) => r.id === emulator.fixtures.onepin.runs.failed)!
       expect(failed).toMatchObject({ status: "errored", terminal: true })
-      const failedSteps = yield* collect(service.steps(failed))
+      const failedSteps = yield* service.steps(failed)
       const errored = failedSteps.filter((r) => r.status === "errored")
       expect(errored).toHaveLength(1)
       expect(errored[0]!.error).toMatchObject({ name: "Error" })
       expect(errored[0]!.run_status).toBe("errored")
       const cancelled = runs.find((r) => r.id === emulator.fixtures.onepin.runs.cancelled)!
-      const cancelledSteps = yield* collect(service.steps(cancelled))
+      const cancelledSteps = yield* service.steps(cancelled)
       expect(cancelledSteps.at(-1)).toMatchObject({ status: "cancelled", run_status: "cancelled" })
     }))
 
@@ -162,25 +171,47 @@ describe("Onepin against the emulator", () => {
       expect(error.detail).toContain("Invalid or missing API key")
     }))
 
-  it.scopedLive("an unknown run is NotFound (404) from its steps", () =>
+  it.scopedLive("an unknown run is NotFound: from the lookup, and (404) from its steps", () =>
     Effect.gen(function*() {
-      const { service, workflow } = yield* setup()
+      const { emulator, service, workflow } = yield* setup({ onepin: { runs: 120, live: 0 } })
       const id = "00000000-0000-4000-8000-000000000001"
-      const ref = yield* service.run(workflow, id)
-      const error = yield* Effect.flip(collect(service.steps(ref)))
+      const lookup = yield* Effect.flip(service.lookup(workflow, [id]))
+      expect(lookup).toMatchObject({ _tag: "NotFound", run: id, workflow })
+      expect(ProviderError.exitCode(lookup)).toBe(4)
+      expect(yield* routeRequests(emulator, "listRuns")).toBe(2)
+      const error = yield* Effect.flip(service.steps(refOf(workflow, id)))
       expect(error).toMatchObject({ _tag: "NotFound", run: id })
       expect(ProviderError.exitCode(error)).toBe(4)
+    }))
+
+  it.scopedLive("a lookup finds runs with their real status in one listing pass, down to the oldest asked", () =>
+    Effect.gen(function*() {
+      const { emulator, service, workflow } = yield* setup({ onepin: { runs: 230, live: 0 } })
+      const all = yield* collect(service.runs(workflow))
+      yield* emulator.resetStats
+      const newest = yield* lookupOne(service, workflow, all[0]!.id)
+      expect(newest).toEqual(all[0])
+      expect(yield* routeRequests(emulator, "listRuns")).toBe(1)
+      yield* emulator.resetStats
+      const picked = [all[150]!, all[3]!, all[99]!]
+      const found = yield* service.lookup(workflow, picked.map((r) => r.id))
+      expect(found).toEqual(picked)
+      expect(found.every((r) => r.status !== "unknown")).toBe(true)
+      expect(yield* routeRequests(emulator, "listRuns")).toBe(2)
     }))
 
   it.scopedLive("422 in both shapes names the field", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.start()
       // the raw client does not validate ids, so the server's answers can be seen
-      const api = yield* OnepinApi.make({
-        apiKey: Redacted.make(emulator.info.token),
+      const client = yield* ProviderClient.make({
+        provider: "onepin",
         baseUrl: emulator.info.onepin.baseUrl,
+        headers: { authorization: ProviderConfig.bearer(Redacted.make(emulator.info.token)) },
+        describe: describeError,
         retry: { times: 0 }
-      }).pipe(Effect.provide(FetchHttpClient.layer))
+      }).pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(RateBudget.layer()))
+      const api = OnepinApi.make(client)
       const fastApi = yield* Effect.flip(api.listSteps(emulator.info.onepin.workflow, "not-a-uuid"))
       expect(fastApi).toMatchObject({ _tag: "InvalidRequest", status: 422, field: "run_id" })
       expect(fastApi.detail).toMatch(/^run_id: Input should be a valid UUID/)
@@ -220,7 +251,7 @@ describe("Onepin against the emulator", () => {
         apiKey: Redacted.make(emulator.info.token),
         baseUrl: emulator.info.onepin.baseUrl,
         workspaceId: emulator.info.onepin.workspaceId
-      }).pipe(Layer.provide(FetchHttpClient.layer))
+      }).pipe(Layer.provide(FetchHttpClient.layer), Layer.provide(RateBudget.layer()))
       const provider = yield* Effect.provide(WorkflowProvider.WorkflowProvider, layer)
       expect(provider.account).toBe(emulator.info.onepin.workspaceId)
       expect(yield* collect(provider.runs(emulator.info.onepin.workflow))).toHaveLength(3)

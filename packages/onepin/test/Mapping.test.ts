@@ -183,22 +183,11 @@ describe("records", () => {
       duration_ms: null,
       run_status: "errored"
     })
-    expect(mapping.errorOf("")).toBeNull()
-    expect(mapping.errorOf({ message: "boom" })).toEqual({ name: "Error", message: "boom" })
+    const errorOf = (error: unknown) => mapping.toRecord(run, step({ error }), 0).error
+    expect(errorOf("")).toBeNull()
+    expect(errorOf(null)).toBeNull()
+    expect(errorOf({ message: "boom" })).toEqual({ name: "Error", message: "boom" })
+    expect(errorOf({ code: "E1" })).toEqual({ name: "Error", message: "{\"code\":\"E1\"}" })
     expect(isRecord(failed)).toBe(true)
-  })
-
-  it("an unknown run lookup", () => {
-    expect(mapping.unknownRun(run.workflow, null, run.id)).toEqual({
-      provider: "onepin",
-      account: null,
-      workflow: run.workflow,
-      id: run.id,
-      status: "unknown",
-      providerStatus: null,
-      terminal: false,
-      createdAt: null,
-      updatedAt: null
-    })
   })
 })

@@ -29,7 +29,8 @@ it.live("the README example exports the failed runs' node executions as NDJSON",
     const program = Effect.gen(function*() {
       const provider = yield* WorkflowProvider.WorkflowProvider
       yield* provider.runs(emu.info.onepin.workflow, { status: ["failed"] }).pipe(
-        Stream.flatMap((run) => provider.steps(run)),
+        Stream.mapEffect((run) => provider.steps(run)),
+        Stream.flattenIterables,
         Stream.runForEach((record) => Effect.sync(() => process.stdout.write(JSON.stringify(record) + "\n")))
       )
     })

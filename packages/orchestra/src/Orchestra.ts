@@ -53,7 +53,8 @@ export const make = (
   config: Config
 ): Effect.Effect<WorkflowProvider.Service, ProviderError.ProviderError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
-    const apiKey = config.apiKey
+    // an empty or blank key is no key: it would only be answered 401
+    const apiKey = ProviderConfig.secret({ apiKey: config.apiKey }, "apiKey")
     if (apiKey === undefined) return yield* Effect.fail(ProviderConfig.missingCredentials(provider, settings))
     const baseUrl = yield* ProviderConfig.checkBaseUrl(provider, config.baseUrl ?? DEFAULT_BASE_URL, config.allowInsecure)
     const client = yield* ProviderClient.make({

@@ -1,6 +1,6 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { StepRecord, WorkflowProvider } from "@steptrail/core"
+import { RateBudget, StepRecord, WorkflowProvider } from "@steptrail/core"
 import { Emulator } from "@steptrail/emulator"
 import { Chunk, Effect, Layer, Redacted, Schema, Stream } from "effect"
 import { Orchestra } from "../src/index.js"
@@ -20,7 +20,14 @@ const setup = (options: Emulator.Options = {}, config: Partial<Orchestra.Config>
       ...config
     })
     return { emulator, service, workflow: emulator.info.orchestra.workflow }
-  }).pipe(Effect.provide(FetchHttpClient.layer))
+  }).pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(RateBudget.layer()))
+
+/** One run by id, as export and follow look runs up. */
+const lookupOne = (service: WorkflowProvider.Service, workflow: string, id: string) =>
+  Effect.map(service.lookup(workflow, [id]), (runs) => {
+    expect(runs.map((r) => r.id)).toEqual([id])
+    return runs[0]!
+  })
 
 const routeRequests = (emulator: Emulator.Emulator, route: string) =>
   Effect.map(emulator.stats, (s) => s.providers.orchestra.routes[route]?.requests ?? 0)
@@ -74,7 +81,7 @@ describe("Orchestra against the emulator", () => {
       expect(refs).toHaveLength(40)
       let total = 0
       for (const ref of refs) {
-        const records = yield* collect(service.steps(ref))
+        const records = yield* service.steps(ref)
         const raw = yield* rawSteps(emulator, ref.id)
         expect(records).toHaveLength(raw.length)
         total += records.length
@@ -92,9 +99,9 @@ describe("Orchestra against the emulator", () => {
     Effect.gen(function*() {
       const { emulator, service, workflow } = yield* setup()
       const id = emulator.fixtures.orchestra.runs.seedLike!
-      const ref = yield* service.run(workflow, id)
+      const ref = yield* lookupOne(service, workflow, id)
       expect(ref).toMatchObject({ id, status: "complete", providerStatus: "completed", terminal: true })
-      const records = yield* collect(service.steps(ref))
+      const records = yield* service.steps(ref)
       expect(records.map((r) => r.name)).toEqual(["model", "slack_integration"])
       const [model, slack] = records
       expect(model!.usage?.total_tokens).toBe((model!.usage?.prompt_tokens ?? 0) + (model!.usage?.completion_tokens ?? 0))
@@ -109,9 +116,9 @@ describe("Orchestra against the emulator", () => {
   it.scopedLive("a failed run: errored node with its message", () =>
     Effect.gen(function*() {
       const { emulator, service, workflow } = yield* setup()
-      const ref = yield* service.run(workflow, emulator.fixtures.orchestra.runs.failed!)
+      const ref = yield* lookupOne(service, workflow, emulator.fixtures.orchestra.runs.failed!)
       expect(ref).toMatchObject({ status: "errored", providerStatus: "failed", terminal: true })
-      const records = yield* collect(service.steps(ref))
+      const records = yield* service.steps(ref)
       const failed = records.filter((r) => r.status === "errored")
       expect(failed.map((r) => r.name)).toEqual([emulator.fixtures.orchestra.failedNode])
       expect(failed[0]!.error?.name).toBe("Error")
@@ -123,15 +130,15 @@ describe("Orchestra against the emulator", () => {
     Effect.gen(function*() {
       const { emulator, service, workflow } = yield* setup({ orchestra: { runs: 5, live: 1 } })
       const live = emulator.fixtures.orchestra.live[0]!
-      const before = yield* service.run(workflow, live.id)
+      const before = yield* lookupOne(service, workflow, live.id)
       expect(before).toMatchObject({ status: "running", terminal: false })
-      const partial = yield* collect(service.steps(before))
+      const partial = yield* service.steps(before)
       expect(partial.some((r) => r.status === "running")).toBe(true)
       expect(partial.every(isRecord)).toBe(true)
       yield* emulator.advance(Date.parse(live.settledAt) - (yield* emulator.now) + 1000)
-      const after = yield* service.run(workflow, live.id)
+      const after = yield* lookupOne(service, workflow, live.id)
       expect(after).toMatchObject({ status: "complete", terminal: true })
-      const records = yield* collect(service.steps(after))
+      const records = yield* service.steps(after)
       expect(records.length).toBeGreaterThanOrEqual(partial.length)
       expect(records.every((r) => r.status === "complete")).toBe(true)
     }))
@@ -146,7 +153,7 @@ describe("Orchestra against the emulator", () => {
   it.scopedLive("an unknown run or workflow is NotFound (404)", () =>
     Effect.gen(function*() {
       const { service, workflow } = yield* setup()
-      const run = yield* Effect.flip(service.run(workflow, "no-such-run"))
+      const run = yield* Effect.flip(lookupOne(service, workflow, "no-such-run"))
       expect(run).toMatchObject({ _tag: "NotFound", detail: "Run not found", run: "no-such-run" })
       const ref: WorkflowProvider.RunRef = {
         provider: "orchestra",
@@ -159,7 +166,7 @@ describe("Orchestra against the emulator", () => {
         createdAt: null,
         updatedAt: null
       }
-      const steps = yield* Effect.flip(collect(service.steps(ref)))
+      const steps = yield* Effect.flip(service.steps(ref))
       expect(steps).toMatchObject({ _tag: "NotFound", detail: "Workflow not found" })
       const listing = yield* Effect.flip(collect(service.runs("no-such-workflow")))
       expect(listing._tag).toBe("NotFound")

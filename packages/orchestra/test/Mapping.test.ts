@@ -145,22 +145,26 @@ describe("duration", () => {
 })
 
 describe("error", () => {
+  const errorOf = (error: unknown) => mapping.toRecord(run, step({ error }), 0).error
+
   it("turns a string into {name: Error, message}", () => {
-    expect(mapping.errorOf("KeyError: 'customer_email'")).toEqual({ name: "Error", message: "KeyError: 'customer_email'" })
+    expect(errorOf("KeyError: 'customer_email'")).toEqual({ name: "Error", message: "KeyError: 'customer_email'" })
   })
 
   it("is null for null, absent or empty", () => {
-    expect(mapping.errorOf(null)).toBeNull()
-    expect(mapping.errorOf(undefined)).toBeNull()
-    expect(mapping.errorOf("")).toBeNull()
+    expect(errorOf(null)).toBeNull()
+    expect(errorOf(undefined)).toBeNull()
+    expect(errorOf("")).toBeNull()
+    expect(mapping.toRecord(run, step(), 0).error).toBeNull()
   })
 
   it("keeps an undocumented object readable", () => {
-    expect(mapping.errorOf({ name: "TimeoutError", message: "too slow" })).toEqual({
+    expect(errorOf({ name: "TimeoutError", message: "too slow" })).toEqual({
       name: "TimeoutError",
       message: "too slow"
     })
-    expect(mapping.errorOf({ code: 7 })).toEqual({ name: "Error", message: "{\"code\":7}" })
+    expect(errorOf({ code: 7 })).toEqual({ name: "Error", message: "{\"code\":7}" })
+    expect(isRecord(mapping.toRecord(run, step({ error: { code: 7 } }), 0))).toBe(true)
   })
 })
 

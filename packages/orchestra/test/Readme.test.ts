@@ -28,7 +28,8 @@ it.live("the README example exports every run's nodes as NDJSON", () =>
     const program = Effect.gen(function*() {
       const provider = yield* WorkflowProvider.WorkflowProvider
       yield* provider.runs(emu.info.orchestra.workflow).pipe(
-        Stream.flatMap((run) => provider.steps(run)),
+        Stream.mapEffect((run) => provider.steps(run)),
+        Stream.flattenIterables,
         Stream.runForEach((record) => Effect.sync(() => process.stdout.write(JSON.stringify(record) + "\n")))
       )
     })
