@@ -5,29 +5,12 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import {
-  Pagination,
-  ProviderClient,
-  ProviderConfig,
-  type ProviderDescriptor,
-  ProviderError,
-  ProviderKit,
-  RateBudget,
-  WorkflowProvider
-} from "@steptrail/core"
+import { Pagination, ProviderConfig, ProviderError, ProviderKit, RateBudget, WorkflowProvider } from "@steptrail/core"
 import { Effect, Option, Redacted, type Scope, Stream } from "effect"
 import * as CloudflareApi from "./CloudflareApi.js"
+import { DEFAULT_BASE_URL, settings } from "./Descriptor.js"
 import * as mapping from "./internal/mapping.js"
 import { PROVIDER, quote } from "./internal/validate.js"
-import { DEFAULT_BASE_URL, settings } from "./Descriptor.js"
-
-export {
-  /**
-   * @since 0.1.0
-   * @category constants
-   */
-  DEFAULT_BASE_URL
-}
 
 /**
  * The API's largest page.
@@ -53,9 +36,9 @@ export const DEFAULT_OUTPUT_CONCURRENCY = 4
  * @since 0.1.0
  * @category models
  */
-export interface Config extends ProviderDescriptor.Connection {
+export interface Config extends ProviderKit.Config {
   /** 32 hexadecimal characters. */
-  readonly accountId: string
+  readonly accountId?: string | undefined
   readonly apiToken?: Redacted.Redacted<string> | undefined
   readonly email?: string | undefined
   readonly apiKey?: Redacted.Redacted<string> | undefined
@@ -103,6 +86,14 @@ const isoDate = (date: Date | undefined, field: string): Effect.Effect<string | 
     ? Effect.fail(invalid(`${field} is not a valid date`, field))
     : Effect.succeed(date.toISOString())
 
+const clientDefinition: ProviderKit.ClientDefinition<Config> = {
+  name: PROVIDER,
+  defaultBaseUrl: DEFAULT_BASE_URL,
+  auth: authHeaders,
+  describe: CloudflareApi.describe,
+  budget: RateBudget.cloudflare
+}
+
 /**
  * Builds the provider. Credentials, account id and base URL are checked here, before any
  * request: missing credentials are `Unauthorized`, a malformed account id or base URL
@@ -115,22 +106,10 @@ export const make = (
   config: Config
 ): Effect.Effect<WorkflowProvider.Service, ProviderError.ProviderError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
-    const headers = yield* authHeaders(config)
-    if (config.accountId.trim() === "") {
-      return yield* Effect.fail(invalid("no account id: set CLOUDFLARE_ACCOUNT_ID or pass --account-id", "account_id"))
-    }
-    const baseUrl = yield* ProviderConfig.checkBaseUrl(PROVIDER, config.baseUrl ?? DEFAULT_BASE_URL, config.allowInsecure)
-    const client = yield* ProviderClient.make({
-      provider: PROVIDER,
-      baseUrl,
-      headers,
-      describe: CloudflareApi.describe,
-      retry: config.retry,
-      timeout: config.timeout,
-      maxBodyBytes: config.maxBodyBytes,
-      budget: config.budget ?? RateBudget.cloudflare
-    })
-    const api = yield* CloudflareApi.make({ accountId: config.accountId, client })
+    const client = yield* ProviderKit.client(clientDefinition, config)
+    const accountId = config.accountId?.trim() ?? ""
+    if (accountId === "") return yield* Effect.fail(invalid("no account id: set CLOUDFLARE_ACCOUNT_ID or pass --account-id", "account_id"))
+    const api = yield* CloudflareApi.make({ accountId, client })
     const account = api.accountId
     const concurrency = Math.max(1, config.outputConcurrency ?? DEFAULT_OUTPUT_CONCURRENCY)
 
@@ -212,50 +191,15 @@ export const make = (
     return { provider: PROVIDER, account, runs, count, lookup, steps } satisfies WorkflowProvider.Service
   })
 
-const kit = ProviderKit.make<Config>({
-  name: PROVIDER,
-  settings,
-  fromValues: (values) => ({
-    accountId: ProviderConfig.text(values, "accountId") ?? "",
-    apiToken: ProviderConfig.secret(values, "apiToken"),
-    email: ProviderConfig.text(values, "email"),
-    apiKey: ProviderConfig.secret(values, "apiKey"),
-    baseUrl: ProviderConfig.text(values, "baseUrl")
-  }),
-  make
-})
-
 /**
- * The provider from explicit values.
+ * The provider's layers (`ProviderKit`): `layer(config)` from explicit values,
+ * `layerConfig(overrides?)` from the CLI's variables (`CLOUDFLARE_API_TOKEN`, or
+ * `CLOUDFLARE_EMAIL` with `CLOUDFLARE_API_KEY`, any explicit credential replacing the
+ * environment's as a whole; `CLOUDFLARE_ACCOUNT_ID`; `CLOUDFLARE_API_BASE_URL` or
+ * `CLOUDFLARE_BASE_URL`), `resolveConfig(overrides?)` (the config `layerConfig` builds from)
+ * and `fromSettings`, the registry descriptor's `make`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = kit.layer
-
-/**
- * The provider configured from the environment, explicit overrides winning: the CLI's
- * variables, `CLOUDFLARE_API_TOKEN` (or `CLOUDFLARE_EMAIL` with `CLOUDFLARE_API_KEY`; any
- * explicit credential replaces the environment's as a whole), `CLOUDFLARE_ACCOUNT_ID`,
- * `CLOUDFLARE_API_BASE_URL` or `CLOUDFLARE_BASE_URL`.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerConfig = kit.layerConfig
-
-/**
- * The config `layerConfig` would build from.
- *
- * @since 0.1.0
- * @category config
- */
-export const resolveConfig = kit.resolve
-
-/**
- * `ProviderDescriptor.Descriptor.make` for this provider.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromSettings = kit.fromSettings
+export const { fromSettings, layer, layerConfig, resolveConfig } = ProviderKit.make<Config>({ name: PROVIDER, settings, make })

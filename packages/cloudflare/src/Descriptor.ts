@@ -4,8 +4,7 @@
  *
  * @since 0.1.0
  */
-import { type ProviderConfig, type ProviderDescriptor, RateBudget } from "@steptrail/core"
-import { Effect } from "effect"
+import { type ProviderConfig, type ProviderDescriptor, ProviderKit, RateBudget } from "@steptrail/core"
 
 /**
  * @since 0.1.0
@@ -98,6 +97,5 @@ export const descriptor: ProviderDescriptor.Descriptor = {
   fullOutput: true,
   settings,
   budget: RateBudget.cloudflare,
-  make: (values, connection) =>
-    Effect.flatMap(Effect.promise(() => import("./Cloudflare.js")), (m) => m.fromSettings(values, connection))
+  make: ProviderKit.lazy(() => import("./Cloudflare.js"))
 }

@@ -3,6 +3,7 @@ import { ProviderError, RateBudget, StepRecord, WorkflowProvider } from "@steptr
 import { Chunk, ConfigProvider, Context, Effect, Either, Fiber, Layer, Redacted, Schema, Stream, TestClock } from "effect"
 import * as Cloudflare from "../src/Cloudflare.js"
 import * as CloudflareApi from "../src/CloudflareApi.js"
+import * as Descriptor from "../src/Descriptor.js"
 import { ACCOUNT, BASE, envelope, failure, fake, type Handler, json, PREFIX } from "./fixtures/fake.js"
 import { seed000StepBody } from "./fixtures/seeds.js"
 
@@ -524,7 +525,7 @@ describe("Cloudflare provider", () => {
         expect(both.baseUrl).toBe("http://wrangler.test")
         const none = yield* Cloudflare.resolveConfig().pipe(Effect.provide(env({ CLOUDFLARE_API_BASE_URL: "" })))
         expect(none.baseUrl).toBeUndefined()
-        expect(Cloudflare.DEFAULT_BASE_URL).toBe("https://api.cloudflare.com/client/v4")
+        expect(Descriptor.DEFAULT_BASE_URL).toBe("https://api.cloudflare.com/client/v4")
       }))
 
     it.effect("explicit overrides win, credentials as a whole", () =>

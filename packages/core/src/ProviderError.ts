@@ -43,14 +43,19 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 }
 
 /**
- * 404: an unknown account, workflow, run or step.
+ * 404, or an answer without the run asked for: an unknown account, workflow, run or step.
  *
  * @since 0.1.0
  * @category errors
  */
-export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", common) {
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  ...common,
+  /** 404 when the provider said so; absent when a lookup found no such run in an answer. */
+  status: Schema.optional(Schema.Number)
+}) {
   override get message() {
-    return line(`${this.provider}: not found (HTTP 404): ${this.detail}${where(this)}`)
+    const code = this.status === undefined ? "" : ` (HTTP ${this.status})`
+    return line(`${this.provider}: not found${code}: ${this.detail}${where(this)}`)
   }
 }
 

@@ -6,7 +6,7 @@ const provider = "cloudflare"
 
 const samples = {
   Unauthorized: new ProviderError.Unauthorized({ provider, status: 403, detail: "token lacks Workflows Read" }),
-  NotFound: new ProviderError.NotFound({ provider, detail: "instance not found" }),
+  NotFound: new ProviderError.NotFound({ provider, status: 404, detail: "instance not found" }),
   RateLimited: new ProviderError.RateLimited({ provider, detail: "too many requests", retryAfterMs: 1500 }),
   Unavailable: new ProviderError.Unavailable({ provider, status: 503, detail: "service unavailable" }),
   InvalidRequest: new ProviderError.InvalidRequest({ provider, status: 422, detail: "bad value", field: "per_page" }),
@@ -86,9 +86,9 @@ describe("ProviderError", () => {
       "cloudflare: unexpected response from GET /accounts/a/workflows/w/instances at $.result[0].id: Expected string (workflow w, run r)"
     )
     const notFound = ProviderError.withContext(new ProviderError.NotFound({ provider, detail: "no such workflow" }), { workflow: "w" })
-    expect(notFound.message).toBe("cloudflare: not found (HTTP 404): no such workflow (workflow w)")
+    expect(notFound.message).toBe("cloudflare: not found: no such workflow (workflow w)")
     expect(ProviderError.withContext(notFound, { workflow: "other", run: "r" }).message).toBe(
-      "cloudflare: not found (HTTP 404): no such workflow (workflow w, run r)"
+      "cloudflare: not found: no such workflow (workflow w, run r)"
     )
   })
 

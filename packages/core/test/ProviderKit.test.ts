@@ -21,10 +21,6 @@ const kit = (built: Array<Config>) =>
   ProviderKit.make<Config>({
     name: "acme",
     settings,
-    fromValues: (values) => ({
-      apiKey: ProviderConfig.secret(values, "apiKey"),
-      baseUrl: ProviderConfig.text(values, "baseUrl")
-    }),
     make: (config) =>
       Effect.gen(function*() {
         if (config.apiKey === undefined) return yield* Effect.fail(ProviderConfig.missingCredentials("acme", settings))
@@ -91,7 +87,7 @@ describe("ProviderKit", () => {
 
   it.effect("resolve gives the config layerConfig would build from", () =>
     Effect.gen(function*() {
-      const config = yield* kit([]).resolve({ apiKey: Redacted.make("flag-key") }).pipe(
+      const config = yield* kit([]).resolveConfig({ apiKey: Redacted.make("flag-key") }).pipe(
         Effect.provide(env({ ACME_API_KEY: "env-key", ACME_BASE_URL: " https://env.acme.test " }))
       )
       expect(Redacted.value(config.apiKey!)).toBe("flag-key")

@@ -322,7 +322,8 @@ describe("RateBudget.status", () => {
         nextAt: null,
         waitedMillis: 0,
         pausedMillis: 0,
-        started: 0
+        started: 0,
+        pausedUntil: 0
       })
       yield* budget.take
       const { all } = yield* race(budget, 2)

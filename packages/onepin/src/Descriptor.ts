@@ -4,8 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { ProviderConfig, ProviderDescriptor } from "@steptrail/core"
-import { Effect } from "effect"
+import { type ProviderConfig, type ProviderDescriptor, ProviderKit } from "@steptrail/core"
 
 /**
  * Everything in front of the documented paths, version prefix included.
@@ -61,6 +60,5 @@ export const descriptor: ProviderDescriptor.Descriptor = {
   filters: { status: { values: STATUSES, multiple: true } },
   fullOutput: false,
   settings,
-  make: (values, connection) =>
-    Effect.flatMap(Effect.promise(() => import("./Onepin.js")), (m) => m.fromSettings(values, connection))
+  make: ProviderKit.lazy(() => import("./Onepin.js"))
 }

@@ -5,15 +5,7 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import {
-  Pagination,
-  ProviderClient,
-  ProviderConfig,
-  type ProviderDescriptor,
-  ProviderError,
-  ProviderKit,
-  WorkflowProvider
-} from "@steptrail/core"
+import { Pagination, ProviderError, ProviderKit, WorkflowProvider } from "@steptrail/core"
 import { Effect, type Redacted, type Scope, Stream } from "effect"
 import { DEFAULT_BASE_URL, settings } from "./Descriptor.js"
 import { describe } from "./internal/errors.js"
@@ -21,19 +13,11 @@ import * as mapping from "./internal/mapping.js"
 import { uuidOf } from "./internal/validate.js"
 import * as OnepinApi from "./OnepinApi.js"
 
-export {
-  /**
-   * @since 0.1.0
-   * @category constants
-   */
-  DEFAULT_BASE_URL
-}
-
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Config extends ProviderDescriptor.Connection {
+export interface Config extends ProviderKit.Config {
   /** `ONEPIN_API_KEY`. */
   readonly apiKey?: Redacted.Redacted<string> | undefined
   /**
@@ -46,6 +30,13 @@ export interface Config extends ProviderDescriptor.Connection {
 }
 
 const provider = "onepin"
+
+const client: ProviderKit.ClientDefinition<Config> = {
+  name: provider,
+  defaultBaseUrl: DEFAULT_BASE_URL,
+  auth: ProviderKit.bearer(provider, settings, (config: Config) => config.apiKey),
+  describe
+}
 
 /**
  * Builds the provider; a missing key is `Unauthorized` and a bad base URL `InvalidRequest`,
@@ -61,21 +52,7 @@ export const make = (
   Effect.gen(function*() {
     const workspaceId = config.workspaceId?.trim() || undefined
     const account = workspaceId ?? null
-    // an empty or blank key is no key: it would only be answered 401
-    const apiKey = ProviderConfig.secret({ apiKey: config.apiKey }, "apiKey")
-    if (apiKey === undefined) return yield* Effect.fail(ProviderConfig.missingCredentials(provider, settings))
-    const baseUrl = yield* ProviderConfig.checkBaseUrl(provider, config.baseUrl ?? DEFAULT_BASE_URL, config.allowInsecure)
-    const client = yield* ProviderClient.make({
-      ...config,
-      provider,
-      baseUrl,
-      headers: {
-        authorization: ProviderConfig.bearer(apiKey),
-        ...(workspaceId === undefined ? {} : { "x-workspace-id": workspaceId })
-      },
-      describe
-    })
-    const api = OnepinApi.make(client)
+    const api = OnepinApi.make(yield* ProviderKit.client(client, config, workspaceId === undefined ? {} : { "x-workspace-id": workspaceId }))
 
     // Newest first: a run created while we page shifts the listing, and the repeat is skipped.
     const listing = (workflow: string, filter?: WorkflowProvider.RunFilter) =>
@@ -126,46 +103,13 @@ export const make = (
     } satisfies WorkflowProvider.Service
   })
 
-const kit = ProviderKit.make<Config>({
-  name: provider,
-  settings,
-  fromValues: (values) => ({
-    apiKey: ProviderConfig.secret(values, "apiKey"),
-    workspaceId: ProviderConfig.text(values, "workspaceId"),
-    baseUrl: ProviderConfig.text(values, "baseUrl")
-  }),
-  make
-})
-
 /**
- * The provider from explicit values.
+ * The provider's layers (`ProviderKit`): `layer(config)` from explicit values,
+ * `layerConfig(overrides?)` from `ONEPIN_API_KEY`, `ONEPIN_BASE_URL` and `ONEPIN_WORKSPACE_ID`
+ * (overrides winning), `resolveConfig(overrides?)` (the config `layerConfig` builds from) and
+ * `fromSettings`, the registry descriptor's `make`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = kit.layer
-
-/**
- * The provider configured from the environment (`ONEPIN_API_KEY`, `ONEPIN_BASE_URL`,
- * `ONEPIN_WORKSPACE_ID`), explicit overrides winning.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerConfig = kit.layerConfig
-
-/**
- * The config `layerConfig` would build from.
- *
- * @since 0.1.0
- * @category config
- */
-export const resolveConfig = kit.resolve
-
-/**
- * `ProviderDescriptor.Descriptor.make` for this provider.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromSettings = kit.fromSettings
+export const { fromSettings, layer, layerConfig, resolveConfig } = ProviderKit.make<Config>({ name: provider, settings, make })

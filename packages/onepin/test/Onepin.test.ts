@@ -210,7 +210,7 @@ describe("Onepin.lookup", () => {
       const error = yield* failure(service.lookup(workflow, [uuidAt(3), missing]))
       expect(error).toMatchObject({ _tag: "NotFound", workflow, run: missing })
       expect(error.message).toBe(
-        `onepin: not found (HTTP 404): no such run in the workflow's run listing (workflow ${workflow}, run ${missing})`
+        `onepin: not found: no such run in the workflow's run listing (workflow ${workflow}, run ${missing})`
       )
       expect(ProviderError.exitCode(error)).toBe(4)
       expectListing(yield* seen, 3)

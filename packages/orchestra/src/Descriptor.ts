@@ -4,8 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { ProviderConfig, ProviderDescriptor } from "@steptrail/core"
-import { Effect } from "effect"
+import { type ProviderConfig, type ProviderDescriptor, ProviderKit } from "@steptrail/core"
 
 /**
  * The documented base URL; the API's paths are given relative to it.
@@ -46,6 +45,5 @@ export const descriptor: ProviderDescriptor.Descriptor = {
   filters: {},
   fullOutput: false,
   settings,
-  make: (values, connection) =>
-    Effect.flatMap(Effect.promise(() => import("./Orchestra.js")), (m) => m.fromSettings(values, connection))
+  make: ProviderKit.lazy(() => import("./Orchestra.js"))
 }

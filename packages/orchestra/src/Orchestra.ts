@@ -5,34 +5,17 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import {
-  ErrorBody,
-  Pagination,
-  ProviderClient,
-  ProviderConfig,
-  type ProviderDescriptor,
-  type ProviderError,
-  ProviderKit,
-  WorkflowProvider
-} from "@steptrail/core"
+import { ErrorBody, Pagination, type ProviderError, ProviderKit, WorkflowProvider } from "@steptrail/core"
 import { Effect, type Redacted, type Scope, Stream } from "effect"
 import { DEFAULT_BASE_URL, settings } from "./Descriptor.js"
 import * as mapping from "./internal/mapping.js"
 import * as OrchestraApi from "./OrchestraApi.js"
 
-export {
-  /**
-   * @since 0.1.0
-   * @category constants
-   */
-  DEFAULT_BASE_URL
-}
-
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Config extends ProviderDescriptor.Connection {
+export interface Config extends ProviderKit.Config {
   /** `ORCHESTRA_API_KEY`. */
   readonly apiKey?: Redacted.Redacted<string> | undefined
   /** Everything in front of the documented paths; `ORCHESTRA_BASE_URL`. */
@@ -40,6 +23,13 @@ export interface Config extends ProviderDescriptor.Connection {
 }
 
 const provider = "orchestra"
+
+const client: ProviderKit.ClientDefinition<Config> = {
+  name: provider,
+  defaultBaseUrl: DEFAULT_BASE_URL,
+  auth: ProviderKit.bearer(provider, settings, (config: Config) => config.apiKey),
+  describe: ErrorBody.describe
+}
 
 /**
  * Builds the provider; a missing key is `Unauthorized` and a bad base URL `InvalidRequest`,
@@ -53,18 +43,7 @@ export const make = (
   config: Config
 ): Effect.Effect<WorkflowProvider.Service, ProviderError.ProviderError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
-    // an empty or blank key is no key: it would only be answered 401
-    const apiKey = ProviderConfig.secret({ apiKey: config.apiKey }, "apiKey")
-    if (apiKey === undefined) return yield* Effect.fail(ProviderConfig.missingCredentials(provider, settings))
-    const baseUrl = yield* ProviderConfig.checkBaseUrl(provider, config.baseUrl ?? DEFAULT_BASE_URL, config.allowInsecure)
-    const client = yield* ProviderClient.make({
-      ...config,
-      provider,
-      baseUrl,
-      headers: { authorization: ProviderConfig.bearer(apiKey) },
-      describe: ErrorBody.describe
-    })
-    const api = OrchestraApi.make(client)
+    const api = OrchestraApi.make(yield* ProviderKit.client(client, config))
 
     // A run started while we page shifts the newest-first listing: the repeat is skipped.
     const runs = (workflow: string, filter?: WorkflowProvider.RunFilter) =>
@@ -86,42 +65,13 @@ export const make = (
     } satisfies WorkflowProvider.Service
   })
 
-const kit = ProviderKit.make<Config>({
-  name: provider,
-  settings,
-  fromValues: (values) => ({ apiKey: ProviderConfig.secret(values, "apiKey"), baseUrl: ProviderConfig.text(values, "baseUrl") }),
-  make
-})
-
 /**
- * The provider from explicit values.
+ * The provider's layers (`ProviderKit`): `layer(config)` from explicit values,
+ * `layerConfig(overrides?)` from `ORCHESTRA_API_KEY` and `ORCHESTRA_BASE_URL` (overrides
+ * winning), `resolveConfig(overrides?)` (the config `layerConfig` builds from) and
+ * `fromSettings`, the registry descriptor's `make`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = kit.layer
-
-/**
- * The provider configured from the environment (`ORCHESTRA_API_KEY`, `ORCHESTRA_BASE_URL`),
- * explicit overrides winning.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerConfig = kit.layerConfig
-
-/**
- * The config `layerConfig` would build from.
- *
- * @since 0.1.0
- * @category config
- */
-export const resolveConfig = kit.resolve
-
-/**
- * `ProviderDescriptor.Descriptor.make` for this provider.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromSettings = kit.fromSettings
+export const { fromSettings, layer, layerConfig, resolveConfig } = ProviderKit.make<Config>({ name: provider, settings, make })

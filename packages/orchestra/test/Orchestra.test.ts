@@ -190,7 +190,7 @@ describe("Orchestra.lookup", () => {
         Effect.flatMap(service.lookup("wf-1", ["run-7"]), (runs) => Effect.forEach(runs, (run) => service.steps(run)))
       )
       expect(error).toMatchObject({ _tag: "NotFound", workflow: "wf-1", run: "run-7" })
-      expect(error.message).toBe("orchestra: not found (HTTP 404): no such run (workflow wf-1, run run-7)")
+      expect(error.message).toBe("orchestra: not found: no such run (workflow wf-1, run run-7)")
       expect(ProviderError.exitCode(error)).toBe(4)
       expect((yield* seen).map((s) => s.url.pathname)).toEqual([`${prefix}/workflows/wf-1/runs/run-7`])
     }))

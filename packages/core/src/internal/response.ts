@@ -65,7 +65,7 @@ export const errorFor = (provider: string, answer: ErrorAnswer, described: Descr
   const detail = oneLine(described.detail)
   const retryAfterMs = Option.getOrUndefined(Retry.parseRetryAfter(answer.headers["retry-after"], now))
   if (status === 401 || status === 403) return new Unauthorized({ provider, status, detail })
-  if (status === 404) return new NotFound({ provider, detail })
+  if (status === 404) return new NotFound({ provider, status, detail })
   if (status === 429) return new RateLimited({ provider, detail, retryAfterMs })
   if (status === 408 || status >= 500) return new Unavailable({ provider, status, detail, retryAfterMs })
   if (status === 400 || status === 422) return new InvalidRequest({ provider, status, detail, field: described.field })
