@@ -34,6 +34,10 @@ const tagged = (error: unknown): Failure => {
       return { code: (error as { reason: string }).reason === "invalid" ? 2 : 1, line: message }
     case "EmulatorError":
       return { code: 1, line: message }
+    case "LockedError":
+      return { code: 2, line: message }
+    case "SourceError":
+      return { code: (error as { exitCode: number }).exitCode, line: message }
     case "Unauthorized":
     case "NotFound":
     case "RateLimited":

@@ -4,9 +4,10 @@
  * and a contract exit code.
  */
 import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
+import { Cause, Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
 import { cli } from "./Cli.js"
 import { fromCause } from "./Failure.js"
+import * as Signals from "./Signals.js"
 
 const stderrLogger = Logger.make(({ logLevel, message }) => {
   const text = Array.isArray(message) ? message.join(" ") : String(message)
@@ -38,6 +39,7 @@ if (command === "export" && provider !== undefined && !provider.startsWith("-") 
   process.exit(2)
 }
 
+Signals.install()
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   disablePrettyLogger: true,
@@ -45,6 +47,6 @@ NodeRuntime.runMain(program, {
     if (exit._tag === "Success") return onExit(0)
     const failure = fromCause(exit.cause)
     if (failure.line !== null) process.stderr.write(`steptrail: ${failure.line}\n`)
-    onExit(failure.code)
+    onExit(Cause.isInterruptedOnly(exit.cause) ? Signals.exitCode() : failure.code)
   }
 })

@@ -3,11 +3,11 @@ import { Progress, Summary } from "@steptrail/export"
 import { Effect, Fiber, TestClock } from "effect"
 import { PassThrough } from "node:stream"
 
-const sink = () => {
-  const stream = new PassThrough()
+const sink = (isTTY: boolean) => {
+  const stream = Object.assign(new PassThrough(), { isTTY, columns: 80 })
   let text = ""
   stream.on("data", (c: Buffer) => (text += c.toString()))
-  return { stream, text: () => text }
+  return { terminal: Progress.stderr(stream), text: () => text }
 }
 
 describe("Progress", () => {
@@ -17,11 +17,21 @@ describe("Progress", () => {
     expect(Progress.format({ runs: 7, steps: 9, totalRuns: undefined, elapsedMillis: 0, retries: 0, waiting: 0 })).toBe("7 runs · 9 steps · 0.0 runs/s · elapsed 0s")
   })
 
+  it.effect("the stderr terminal displays on its stream, tells whether it is a TTY, and reads nothing", () =>
+    Effect.gen(function*() {
+      const { terminal, text } = sink(true)
+      yield* terminal.display("hello")
+      expect(text()).toBe("hello")
+      expect(yield* terminal.isTTY).toBe(true)
+      expect(yield* terminal.columns).toBe(80)
+      expect((yield* Effect.flip(terminal.readLine))._tag).toBe("QuitException")
+    }))
+
   it.effect("off a terminal prints a plain line every interval, none before the first", () =>
     Effect.gen(function*() {
-      const { stream, text } = sink()
+      const { terminal, text } = sink(false)
       const summary = Summary.empty("stdout")
-      const fiber = yield* Effect.fork(Progress.report(summary, { tty: false, stream, every: "5 seconds" }))
+      const fiber = yield* Effect.fork(Progress.report(summary, { terminal, every: "5 seconds" }))
       yield* TestClock.adjust("4 seconds")
       expect(text()).toBe("")
       summary.runs = 12
@@ -31,20 +41,20 @@ describe("Progress", () => {
       yield* Fiber.interrupt(fiber)
       const lines = text().trimEnd().split("\n")
       expect(lines).toHaveLength(2)
-      expect(lines[0]).toMatch(/^steptrail: 12 runs · 140 steps · /)
+      expect(lines[0]).toBe("steptrail: 12 runs · 140 steps · 2.4 runs/s · elapsed 5s")
       expect(text()).not.toContain("\u001b[")
     }))
 
   it.effect("on a terminal redraws one line in place and clears it at the end", () =>
     Effect.gen(function*() {
-      const { stream, text } = sink()
+      const { terminal, text } = sink(true)
       const summary = Summary.empty("stdout")
-      const fiber = yield* Effect.fork(Progress.report(summary, { tty: true, stream, totalRuns: 10 }))
+      const fiber = yield* Effect.fork(Progress.report(summary, { terminal, totalRuns: 10 }))
       summary.runs = 5
       yield* TestClock.adjust("1 seconds")
       yield* Fiber.interrupt(fiber)
       expect(text()).toContain("5/10 runs")
       expect(text()).not.toContain("\n")
-      expect(text()).toContain("\u001b[2K") // the line was cleared, not left behind
+      expect(text().endsWith("\r\u001b[2K")).toBe(true) // the line was cleared, not left behind
     }))
 })
