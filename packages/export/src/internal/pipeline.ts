@@ -1,23 +1,24 @@
 /**
  * Concurrent work over a stream, handed on in the stream's order, with memory bounded by
  * what is in flight: at most `concurrency` items are worked on at once, and no new work
- * starts while the finished results waiting for an earlier item pass `budget` (a result is
- * always allowed when it is the next to be handed on, so a large item cannot stall).
+ * starts while the finished results waiting for an earlier item pass `budget` (an item is
+ * always let in when it would be the next one handed on, so a large item cannot stall).
  *
  * So what is held at any time is at most `budget` plus `concurrency` items (the largest
- * ones, in the worst case), whatever the length of the stream. One fiber per item and one
- * dispatcher: cheaper than `Stream.mapEffect` with concurrency, which costs a fiber
- * handoff and a queue per element.
+ * ones, in the worst case), whatever the length of the stream.
+ *
+ * `concurrency` long-lived workers take the items a dispatcher lets in; the caller's fiber
+ * hands the results on. No fiber or queue per item: the bookkeeping is a few counters, an
+ * array of slots in order and one latch everyone waits on for a change.
  */
-import { type Cause, Effect, Fiber, Queue, Stream } from "effect"
+import { Effect, Exit, Stream } from "effect"
 
 interface Slot<I, A, E> {
   readonly item: I
-  fiber: Fiber.Fiber<A, E> | undefined
+  /** How its work ended: undefined while it is worked on, null for an item without work. */
+  exit: Exit.Exit<A, E> | null | undefined
   bytes: number
 }
-
-type Entry<I, A, E> = Slot<I, A, E> | { readonly end: true; readonly cause: Cause.Cause<E> | undefined }
 
 /**
  * @param work the item's work, or `undefined` when it has none (handed on as is, in order)
@@ -35,71 +36,103 @@ export const inOrder = <I, A, E, R, E2, R2>(options: {
   Effect.scoped(Effect.gen(function*() {
     const { budget, each, size, work } = options
     const concurrency = Math.max(1, options.concurrency)
-    // items whose work is not needed pass through quickly; the bound keeps a long run of
-    // them behind one slow item from piling up
-    const queue = yield* Queue.bounded<Entry<I, A, E>>(Math.max(64, concurrency * 4))
-    const permits = yield* Effect.makeSemaphore(concurrency)
-    const wake = yield* Effect.makeLatch(true)
+    // items let in and not yet handed on, in order (`head` is the next to hand on)
+    const slots: Array<Slot<I, A, E>> = []
+    let head = 0
+    // items let in and not yet taken by a worker, with their work
+    const todo: Array<readonly [Slot<I, A, E>, Effect.Effect<A, E, R>]> = []
+    let next = 0
+    let busy = 0 // workers at work
     let waiting = 0 // bytes of finished results not yet handed on
-    let outstanding = 0 // items queued and not yet handed on
-
-    // Closed before the check, so a hand-off between the check and the wait still wakes it.
-    const roomForMore: Effect.Effect<void> = Effect.suspend(() =>
-      wake.close.pipe(
-        Effect.zipRight(Effect.suspend(() => (outstanding === 0 || waiting <= budget ? Effect.void : Effect.zipRight(wake.await, roomForMore))))
+    let ended: Exit.Exit<void, E> | undefined // how the stream of items ended
+    const changed = yield* Effect.makeLatch(false)
+    const signal = () => changed.unsafeOpen()
+    // Waits for `ready` to hold. Closed before the second check, so a change between the two
+    // is not lost.
+    const until = (ready: () => boolean): Effect.Effect<void> =>
+      Effect.suspend(() =>
+        ready() ? Effect.void : Effect.zipRight(changed.close, Effect.suspend(() => (ready() ? Effect.void : Effect.zipRight(changed.await, until(ready)))))
       )
-    )
 
-    const dispatch = (item: I) =>
+    const outstanding = () => slots.length - head
+    // a slot for an item without work is only bounded in number: a long run of them behind
+    // one slow item does not pile up
+    const cap = Math.max(64, concurrency * 4)
+    const letIn = (item: I) =>
       Effect.suspend(() => {
         const effect = work(item)
         if (effect === undefined) {
-          outstanding++
-          return Queue.offer(queue, { item, fiber: undefined, bytes: 0 })
+          return Effect.zipRight(
+            until(() => outstanding() < cap),
+            Effect.sync(() => {
+              slots.push({ item, exit: null, bytes: 0 })
+              signal()
+            })
+          )
         }
-        // the budget is checked once the permit is ours: a result that lands while we wait
-        // for the permit counts
-        return permits.take(1).pipe(
-          Effect.zipRight(roomForMore),
-          Effect.zipRight(Effect.suspend(() => {
-            outstanding++
-            const slot: Slot<I, A, E> = { item, fiber: undefined, bytes: 0 }
-            return effect.pipe(
-              Effect.tap((result) =>
-                Effect.sync(() => {
-                  slot.bytes = size(result)
-                  waiting += slot.bytes
-                })
-              ),
-              Effect.ensuring(permits.release(1)),
-              Effect.forkScoped,
-              Effect.flatMap((fiber) => {
-                slot.fiber = fiber
-                return Queue.offer(queue, slot)
-              })
-            )
-          }))
+        return Effect.zipRight(
+          until(() => outstanding() < cap && busy + (todo.length - next) < concurrency && (outstanding() === 0 || waiting <= budget)),
+          Effect.sync(() => {
+            const slot: Slot<I, A, E> = { item, exit: undefined, bytes: 0 }
+            slots.push(slot)
+            todo.push([slot, effect])
+            signal()
+          })
         )
       })
 
-    yield* Stream.runForEach(options.items, dispatch).pipe(
-      Effect.matchCauseEffect({
-        onSuccess: () => Queue.offer(queue, { end: true, cause: undefined }),
-        onFailure: (cause) => Queue.offer(queue, { end: true, cause })
-      }),
+    const worker: Effect.Effect<never, never, R> = Effect.forever(
+      Effect.zipRight(
+        until(() => next < todo.length),
+        Effect.suspend(() => {
+          const [slot, effect] = todo[next]!
+          next++
+          if (next >= 1024 && next * 2 >= todo.length) {
+            todo.splice(0, next)
+            next = 0
+          }
+          busy++
+          return Effect.flatMap(Effect.exit(effect), (exit) =>
+            Effect.sync(() => {
+              busy--
+              slot.exit = exit
+              if (exit._tag === "Success") {
+                slot.bytes = size(exit.value)
+                waiting += slot.bytes
+              }
+              signal()
+            }))
+        })
+      )
+    )
+    for (let i = 0; i < concurrency; i++) yield* Effect.forkScoped(worker)
+    yield* Stream.runForEach(options.items, letIn).pipe(
+      Effect.exit,
+      Effect.flatMap((exit) =>
+        Effect.sync(() => {
+          ended = exit
+          signal()
+        })
+      ),
       Effect.forkScoped
     )
 
     while (true) {
-      const entry = yield* Queue.take(queue)
-      if ("end" in entry) {
-        if (entry.cause !== undefined) return yield* Effect.failCause(entry.cause)
-        return
+      yield* until(() => (head < slots.length && slots[head]!.exit !== undefined) || (head === slots.length && ended !== undefined))
+      if (head === slots.length) {
+        const end = ended!
+        return yield* (Exit.isSuccess(end) ? Effect.void : Effect.failCause(end.cause))
       }
-      const result = entry.fiber === undefined ? undefined : yield* Fiber.join(entry.fiber)
-      yield* each(entry.item, result)
-      outstanding--
-      waiting -= entry.bytes
-      yield* wake.open
+      const slot = slots[head]!
+      const exit = slot.exit!
+      if (exit !== null && Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
+      yield* each(slot.item, exit === null ? undefined : exit.value)
+      head++
+      if (head >= 1024 && head * 2 >= slots.length) {
+        slots.splice(0, head)
+        head = 0
+      }
+      waiting -= slot.bytes
+      signal()
     }
   }))
