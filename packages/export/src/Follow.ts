@@ -152,8 +152,17 @@ const follow = (
       })
     const fresh = (run: WorkflowProvider.RunRef): Followed => ({ run, written: new Set(), counted: false })
 
+    // a gzip member is closed after each pass that wrote records: a reader of the stream as it
+    // comes (stdout) can decode everything up to the last poll
+    let steps = summary.steps
+    const settle = Effect.suspend(() => {
+      if (summary.steps === steps) return Effect.void
+      steps = summary.steps
+      return output.flush
+    })
     yield* internal.writeText(output, encoding.header(format))
     const failures = yield* internal.eachSource(sources, (source, i) => pass(source, i, Stream.map(Export.runsOf(source), fresh)))
+    yield* settle
 
     // One poll of a source: its followed runs looked up at once, and one listing for the runs
     // created since following began (and, where a lookup could not tell a run's status, to
@@ -202,6 +211,7 @@ const follow = (
       for (let i = 0; i < sources.length; i++) {
         if (live[i]) yield* named(sources, i, pollSource(sources[i]!, i))
       }
+      yield* settle
       summary.unfinished = remaining()
     }
     summary.unfinished = remaining()

@@ -162,7 +162,6 @@ export const sourceKey = (provider: string, account: string | null, workflow: st
   `${provider}/${account ?? "-"}/${workflow}`
 
 const decode = Schema.decodeUnknownEither(State)
-const encode = Schema.encodeSync(State)
 
 const V1Mark = Schema.Struct({
   status: Schema.String,
@@ -265,7 +264,8 @@ export const save = (file: string, state: State): Effect.Effect<void, StateError
     const fs = yield* FileSystem.FileSystem
     const dir = path.dirname(path.resolve(file))
     const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`)
-    const text = JSON.stringify(encode(state)) + "\n"
+    // the Schema has no transformations: the value is its own encoding
+    const text = JSON.stringify(state) + "\n"
     yield* Effect.scoped(Effect.gen(function*() {
       const handle = yield* fs.open(temp, { flag: "w", mode: 0o600 })
       yield* handle.writeAll(Buffer.from(text, "utf8"))

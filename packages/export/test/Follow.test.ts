@@ -140,6 +140,29 @@ describe("Follow with a listing", () => {
       expect(lines(text())).toHaveLength(8)
     }))
 
+  it.effect("gzip to stdout: after each pass that wrote records, what the reader has is complete gzip", () =>
+    Effect.gen(function*() {
+      const running = new Set(["run-1"])
+      const provider = fakeProvider(3, 2, [], { running })
+      const { bytes, sink } = collectText()
+      const fiber = yield* Effect.fork(
+        Follow.run([{ provider, workflow: "wf", runIds: ["run-0", "run-1", "run-2"] }], Output.stdout(sink, 0, { gzip: true }), { poll: "5 seconds" })
+      )
+      // the first pass (less than the poll interval)
+      for (let i = 0; i < 20; i++) {
+        yield* TestClock.adjust("100 millis")
+        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      // still following run-1, and what the reader has decodes without the end of the stream
+      expect(fiber.unsafePoll()).toBeNull()
+      expect(lines(zlib.gunzipSync(bytes()).toString())).toHaveLength(5)
+      running.delete("run-1")
+      yield* until(fiber)
+      expect(lines(zlib.gunzipSync(bytes()).toString()).map((r) => `${r.run_id}/${r.step_index}`)).toEqual([
+        "run-0/0", "run-0/1", "run-1/0", "run-2/0", "run-2/1", "run-1/1"
+      ])
+    }))
+
   it.effect("a failed poll ends following with its error, and what was written is committed", () =>
     Effect.gen(function*() {
       const dir = tempDir()
