@@ -180,17 +180,11 @@ export const run = (
         window = new Window(internal.latenessMillis(options))
         windows.set(key, window)
       }
-      return internal.writeInOrder({
-        items: runsOf(source),
-        fetch: (run) => internal.encoded(source, run, options),
-        output,
-        fetchOptions: options,
-        after: (run, fetched) =>
-          Effect.sync(() => {
-            Summary.addCounts(summary, run.provider, fetched!.counts, true)
-            window?.add(run, markOf(run, fetched!.counts.steps))
-          })
-      })
+      return internal.writeRuns(source, runsOf(source), output, options, (run, fetched) =>
+        Effect.sync(() => {
+          Summary.addCounts(summary, run.provider, fetched.counts, true)
+          window?.add(run, markOf(run, fetched.counts.steps))
+        }))
     })
     if (failures.length === sources.length && sources.length > 0) return yield* Effect.fail(internal.failureOf(sources, failures))
     for (const { index } of failures) {

@@ -182,19 +182,14 @@ export const run = (
         })
         if (window === undefined) {
           // explicit ids: always fetched; the state of the source is left as it is
-          return internal.writeInOrder({
-            items: internal.lookedUp(source, internal.explicitIds(source).slice(p.passed)),
-            fetch: (run) => internal.encoded(source, run, options),
-            output,
-            fetchOptions: options,
-            after: (run, fetched) =>
-              Effect.suspend(() => {
-                Summary.addCounts(summary, run.provider, fetched!.counts, true)
-                p.passed++
-                p.last = run.id
-                return tick
-              })
-          }).pipe(Effect.zipRight(done))
+          const ids = internal.explicitIds(source).slice(p.passed)
+          return internal.writeRuns(source, internal.lookedUp(source, ids), output, options, (run, fetched) =>
+            Effect.suspend(() => {
+              Summary.addCounts(summary, run.provider, fetched.counts, true)
+              p.passed++
+              p.last = run.id
+              return tick
+            })).pipe(Effect.zipRight(done))
         }
         const old = new Window(margin, loaded.sources[keys[i]!])
         let since = source.filter?.since

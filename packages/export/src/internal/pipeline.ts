@@ -86,7 +86,7 @@ export const inOrder = <I, A, E, R, E2, R2>(options: {
         until(() => next < todo.length),
         Effect.suspend(() => {
           const [slot, effect] = todo[next]!
-          next++
+          todo[next++] = undefined as never // nothing handed out is kept
           if (next >= 1024 && next * 2 >= todo.length) {
             todo.splice(0, next)
             next = 0
@@ -127,7 +127,8 @@ export const inOrder = <I, A, E, R, E2, R2>(options: {
       const exit = slot.exit!
       if (exit !== null && Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
       yield* each(slot.item, exit === null ? undefined : exit.value)
-      head++
+      // a result handed on is released at once (the array only keeps the slots to come)
+      slots[head++] = undefined as never
       if (head >= 1024 && head * 2 >= slots.length) {
         slots.splice(0, head)
         head = 0

@@ -5,28 +5,18 @@
  */
 import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
 import { Chunk, Clock, Duration, Effect, Schema, Stream } from "effect"
+import type * as Export from "../Export.js"
 import type * as Output from "../Output.js"
 import * as Redaction from "../Redaction.js"
 import * as encoding from "./encode.js"
 import { inOrder } from "./pipeline.js"
 import { lookupRuns, stepsOf } from "./port.js"
 
-export interface SourceLike {
-  readonly provider: WorkflowProvider.Service
-  readonly workflow: string
-  readonly runIds?: ReadonlyArray<string> | undefined
-  readonly filter?: WorkflowProvider.RunFilter | undefined
-  readonly fullOutput?: boolean | undefined
-  readonly name?: string | undefined
-}
+/** What of a source the pipeline reads (an `Export.Source`). */
+export type SourceLike = Export.Source
 
-export interface FetchOptions {
-  readonly concurrency?: number | undefined
-  readonly fullOutput?: boolean | undefined
-  readonly redact?: ReadonlyArray<Redaction.Path> | undefined
-  readonly format?: encoding.Format | undefined
-  readonly bufferBytes?: number | undefined
-}
+/** What of the options the pipeline reads (`Export.Options`). */
+export type FetchOptions = Pick<Export.Options, "concurrency" | "fullOutput" | "redact" | "format" | "bufferBytes">
 
 /** How long after a later-created run a run may still appear in a listing. */
 export const DEFAULT_LATENESS = Duration.minutes(10)
@@ -123,6 +113,22 @@ export const writeInOrder = <I, F extends encoding.Encoded, E, R>(options: {
         : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched)),
     concurrency: options.fetchOptions.concurrency ?? 4,
     budget: options.fetchOptions.bufferBytes ?? DEFAULT_BUFFER_BYTES
+  })
+
+/** Writes every run of `runs` (fetched, encoded) in order, then tells `after`. */
+export const writeRuns = <E, R>(
+  source: SourceLike,
+  runs: Stream.Stream<WorkflowProvider.RunRef, PE.ProviderError>,
+  output: Output.Output,
+  options: FetchOptions,
+  after: (run: WorkflowProvider.RunRef, fetched: Fetched) => Effect.Effect<void, E, R>
+): Effect.Effect<void, PE.ProviderError | Output.OutputError | E, R> =>
+  writeInOrder({
+    items: runs,
+    fetch: (run) => encoded(source, run, options),
+    output,
+    fetchOptions: options,
+    after: (run, fetched) => after(run, fetched!)
   })
 
 /**
