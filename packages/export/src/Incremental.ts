@@ -160,7 +160,7 @@ export const run = (
 
     const summary = options.summary ?? Summary.empty(output.target)
     summary.output = output.target
-    let resumedRuns = passedIn(pending)
+    const resumedRuns = passedIn(pending)
     let unchangedRuns = 0
     if (options.out === undefined || bytes0 === 0) yield* internal.writeText(output, encoding.header(format))
 
