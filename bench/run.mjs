@@ -3,9 +3,9 @@
 // `apps/cli/dist/bin.js`; `pnpm bench` rebuilds it first).
 //
 //   node bench/run.mjs [--instances N] [--steps S] [--output-bytes B] [--repeat K]
-//                      [--concurrency C] [--smoke] [--only throughput,memory,rate,economy,startup]
-//                      [--memory-sizes 1000,20000] [--rate-limit 100/5s] [--rate-windows 6]
-//                      [--startup-repeat 15] [--keep]
+//                      [--concurrency C] [--smoke] [--only throughput,memory,large,state,rate,economy,startup]
+//                      [--memory-sizes 1000,20000] [--large 64x100x1000000] [--state-sizes 20000,200000]
+//                      [--rate-limit 100/5s] [--rate-windows 6] [--startup-repeat 15] [--keep]
 //
 // The emulator runs as its own process (`steptrail emulator`), every contender as its own
 // process with stdout redirected to a file. Peak RSS and CPU time come from the `rss.cjs`
@@ -16,6 +16,7 @@ import { cpSync, createReadStream, mkdirSync, openSync, closeSync, readFileSync,
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
+import { measureState } from "./state.mjs"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "..")
@@ -44,12 +45,15 @@ const opts = {
   repeat: Number(flag("repeat", smoke ? 1 : 3)),
   concurrency: Number(flag("concurrency", 16)),
   memorySizes: String(flag("memory-sizes", smoke ? "50,500" : "1000,20000")).split(",").map(Number),
+  // instances x steps x output bytes of the large-runs case
+  large: String(flag("large", smoke ? "8x20x100000" : "64x100x1000000")).split("x").map(Number),
+  stateSizes: String(flag("state-sizes", smoke ? "2000,20000" : "20000,200000")).split(",").map(Number),
   rateLimit: String(flag("rate-limit", smoke ? "20/2s" : "100/5s")),
   rateWindows: Number(flag("rate-windows", smoke ? 3 : 6)),
   startupRepeat: Number(flag("startup-repeat", smoke ? 3 : 15)),
   seed: Number(flag("seed", 1)),
   keep: flag("keep", false) === true,
-  only: String(flag("only", "throughput,memory,rate,economy,startup")).split(",")
+  only: String(flag("only", "throughput,memory,large,state,rate,economy,startup")).split(",")
 }
 const log = (...a) => process.stderr.write(`[bench] ${a.join(" ")}\n`)
 
@@ -306,6 +310,62 @@ async function memory() {
   md.push("", `- steptrail RSS ${fmt(large)} / ${fmt(small)}: **${ratio}x** (target <= 1.2x: ${ratio <= 1.2 ? "met" : "**missed**"}); floor: ${floorRatio}x`, "")
 }
 
+/**
+ * Memory with large runs: every step's output is about `bytes` and fetched whole
+ * (`--full-output`), so a run holds steps x bytes. Peak RSS must follow the concurrency and
+ * the size of a run, not the length of the export; at concurrency 4 the export must finish
+ * within a 1 GB heap (`--max-old-space-size=1024`, a 2 GB container). stdout goes to
+ * /dev/null; the records are counted from the summary on stderr.
+ */
+async function large() {
+  const [instances, steps, bytes] = opts.large
+  log(`large: ${instances} instances x ${steps} steps x ${bytes} B outputs, --full-output, concurrency 1, 4, 16 (1 GB heap)`)
+  const emu = await startEmulator(["--instances", String(instances), "--steps", String(steps), "--output-bytes", String(bytes), "--live", "0"])
+  const rows = []
+  try {
+    // all within a 1 GB heap: without a limit, V8 grows the heap as far as the machine lets it
+    // before collecting, and the peak would say more about V8 than about the export
+    for (const [concurrency, heap] of [[1, 1024], [4, 1024], [16, 1024]]) {
+      const args = [
+        ...(heap === undefined ? [] : [`--max-old-space-size=${heap}`]),
+        cli, "export", "cloudflare", ...cfArgs(emu.info), "--full-output", "--concurrency", String(concurrency), "--rate-limit", UNLIMITED
+      ]
+      const m = await measured(emu, `large-${concurrency}`, args, { outFile: "/dev/null", countOutput: false })
+      const summary = /exported (\d+) runs, (\d+) steps/.exec(readFileSync(m.stderr, "utf8"))
+      const row = { concurrency, heapMiB: heap ?? null, code: m.code, rssMiB: m.rssMiB, wallMs: m.wallMs, cpuMs: m.cpuMs, runs: Number(summary?.[1] ?? 0), steps: Number(summary?.[2] ?? 0), requests: m.requests }
+      log(`  concurrency ${concurrency}${heap ? ` (heap ${heap} MiB)` : ""}: exit ${m.code}, ${fmt(m.rssMiB)} MiB, ${fmt(m.wallMs)} ms, ${row.runs} runs, ${row.steps} steps`)
+      rows.push(row)
+    }
+  } finally {
+    await emu.stop()
+  }
+  const capped = rows.find((r) => r.concurrency === 4)
+  // every run wrote the same records (the emulator's history sets how many steps a run has)
+  const target = capped.code === 0 && capped.runs === instances && rows.every((r) => r.code === 0 && r.steps === capped.steps)
+  results.sections.large = { instances, steps, bytes, rows, target }
+  md.push(`### Memory with large runs (${fmt(instances)} instances x ${fmt(steps)} steps x ${fmt(bytes / 1e6, 1)} MB outputs, \`--full-output\`)`, "")
+  md.push("| concurrency | heap limit | exit | runs | steps | peak RSS MiB | wall s | CPU s |")
+  md.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+  for (const r of rows) {
+    md.push(`| ${r.concurrency} | ${r.heapMiB === null ? "default" : `${r.heapMiB} MiB`} | ${r.code} | ${fmt(r.runs)} | ${fmt(r.steps)} | ${fmt(r.rssMiB, 1)} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.cpuMs / 1000, 1)} |`)
+  }
+  md.push("", `- completes within a ${capped.heapMiB} MiB heap at concurrency ${capped.concurrency}, with the same records as the other runs: ${target ? "met" : "**missed**"}`, "")
+}
+
+/** The state file's size and save time after exports of the sizes given (see bench/state.mjs). */
+async function state() {
+  log(`state: ${opts.stateSizes.join(", ")} runs`)
+  const rows = await measureState(opts.stateSizes)
+  results.sections.state = { rows }
+  md.push("### State file after an export (one source; 1 % of runs not terminal; lateness margin 10 minutes)", "")
+  md.push("| runs | created | open runs | recent runs | state bytes | save ms (median) | version 1 bytes | version 1 save ms |")
+  md.push("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+  for (const r of rows) {
+    md.push(`| ${fmt(r.runs)} | ${r.shape === "burst" ? "all within 9 minutes" : "evenly over 30 days"} | ${fmt(r.open)} | ${fmt(r.recent)} | ${fmt(r.bytes)} | ${fmt(r.saveMs, 1)} | ${fmt(r.v1Bytes)} | ${fmt(r.v1SaveMs, 1)} |`)
+  }
+  md.push("")
+}
+
 /** Instances whose full export makes exactly `target` requests (list pages of 100 + one GET each). */
 const instancesFor = (target) => {
   for (let n = target; n > 0; n--) if (n + Math.max(1, Math.ceil(n / 100)) === target) return n
@@ -481,7 +541,7 @@ async function startup() {
 }
 
 // ---------------------------------------------------------------- main
-const sections = { throughput, memory, rate, economy, startup }
+const sections = { throughput, memory, large, state, rate, economy, startup }
 try {
   statSync(cli)
 } catch {

@@ -58,8 +58,10 @@ const tagged = (error: unknown, explain: Explain): Failure => {
       return { code: (error as { reason: string }).reason === "invalid" ? 2 : 1, line: message }
     case "EmulatorError":
       return { code: (error as { reason: string }).reason === "InvalidOptions" ? 2 : 1, line: message }
-    case "SourceFailure":
-      return { code: ProviderError.exitCode((error as { cause: ProviderError.ProviderError }).cause), line: message }
+    case "LockedError":
+      return { code: 2, line: message }
+    case "SourceError":
+      return { code: (error as { exitCode: number }).exitCode, line: message }
     case "Unauthorized":
     case "NotFound":
     case "RateLimited":

@@ -9,6 +9,7 @@ import { cli, spec } from "./Cli.js"
 import * as CommandSpec from "./CommandSpec.js"
 import * as Failure from "./Failure.js"
 import * as Launch from "./Launch.js"
+import * as Signals from "./Signals.js"
 import * as Suggest from "./Suggest.js"
 import * as TerminalText from "./TerminalText.js"
 
@@ -60,9 +61,13 @@ export const run = (argv: ReadonlyArray<string>, io: Launch.Io): Effect.Effect<n
   })
 
 /** The process's command line, run to its exit code. */
-export const main = (argv: ReadonlyArray<string>): void =>
+export const main = (argv: ReadonlyArray<string>): void => {
+  Signals.install()
   NodeRuntime.runMain(run(argv, Launch.processIo()), {
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(exit._tag === "Success" ? exit.value as number : Failure.fromCause(exit.cause).code)
+    // an interruption is a signal: 130 for SIGINT, 143 for SIGTERM
+    teardown: (exit, onExit) =>
+      onExit(exit._tag === "Success" ? exit.value as number : Cause.isInterruptedOnly(exit.cause) ? Signals.exitCode() : Failure.fromCause(exit.cause).code)
   })
+}

@@ -7,7 +7,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { HttpClient } from "@effect/platform"
 import { ProviderConfig, type ProviderDescriptor, ProviderError, type WorkflowProvider } from "@steptrail/core"
-import type { Export } from "@steptrail/export"
+import { Export } from "@steptrail/export"
 import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
 import { usage } from "./commands/Common.js"
 import { instant, parseBudget, statusFilter } from "./commands/Flags.js"
@@ -97,16 +97,6 @@ export const load = (file: string): Effect.Effect<ConfigFile, UsageError, FileSy
     return { sources, out: top.right.out, concurrency: top.right.concurrency }
   })
 
-/** A source's failure while it is built, naming the source; the exit code is its cause's. */
-export class SourceFailure extends Schema.TaggedError<SourceFailure>()("SourceFailure", {
-  source: Schema.String,
-  cause: ProviderError.ProviderError
-}) {
-  override get message() {
-    return `${this.source}: ${this.cause.message}`
-  }
-}
-
 /** A secret named by the file: a variable that is not set is a missing credential (exit 3). */
 const fromVariable = (label: string, setting: ProviderConfig.Setting, variable: string) =>
   Effect.gen(function*() {
@@ -120,15 +110,17 @@ const fromVariable = (label: string, setting: ProviderConfig.Setting, variable: 
 /** Options every source takes from the command line. */
 export interface Shared extends ProviderDescriptor.Connection {}
 
+/** What messages call a source: its `name`, else its place in the file. */
 export const labelOf = (source: SourceConfig, index: number) =>
-  `sources[${index}]${typeof source.name === "string" && source.name !== "" ? ` (${source.name})` : ""}`
+  typeof source.name === "string" && source.name !== "" ? source.name : `sources[${index}]`
 
 /** Builds one provider (its own settings, credentials and budget) and the export source for it. */
 export const toSource = (
   source: SourceConfig,
   index: number,
+  count: number,
   shared: Shared
-): Effect.Effect<Export.Source, UsageError | MissingCredentials | SourceFailure, HttpClient.HttpClient | Scope.Scope> =>
+): Effect.Effect<Export.Source, UsageError | MissingCredentials | Export.SourceError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
     const descriptor = providers.find((p) => p.name === source.provider)!
     const label = labelOf(source, index)
@@ -142,16 +134,17 @@ export const toSource = (
       if (variable !== undefined) explicit[setting.name] = yield* fromVariable(label, setting, variable)
     }
     const rateLimit = text("rate_limit")
-    const budget = rateLimit === undefined ? shared.budget : yield* parseBudget(`${label}.rate_limit`, rateLimit)
-    const failed = (cause: ProviderError.ProviderError) => new SourceFailure({ source: label, cause })
+    const at = `sources[${index}]`
+    const budget = rateLimit === undefined ? shared.budget : yield* parseBudget(`${at}.rate_limit`, rateLimit)
+    const failed = (error: ProviderError.ProviderError) => new Export.SourceError({ source: label, error, failed: 1, sources: count })
     const provider = yield* ProviderConfig.resolve(descriptor.name, descriptor.settings, explicit).pipe(
       Effect.flatMap((values) => descriptor.make(values, { ...shared, budget })),
       Effect.mapError(failed)
     )
     const filter: WorkflowProvider.RunFilter = {
       status: yield* statusFilter(descriptor, text("status")),
-      since: yield* instant(`${label}.since`, text("since")),
-      until: yield* instant(`${label}.until`, text("until"))
+      since: yield* instant(`${at}.since`, text("since")),
+      until: yield* instant(`${at}.until`, text("until"))
     }
     const runIds = source[descriptor.runIds.key] as ReadonlyArray<string> | undefined
     return {

@@ -1,11 +1,12 @@
 /**
- * Where records go: stdout, or a file that a reader never sees half-written (written to a
- * temporary file beside it, fsync'd, then renamed over the target); any of them gzipped.
+ * Where records go: stdout, or a file that a reader never sees half-written (written with the
+ * platform's `FileSystem` to a temporary file beside it, fsync'd, then renamed over the
+ * target); any of them gzipped.
  *
  * @since 0.1.0
  */
+import { FileSystem } from "@effect/platform"
 import { Effect, Schema, type Scope } from "effect"
-import * as fs from "node:fs"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { syncDir } from "./State.js"
@@ -36,9 +37,14 @@ export interface Output {
   /** What the summary names: a path, or "stdout". */
   readonly target: string
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, OutputError>
-  /** Makes everything written so far durable (a no-op where that cannot be done). */
+  /**
+   * Ends what is written so far as a complete file (a gzip output closes its member; the
+   * next write starts a new one). A no-op for plain outputs.
+   */
+  readonly flush: Effect.Effect<void, OutputError>
+  /** Makes the bytes written so far durable (a no-op where that cannot be done). */
   readonly sync: Effect.Effect<void, OutputError>
-  /** Makes everything written so far durable and visible. */
+  /** Flushes, makes everything written durable and visible. */
   readonly commit: Effect.Effect<void, OutputError>
   /** Bytes written by this process. */
   readonly bytes: () => number
@@ -63,9 +69,16 @@ export interface Options {
  */
 export const isGzipPath = (target: string): boolean => /\.gz$/i.test(target)
 
-const describe = (error: unknown): string => {
-  const e = error as NodeJS.ErrnoException
-  switch (e?.code) {
+/**
+ * A failure as a few words: the system's error code where there is one.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const describe = (error: unknown): string => {
+  const e = error as { code?: unknown; cause?: { code?: unknown }; reason?: unknown; message?: unknown } | null
+  const code = typeof e?.code === "string" ? e.code : typeof e?.cause?.code === "string" ? e.cause.code : undefined
+  switch (code) {
     case "ENOENT":
       return "no such directory"
     case "EACCES":
@@ -81,15 +94,18 @@ const describe = (error: unknown): string => {
       return "disk quota exceeded"
     case "EFBIG":
       return "file too large"
+    case undefined:
+      return String(e?.message ?? e?.reason ?? error).split("\n")[0]!
     default:
-      return e?.code ?? String(e?.message ?? error).split("\n")[0]!
+      return code
   }
 }
 
 const ignoreError = () => {}
 
 /**
- * Standard output, with backpressure: a write waits for the pipe to drain.
+ * Standard output, with backpressure: a write waits for the pipe to drain. With gzip,
+ * `commit` (or `flush`) ends the member, so what was written is a complete gzip stream.
  *
  * @since 0.1.0
  * @category constructors
@@ -109,7 +125,7 @@ const plainStdout = (stream: NodeJS.WritableStream, startAt: number): Output => 
       const finish = (error?: unknown) => {
         if (done) return
         done = true
-        stream.off("error", finish)
+        detach()
         if (error === undefined || error === null) {
           written += bytes.length
           resume(Effect.void)
@@ -118,14 +134,29 @@ const plainStdout = (stream: NodeJS.WritableStream, startAt: number): Output => 
           resume(Effect.fail(new OutputError({ target: "stdout", reason: closed ? "closed" : "write", detail: describe(error) })))
         }
       }
+      const drained = () => finish()
+      const detach = () => {
+        stream.off("error", finish)
+        stream.off("drain", drained)
+      }
       stream.once("error", finish)
+      // the bytes are queued in order whatever happens next: an interruption only stops the wait
       const ok = stream.write(bytes, (error) => {
         if (error) finish(error)
         else if (ok) finish()
       })
-      if (!ok) stream.once("drain", () => finish())
+      if (!ok) stream.once("drain", drained)
+      return Effect.sync(detach)
     })
-  return { target: "stdout", write, sync: Effect.void, commit: Effect.void, bytes: () => written, position: () => startAt + written }
+  return {
+    target: "stdout",
+    write,
+    flush: Effect.void,
+    sync: Effect.void,
+    commit: Effect.void,
+    bytes: () => written,
+    position: () => startAt + written
+  }
 }
 
 /**
@@ -136,7 +167,10 @@ const plainStdout = (stream: NodeJS.WritableStream, startAt: number): Output => 
  * @since 0.1.0
  * @category constructors
  */
-export const file = (target: string, options: Options = {}): Effect.Effect<Output, OutputError, Scope.Scope> =>
+export const file = (
+  target: string,
+  options: Options = {}
+): Effect.Effect<Output, OutputError, Scope.Scope | FileSystem.FileSystem> =>
   open(target, path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.${process.pid}.partial`), undefined, options)
 
 /**
@@ -155,96 +189,70 @@ export const partialPath = (target: string): string => `${path.resolve(target)}.
  * @since 0.1.0
  * @category constructors
  */
-export const resumable = (target: string, confirmed: number, options: Options = {}): Effect.Effect<Output, OutputError, Scope.Scope> =>
-  open(target, partialPath(target), confirmed, options)
+export const resumable = (
+  target: string,
+  confirmed: number,
+  options: Options = {}
+): Effect.Effect<Output, OutputError, Scope.Scope | FileSystem.FileSystem> => open(target, partialPath(target), confirmed, options)
 
 const open = (
   target: string,
   temp: string,
   confirmed: number | undefined,
   options: Options
-): Effect.Effect<Output, OutputError, Scope.Scope> => {
+): Effect.Effect<Output, OutputError, Scope.Scope | FileSystem.FileSystem> => {
   const gzipped = options.gzip === true
   const dir = path.dirname(path.resolve(target))
-  const fail = (reason: "open" | "write") => (error: unknown) => new OutputError({ target, reason, detail: describe(error) })
+  const failed = (reason: "open" | "write", detail: string) => new OutputError({ target, reason, detail })
+  const fail = (reason: "open" | "write") => (error: unknown) => failed(reason, describe(error))
   return Effect.gen(function*() {
-    const existing = yield* Effect.sync(() => {
-      try {
-        return fs.statSync(target)
-      } catch {
-        return undefined
-      }
-    })
-    if (existing?.isDirectory()) return yield* Effect.fail(new OutputError({ target, reason: "open", detail: "is a directory" }))
+    const fs = yield* FileSystem.FileSystem
+    const existing = yield* Effect.option(fs.stat(target))
+    if (existing._tag === "Some" && existing.value.type === "Directory") return yield* Effect.fail(failed("open", "is a directory"))
+    const resuming = confirmed !== undefined && confirmed > 0
+    const handle = yield* fs.open(temp, resuming ? { flag: "r+" } : { flag: "w", mode: 0o644 }).pipe(Effect.mapError(fail("open")))
     let committed = false
-    const fd = yield* Effect.acquireRelease(
-      Effect.try({
-        try: () => {
-          if (confirmed === undefined || confirmed === 0) return fs.openSync(temp, "w", 0o644)
-          const fd = fs.openSync(temp, "r+")
-          if (fs.fstatSync(fd).size < confirmed) {
-            fs.closeSync(fd)
-            throw Object.assign(new Error("short"), { code: "ESHORT" })
-          }
-          // appending gzip to plain text (or the reverse) would leave a file no reader can use
-          const magic = Buffer.alloc(2)
-          fs.readSync(fd, magic, 0, 2, 0)
-          if ((magic[0] === 0x1f && magic[1] === 0x8b) !== gzipped) {
-            fs.closeSync(fd)
-            throw Object.assign(new Error("mixed"), { code: "EMIXED" })
-          }
-          fs.ftruncateSync(fd, confirmed)
-          return fd
-        },
-        catch: (e) =>
-          (e as NodeJS.ErrnoException).code === "ESHORT"
-            ? new OutputError({ target, reason: "open", detail: `${temp} is shorter than the state file records; delete the state file to start over` })
-            : (e as NodeJS.ErrnoException).code === "EMIXED"
-            ? new OutputError({
-              target,
-              reason: "open",
-              detail: `${temp} was begun ${gzipped ? "without" : "with"} gzip; resume with the same compression, or delete the state file to start over`
-            })
-            : fail("open")(e)
-      }),
-      (fd, exit) =>
-        Effect.sync(() => {
-          try {
-            fs.closeSync(fd)
-          } catch {
-            // already closed by commit
-          }
-          // a resumable export keeps its partial file: it is what the next run resumes
-          if (confirmed === undefined && (exit._tag === "Failure" || !committed)) fs.rmSync(temp, { force: true })
-        })
-    )
+    // a resumable export keeps its partial file: it is what the next run resumes
+    if (confirmed === undefined) yield* Effect.addFinalizer(() => (committed ? Effect.void : Effect.ignore(fs.remove(temp))))
+    if (resuming) {
+      const size = Number((yield* handle.stat.pipe(Effect.mapError(fail("open")))).size)
+      if (size < confirmed) {
+        return yield* Effect.fail(failed("open", `${temp} is shorter than the state file records; delete the state file to start over`))
+      }
+      // appending gzip to plain text (or the reverse) would leave a file no reader can use
+      const magic = new Uint8Array(2)
+      yield* handle.read(magic).pipe(Effect.mapError(fail("open")))
+      if ((magic[0] === 0x1f && magic[1] === 0x8b) !== gzipped) {
+        return yield* Effect.fail(failed(
+          "open",
+          `${temp} was begun ${gzipped ? "without" : "with"} gzip; resume with the same compression, or delete the state file to start over`
+        ))
+      }
+      yield* handle.truncate(confirmed).pipe(Effect.mapError(fail("open")))
+      yield* handle.seek(confirmed, "start")
+    }
     let position = confirmed ?? 0
     let written = 0
+    // a write is never cut short by an interruption: a commit after it sees whole lines
     const write = (bytes: Uint8Array) =>
-      Effect.async<void, OutputError>((resume) => {
-        fs.write(fd, bytes, 0, bytes.length, position, function onWrite(error, n) {
-          if (error) return resume(Effect.fail(fail("write")(error)))
-          written += n
-          position += n
-          if (n < bytes.length) {
-            bytes = bytes.subarray(n)
-            return fs.write(fd, bytes, 0, bytes.length, position, onWrite)
-          }
-          resume(Effect.void)
-        })
-      })
-    const sync = Effect.try({ try: () => fs.fsyncSync(fd), catch: fail("write") })
-    const commit = Effect.try({
-      try: () => {
-        fs.fsyncSync(fd)
-        fs.closeSync(fd)
-        fs.renameSync(temp, target)
-        committed = true
-        syncDir(dir)
-      },
-      catch: fail("write")
-    })
-    const output = { target, write, sync, commit, bytes: () => written, position: () => position } satisfies Output
+      handle.writeAll(bytes).pipe(
+        Effect.mapError(fail("write")),
+        Effect.tap(() =>
+          Effect.sync(() => {
+            written += bytes.length
+            position += bytes.length
+          })
+        ),
+        Effect.uninterruptible
+      )
+    const sync = Effect.mapError(handle.sync, fail("write"))
+    const commit = Effect.gen(function*() {
+      yield* sync
+      yield* Effect.mapError(fs.rename(temp, target), fail("write"))
+      committed = true
+      yield* Effect.provideService(syncDir(dir), FileSystem.FileSystem, fs)
+    }).pipe(Effect.uninterruptible)
+    const output: Output = { target, write, flush: Effect.void, sync, commit, bytes: () => written, position: () => position }
     return gzipped ? gzip(output) : output
   })
 }
@@ -256,10 +264,10 @@ const EMPTY_MEMBER = zlib.gzipSync(Buffer.alloc(0))
  * Gzips what is written to `output`, streaming: compressed bytes are passed on as zlib
  * produces them, so memory does not grow with the export.
  *
- * Each `sync` ends the current gzip member (and the next write starts a new one) before
- * syncing `output`, so every durable prefix is a complete multi-member gzip file, which
- * gunzip, zcat, DuckDB and Node read as the concatenated data: a resumable output cut back
- * to a checkpoint stays valid. `bytes` and `position` count compressed bytes, the ones on disk.
+ * Each `flush` ends the current gzip member (and the next write starts a new one), so every
+ * flushed prefix is a complete multi-member gzip file, which gunzip, zcat, DuckDB and Node
+ * read as the concatenated data: a resumable output cut back to a checkpoint stays valid.
+ * `bytes` and `position` count compressed bytes, the ones on disk.
  *
  * @since 0.1.0
  * @category combinators
@@ -286,20 +294,21 @@ export const gzip = (output: Output): Output => {
     Effect.async<void, OutputError>((resume) => {
       const z = (member ??= start())
       z.write(bytes, (error) => resume(error ? Effect.fail(failed(error)) : Effect.void))
-    }).pipe(Effect.zipRight(drain))
-  const finish = Effect.async<void, OutputError>((resume) => {
+    }).pipe(Effect.uninterruptible, Effect.zipRight(drain))
+  const flush = Effect.async<void, OutputError>((resume) => {
     const z = member
     if (z === undefined) return resume(Effect.void)
     member = undefined
     z.once("end", () => resume(Effect.void))
     z.once("error", (error) => resume(Effect.fail(failed(error))))
     z.end()
-  }).pipe(Effect.zipRight(drain))
+  }).pipe(Effect.uninterruptible, Effect.zipRight(drain))
   return {
     target: output.target,
     write,
-    sync: Effect.zipRight(finish, output.sync),
-    commit: finish.pipe(
+    flush,
+    sync: output.sync,
+    commit: flush.pipe(
       Effect.zipRight(Effect.suspend(() => (output.position() === 0 ? output.write(EMPTY_MEMBER) : Effect.void))),
       Effect.zipRight(output.commit)
     ),

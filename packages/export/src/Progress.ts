@@ -1,15 +1,17 @@
 /**
- * A progress line for stderr: runs and steps done, rate, ETA where the total is known,
- * retries so far and requests held back by a rate budget.
+ * A progress line: runs and steps done, rate, ETA where the total is known, retries so far
+ * and requests held back by a rate budget. Drawn through the platform's `Terminal`.
  *
- * On a terminal the line is redrawn in place (with Node's own `readline` cursor helpers);
- * elsewhere a plain line is printed every few seconds, so logs of a cron job stay readable.
+ * On a terminal the line is redrawn in place; elsewhere a plain line is printed every few
+ * seconds, so logs of a cron job stay readable. Progress belongs on stderr (stdout carries
+ * the records), and the platform's Node terminal displays on stdout, so `stderr` makes a
+ * `Terminal` over a stream of your choice (standard error by default).
  *
  * @since 0.1.0
  */
+import { Terminal } from "@effect/platform"
 import { Metrics, RateBudget, Timestamp } from "@steptrail/core"
-import { Clock, Duration, Effect, Metric, Schedule } from "effect"
-import * as readline from "node:readline"
+import { Clock, Duration, Effect, Exit, Mailbox, Metric, Schedule } from "effect"
 import type * as Summary from "./Summary.js"
 
 /**
@@ -99,18 +101,42 @@ export const format = (s: Snapshot): string => {
 }
 
 /**
+ * A `Terminal` that displays on `stream` (standard error by default). It reads nothing: its
+ * input ends at once.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const stderr = (stream: NodeJS.WritableStream & { readonly isTTY?: boolean; readonly columns?: number; readonly rows?: number } = process.stderr): Terminal.Terminal =>
+  Terminal.Terminal.of({
+    columns: Effect.sync(() => stream.columns ?? 0),
+    rows: Effect.sync(() => stream.rows ?? 0),
+    isTTY: Effect.sync(() => stream.isTTY === true),
+    readInput: Effect.tap(Mailbox.make<Terminal.UserInput>(), (mailbox) => mailbox.done(Exit.void)),
+    readLine: Effect.fail(new Terminal.QuitException()),
+    // a display that cannot be written (a closed stderr) is not worth failing an export for
+    display: (text) =>
+      Effect.async<void>((resume) => {
+        stream.write(text, () => resume(Effect.void))
+      })
+  })
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface Options {
-  /** Redraw in place (a terminal) or print a line now and then. */
-  readonly tty: boolean
-  readonly stream?: NodeJS.WritableStream | undefined
+  /** Where to draw (default: `stderr()`). */
+  readonly terminal?: Terminal.Terminal | undefined
+  /** Redraw in place, or print a line now and then (default: whether the terminal is a TTY). */
+  readonly tty?: boolean | undefined
   /** Runs the export will write, where known; read at every redraw (it may become known later). */
   readonly totalRuns?: number | (() => number | undefined) | undefined
   /** Between plain lines when not a terminal; default 5 seconds. */
   readonly every?: Duration.DurationInput | undefined
 }
+
+const CLEAR = "\r\u001b[2K"
 
 /**
  * Reports the summary's progress until interrupted; on a terminal, clears its line when done.
@@ -118,9 +144,11 @@ export interface Options {
  * @since 0.1.0
  * @category running
  */
-export const report = (summary: Summary.Summary, options: Options): Effect.Effect<never> =>
+export const report = (summary: Summary.Summary, options: Options = {}): Effect.Effect<never> =>
   Effect.gen(function*() {
-    const stream = options.stream ?? process.stderr
+    const terminal = options.terminal ?? stderr()
+    const tty = options.tty ?? (yield* terminal.isTTY)
+    const show = (text: string) => Effect.ignore(terminal.display(text))
     const start = yield* Clock.currentTimeMillis
     const retriesAtStart = (yield* Metric.value(Metrics.retries)).count
     const requestsAtStart = (yield* Metric.value(Metrics.requests)).count
@@ -138,24 +166,10 @@ export const report = (summary: Summary.Summary, options: Options): Effect.Effec
         budget: budgetSnapshot(statuses, now)
       })
     })
-    const draw = options.tty
-      ? Effect.flatMap(snapshot, (line) =>
-        Effect.sync(() => {
-          readline.cursorTo(stream, 0)
-          readline.clearLine(stream, 0)
-          stream.write(line)
-        }))
-      : Effect.flatMap(snapshot, (line) => Effect.sync(() => stream.write(`steptrail: ${line}\n`)))
-    const every = options.tty ? Duration.millis(250) : Duration.decode(options.every ?? "5 seconds")
-    const clear = options.tty
-      ? Effect.sync(() => {
-        readline.cursorTo(stream, 0)
-        readline.clearLine(stream, 0)
-      })
-      : Effect.void
+    const draw = Effect.flatMap(snapshot, (line) => show(tty ? `${CLEAR}${line}` : `steptrail: ${line}\n`))
     // off a terminal the first line comes after one interval: a short export prints none
-    const loop = options.tty
-      ? Effect.repeat(draw, Schedule.spaced(every))
-      : Effect.forever(Effect.zipRight(Effect.sleep(every), draw))
-    return yield* loop.pipe(Effect.zipRight(Effect.never), Effect.ensuring(clear))
+    const loop = tty
+      ? Effect.repeat(draw, Schedule.spaced(Duration.millis(250)))
+      : Effect.forever(Effect.zipRight(Effect.sleep(options.every ?? "5 seconds"), draw))
+    return yield* loop.pipe(Effect.zipRight(Effect.never), Effect.ensuring(tty ? show(CLEAR) : Effect.void))
   })

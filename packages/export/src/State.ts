@@ -1,25 +1,28 @@
 /**
- * The state file: what earlier exports saw of each run (for incremental exports), and what
- * the export in progress has durably written (for resume after a crash).
+ * The state file: per source, a watermark and the runs the next export must look at again
+ * (for incremental exports), and where the export in progress stands (for resume after a
+ * crash). Its size is set by the runs that are not terminal and the runs created within the
+ * lateness margin of the watermark, not by every run ever exported.
  *
- * Written atomically (temp file, fsync, rename, fsync of the directory), so a crash leaves
- * either the previous state or the new one, never a torn file. The format is versioned and
- * documented in `docs/state.md`.
+ * Written with the platform's `FileSystem`, atomically (temporary file, fsync, rename, fsync
+ * of the directory): a crash leaves the previous state or the new one, never a torn file.
+ * The format is versioned and documented in `docs/state.md`; a version-1 file is migrated
+ * when it is read.
  *
  * @since 0.1.0
  */
+import { FileSystem } from "@effect/platform"
 import { Effect, Either, ParseResult, Schema } from "effect"
-import * as fs from "node:fs"
 import * as path from "node:path"
 
 /**
  * @since 0.1.0
  * @category constants
  */
-export const VERSION = 1 as const
+export const VERSION = 2 as const
 
 /**
- * What the last finished export saw of a run.
+ * What the last export saw of a run that was not terminal.
  *
  * @since 0.1.0
  * @category schemas
@@ -27,10 +30,11 @@ export const VERSION = 1 as const
 export const RunMark = Schema.Struct({
   /** The provider's status word (or the normalized status where it has none). */
   status: Schema.String,
-  terminal: Schema.Boolean,
   steps: Schema.Int,
   /** The run's version when it was written (see `RunRef.version`), where the provider has one. */
-  version: Schema.optional(Schema.NullOr(Schema.String))
+  version: Schema.optional(Schema.NullOr(Schema.String)),
+  /** When the run was created (ISO), where the provider says. */
+  created: Schema.optional(Schema.NullOr(Schema.String))
 })
 /**
  * @since 0.1.0
@@ -39,19 +43,63 @@ export const RunMark = Schema.Struct({
 export type RunMark = typeof RunMark.Type
 
 /**
- * The export in progress.
+ * What the next incremental export of a source needs.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const SourceState = Schema.Struct({
+  /** The latest creation time (ISO) of a run an export handled; null before the first. */
+  watermark: Schema.NullOr(Schema.String),
+  /** Runs not terminal when last exported: exported again (unless their version is unchanged). */
+  open: Schema.Record({ key: Schema.String, value: RunMark }),
+  /** Terminal runs created within the lateness margin of the watermark (run id → creation time): listed again, not exported again. */
+  recent: Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.String) })
+})
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type SourceState = typeof SourceState.Type
+
+/**
+ * Where one source of the export in progress stands.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Progress = Schema.Struct({
+  /** The source's key, to check that a resumed export has the same sources. */
+  key: Schema.String,
+  /** Runs handled (written, or skipped as unchanged) in order, from the first. */
+  passed: Schema.Int,
+  /** The id of the last of them. */
+  last: Schema.NullOr(Schema.String),
+  /** Every run of the source is handled. */
+  done: Schema.Boolean,
+  /** The source's next state as far as it is known (null for explicit run ids). */
+  next: Schema.NullOr(SourceState)
+})
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type Progress = typeof Progress.Type
+
+/**
+ * The export in progress (to a file: an export to stdout keeps none, see `docs/state.md`).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const Pending = Schema.Struct({
-  /** Absolute path of `--out`, or `"stdout"`. */
+  /** Absolute path of `--out`. */
   output: Schema.String,
   /** Bytes of the output known to be durable; anything after them is cut on resume. */
   bytes: Schema.Int,
-  /** Runs whose records are within those bytes, per source, with what was seen of them. */
-  done: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: RunMark }) }),
-  /** Set once the export wrote its last record: only the final rename may be missing. */
+  /** Per source, in the export's order. */
+  sources: Schema.Array(Progress),
+  /** Set once the export wrote its last record and `sources` holds the new state. */
   finished: Schema.Boolean,
   started_at: Schema.String
 })
@@ -67,8 +115,8 @@ export type Pending = typeof Pending.Type
  */
 export const State = Schema.Struct({
   version: Schema.Literal(VERSION),
-  /** Per source (`provider/account/workflow`): run id → what was seen. */
-  sources: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: RunMark }) }),
+  /** Per source (`provider/account/workflow`). */
+  sources: Schema.Record({ key: Schema.String, value: SourceState }),
   pending: Schema.NullOr(Pending)
 })
 /**
@@ -99,7 +147,13 @@ export class StateError extends Schema.TaggedError<StateError>()("StateError", {
 export const empty: State = { version: VERSION, sources: {}, pending: null }
 
 /**
- * The key a source's runs are kept under.
+ * @since 0.2.0
+ * @category constructors
+ */
+export const emptySource: SourceState = { watermark: null, open: {}, recent: {} }
+
+/**
+ * The key a source's state is kept under.
  *
  * @since 0.1.0
  * @category keys
@@ -108,7 +162,79 @@ export const sourceKey = (provider: string, account: string | null, workflow: st
   `${provider}/${account ?? "-"}/${workflow}`
 
 const decode = Schema.decodeUnknownEither(State)
-const encode = Schema.encodeSync(State)
+
+const V1Mark = Schema.Struct({
+  status: Schema.String,
+  terminal: Schema.Boolean,
+  steps: Schema.Int,
+  version: Schema.optional(Schema.NullOr(Schema.String))
+})
+const V1 = Schema.Struct({
+  version: Schema.Literal(1),
+  sources: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: V1Mark }) }),
+  pending: Schema.NullOr(Schema.Struct({ output: Schema.String, bytes: Schema.Int, finished: Schema.Boolean, started_at: Schema.String }))
+})
+const decodeV1 = Schema.decodeUnknownEither(V1)
+
+/**
+ * A version-1 state as version 2. Its runs have no creation time, so the first export after
+ * it lists every run (as version 1 did) and keeps only what version 2 keeps. An unfinished
+ * export is dropped (the next one starts over: to a file nothing of it was committed, to
+ * stdout its records are sent again); a finished one keeps only its final rename to do.
+ *
+ * @since 0.2.0
+ * @category migration
+ */
+export const fromV1 = (v1: typeof V1.Type): State => {
+  const sources: Record<string, SourceState> = {}
+  for (const [key, runs] of Object.entries(v1.sources)) {
+    const open: Record<string, RunMark> = {}
+    const recent: Record<string, string | null> = {}
+    for (const [id, mark] of Object.entries(runs)) {
+      if (mark.terminal) recent[id] = null
+      else open[id] = { status: mark.status, steps: mark.steps, version: mark.version ?? null, created: null }
+    }
+    sources[key] = { watermark: null, open, recent }
+  }
+  const p = v1.pending
+  const pending = p !== null && p.finished && p.output !== "stdout"
+    ? { output: p.output, bytes: p.bytes, sources: [], finished: true, started_at: p.started_at }
+    : null
+  return { version: VERSION, sources, pending }
+}
+
+const invalid = (file: string, detail: string) => new StateError({ path: file, reason: "invalid", detail })
+
+const firstIssue = (file: string, error: ParseResult.ParseError) => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  return invalid(file, `${issue?.path.join(".") ?? ""}: ${issue?.message ?? ""}`.replace(/\s+/g, " "))
+}
+
+const codeOf = (error: unknown): string => {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause
+  return typeof cause?.code === "string" ? cause.code : String((error as { reason?: unknown })?.reason ?? error)
+}
+
+/**
+ * A state from its JSON text (a state file, or the value of a Singer `STATE` message).
+ *
+ * @since 0.2.0
+ * @category decoding
+ */
+export const parse = (file: string, text: string): Either.Either<State, StateError> => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return Either.left(invalid(file, "not valid JSON"))
+  }
+  const version = (json as { version?: unknown } | null)?.version
+  if (version === 1) return Either.map(Either.mapLeft(decodeV1(json), (e) => firstIssue(file, e)), fromV1)
+  if (typeof version === "number" && version !== VERSION) {
+    return Either.left(invalid(file, `version ${version}; this steptrail reads versions 1 and ${VERSION}`))
+  }
+  return Either.mapLeft(decode(json), (e) => firstIssue(file, e))
+}
 
 /**
  * Reads the state file; a missing file is the empty state.
@@ -116,58 +242,38 @@ const encode = Schema.encodeSync(State)
  * @since 0.1.0
  * @category io
  */
-export const load = (file: string): Effect.Effect<State, StateError> =>
+export const load = (file: string): Effect.Effect<State, StateError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const text = yield* Effect.try({
-      try: () => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined),
-      catch: (e) => new StateError({ path: file, reason: "read", detail: (e as NodeJS.ErrnoException).code ?? String(e) })
-    })
-    if (text === undefined) return empty
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      return yield* Effect.fail(new StateError({ path: file, reason: "invalid", detail: "not valid JSON" }))
-    }
-    const version = (json as { version?: unknown } | null)?.version
-    if (typeof version === "number" && version !== VERSION) {
-      return yield* Effect.fail(
-        new StateError({ path: file, reason: "invalid", detail: `version ${version}; this steptrail reads version ${VERSION}` })
-      )
-    }
-    const result = decode(json)
-    if (Either.isLeft(result)) {
-      const issue = ParseResult.ArrayFormatter.formatErrorSync(result.left)[0]
-      return yield* Effect.fail(
-        new StateError({ path: file, reason: "invalid", detail: `${issue?.path.join(".") ?? ""}: ${issue?.message ?? ""}`.replace(/\s+/g, " ") })
-      )
-    }
-    return result.right
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(file).pipe(
+      Effect.map((text): string | undefined => text),
+      Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "NotFound", () => Effect.succeed(undefined)),
+      Effect.mapError((e) => new StateError({ path: file, reason: "read", detail: codeOf(e) }))
+    )
+    return text === undefined ? empty : yield* parse(file, text)
   })
 
 /**
- * Replaces the state file atomically and durably.
+ * Replaces the state file atomically and durably, without blocking the event loop.
  *
  * @since 0.1.0
  * @category io
  */
-export const save = (file: string, state: State): Effect.Effect<void, StateError> =>
-  Effect.try({
-    try: () => {
-      const dir = path.dirname(path.resolve(file))
-      const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`)
-      const fd = fs.openSync(temp, "w", 0o600)
-      try {
-        fs.writeSync(fd, JSON.stringify(encode(state)) + "\n")
-        fs.fsyncSync(fd)
-      } finally {
-        fs.closeSync(fd)
-      }
-      fs.renameSync(temp, file)
-      syncDir(dir)
-    },
-    catch: (e) => new StateError({ path: file, reason: "write", detail: (e as NodeJS.ErrnoException).code ?? String(e) })
-  })
+export const save = (file: string, state: State): Effect.Effect<void, StateError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const dir = path.dirname(path.resolve(file))
+    const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`)
+    // the Schema has no transformations: the value is its own encoding
+    const text = JSON.stringify(state) + "\n"
+    yield* Effect.scoped(Effect.gen(function*() {
+      const handle = yield* fs.open(temp, { flag: "w", mode: 0o600 })
+      yield* handle.writeAll(Buffer.from(text, "utf8"))
+      yield* handle.sync
+    }))
+    yield* fs.rename(temp, file)
+    yield* syncDir(dir)
+  }).pipe(Effect.mapError((e) => new StateError({ path: file, reason: "write", detail: codeOf(e) })))
 
 /**
  * Makes a rename in `dir` durable.
@@ -175,15 +281,9 @@ export const save = (file: string, state: State): Effect.Effect<void, StateError
  * @since 0.1.0
  * @category io
  */
-export const syncDir = (dir: string): void => {
-  try {
-    const fd = fs.openSync(dir, "r")
-    try {
-      fs.fsyncSync(fd)
-    } finally {
-      fs.closeSync(fd)
-    }
-  } catch {
+export const syncDir = (dir: string): Effect.Effect<void, never, FileSystem.FileSystem> =>
+  FileSystem.FileSystem.pipe(
+    Effect.flatMap((fs) => Effect.scoped(Effect.flatMap(fs.open(dir, { flag: "r" }), (handle) => handle.sync))),
     // not every platform can fsync a directory; the data itself is already durable
-  }
-}
+    Effect.ignore
+  )

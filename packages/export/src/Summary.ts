@@ -24,8 +24,19 @@ export interface Summary {
   steps: number
   bytes: number
   readonly byStatus: Partial<Record<StepRecord.Status, number>>
-  readonly byProvider: Partial<Record<StepRecord.Provider, ProviderCounts>>
+  readonly byProvider: Partial<Record<string, ProviderCounts>>
   output: string
+}
+
+/**
+ * A batch of records, counted.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Counts {
+  readonly steps: number
+  readonly byStatus: Partial<Record<StepRecord.Status, number>>
 }
 
 /**
@@ -42,7 +53,7 @@ export const empty = (output: string): Summary => ({ runs: 0, steps: 0, bytes: 0
  */
 export const addRun = (
   summary: Summary,
-  provider: StepRecord.Provider,
+  provider: string,
   records: ReadonlyArray<StepRecord.StepRecord>
 ): void => addSteps(summary, provider, records, true)
 
@@ -55,20 +66,32 @@ export const addRun = (
  */
 export const addSteps = (
   summary: Summary,
-  provider: StepRecord.Provider,
+  provider: string,
   records: ReadonlyArray<StepRecord.StepRecord>,
   newRun: boolean
 ): void => {
+  const byStatus: Partial<Record<StepRecord.Status, number>> = {}
+  for (const r of records) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1
+  addCounts(summary, provider, { steps: records.length, byStatus }, newRun)
+}
+
+/**
+ * Counts records counted elsewhere (where they were encoded), and the run when it is new.
+ *
+ * @since 0.2.0
+ * @category mutations
+ */
+export const addCounts = (summary: Summary, provider: string, counts: Counts, newRun: boolean): void => {
   const p = (summary.byProvider[provider] ??= { runs: 0, steps: 0, byStatus: {} })
   if (newRun) {
     summary.runs++
     p.runs++
   }
-  for (const r of records) {
-    summary.steps++
-    p.steps++
-    summary.byStatus[r.status] = (summary.byStatus[r.status] ?? 0) + 1
-    p.byStatus[r.status] = (p.byStatus[r.status] ?? 0) + 1
+  summary.steps += counts.steps
+  p.steps += counts.steps
+  for (const [status, n] of Object.entries(counts.byStatus) as Array<[StepRecord.Status, number]>) {
+    summary.byStatus[status] = (summary.byStatus[status] ?? 0) + n
+    p.byStatus[status] = (p.byStatus[status] ?? 0) + n
   }
 }
 

@@ -1,15 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Export, Output } from "@steptrail/export"
-import { ProviderError } from "@steptrail/core"
-import { Effect, Stream, TestClock, Fiber, Chunk } from "effect"
-import { PassThrough } from "node:stream"
-import { fakeProvider } from "./fixtures.js"
+import { ProviderError, type WorkflowProvider } from "@steptrail/core"
+import { Export, Output, State } from "@steptrail/export"
+import { Chunk, Effect, Exit, Fiber, Option, Schema, Stream, TestClock } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { collect, drive, fakeProvider, FileSystemLive, lines, runIdsOf, tempDir } from "./fixtures.js"
 
 const collectOutput = () => {
-  const sink = new PassThrough()
-  const chunks: Array<Buffer> = []
-  sink.on("data", (c: Buffer) => chunks.push(c))
-  return { output: Output.stdout(sink), text: () => Buffer.concat(chunks).toString("utf8") }
+  const { sink, text } = collect()
+  return { output: Output.stdout(sink), text }
 }
 
 describe("Export", () => {
@@ -21,10 +20,10 @@ describe("Export", () => {
       )
       yield* TestClock.adjust(10_000)
       const summary = yield* Fiber.join(fiber)
-      const lines = text().trimEnd().split("\n").map((l) => JSON.parse(l))
-      expect(lines).toHaveLength(60)
+      const records = lines(text())
+      expect(records).toHaveLength(60)
       expect(summary).toMatchObject({ runs: 12, steps: 60 })
-      expect(lines.map((l) => `${l.run_id}/${l.step_index}`)).toEqual(
+      expect(records.map((l) => `${l.run_id}/${l.step_index}`)).toEqual(
         Array.from({ length: 12 }, (_, r) => Array.from({ length: 5 }, (_, s) => `run-${r}/${s}`)).flat()
       )
     }))
@@ -37,9 +36,8 @@ describe("Export", () => {
       yield* TestClock.adjust(1000)
       const summary = yield* Fiber.join(fiber)
       expect(summary.runs).toBe(3)
-      const keys = text().trimEnd().split("\n").map((l) => { const r = JSON.parse(l); return `${r.run_id}/${r.step_index}` })
-      expect(new Set(keys).size).toBe(keys.length)
-      expect(keys).toHaveLength(6)
+      const keys = lines(text()).map((r) => `${r.run_id}/${r.step_index}`)
+      expect(keys).toEqual(["run-0/0", "run-0/1", "run-1/0", "run-1/1", "run-2/0", "run-2/1"])
     }))
 
   it.effect("passes on every run before a failed one, in order, then the failure, and none after it", () =>
@@ -48,11 +46,11 @@ describe("Export", () => {
       const provider = {
         ...base,
         // run-5 fails late, after the runs behind it (which are quicker) have been fetched
-        steps: (run: Parameters<typeof base.steps>[0]) =>
+        steps: (run: WorkflowProvider.RunRef) =>
           run.id === "run-5"
-            ? Stream.fromEffect(Effect.sleep(500).pipe(
+            ? Effect.sleep(500).pipe(
               Effect.zipRight(Effect.fail(new ProviderError.Unavailable({ provider: "cloudflare", detail: "down", run: run.id })))
-            ))
+            )
             : base.steps(run)
       }
       const seen: Array<string> = []
@@ -68,38 +66,123 @@ describe("Export", () => {
       expect(result._tag === "Left" && result.left.detail).toBe("down")
     }))
 
-  it.effect("exports only the named runs when ids are given", () =>
+  it.effect("exports the named runs once each, in the order given, looking each id up once", () =>
     Effect.gen(function*() {
-      const source = { provider: fakeProvider(10, 1), workflow: "wf", runIds: ["run-7", "run-3"] }
+      const provider = fakeProvider(10, 1)
+      const source = { provider, workflow: "wf", runIds: ["run-7", "run-3", "run-7", "run-3", "run-1"] }
       const fiber = yield* Effect.fork(Stream.runCollect(Export.fetch(source)))
       yield* TestClock.adjust(1000)
       const runs = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map((r) => r.run.id)
-      expect(runs).toEqual(["run-7", "run-3"])
+      expect(runs).toEqual(["run-7", "run-3", "run-1"])
+      // a repeated id is dropped before any request (the export keeps no set of run ids)
+      expect(provider.calls.lookups).toEqual(["run-7", "run-3", "run-1"])
     }))
 
-  it.effect("fetches at most `concurrency` runs at once and pulls the listing lazily", () =>
+  it.effect("fetches at most `concurrency` runs at once and lists page by page as runs are needed", () =>
     Effect.gen(function*() {
       let inFlight = 0
       let peak = 0
-      let listed = 0
+      let pages = 0
       const base = fakeProvider(1000, 1)
       const provider = {
         ...base,
-        runs: () => base.runs("wf").pipe(Stream.tap(() => Effect.sync(() => listed++))),
-        steps: (run: Parameters<typeof base.steps>[0]) =>
-          Stream.acquireRelease(
-            Effect.sync(() => { inFlight++; peak = Math.max(peak, inFlight) }),
+        // 10 pages of 100 runs, fetched as the export pulls
+        runs: () =>
+          Stream.paginateChunkEffect(0, (page) =>
+            Effect.sync(() => {
+              pages++
+              const refs = Array.from({ length: 100 }, (_, i) => fakeRef(page * 100 + i))
+              return [Chunk.unsafeFromArray(refs), page < 9 ? Option.some(page + 1) : Option.none()] as const
+            })),
+        steps: (run: WorkflowProvider.RunRef) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => {
+              inFlight++
+              peak = Math.max(peak, inFlight)
+            }),
+            () => base.steps(run),
             () => Effect.sync(() => inFlight--)
-          ).pipe(Stream.flatMap(() => base.steps(run)))
+          )
       }
       const fiber = yield* Effect.fork(
         Export.fetch({ provider, workflow: "wf" }, { concurrency: 3 }).pipe(Stream.take(5), Stream.runDrain)
       )
       yield* TestClock.adjust(100_000)
       yield* Fiber.join(fiber)
-      expect(peak).toBeLessThanOrEqual(3)
-      // runs are fetched in groups of 32 (at concurrency 3), the next group listed meanwhile
-      expect(listed).toBeGreaterThanOrEqual(32)
-      expect(listed).toBeLessThanOrEqual(3 * 32)
+      expect(peak).toBe(3)
+      // of 10 pages: the one in use, one listed ahead, one waiting to be buffered
+      expect(pages).toBe(3)
     }))
+
+  it.effect("several sources: a failing source does not stop the others; their records are committed, the failure is named", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const out = path.join(dir, "all.ndjson")
+      const failing = fakeProvider(4, 2, [], { failAfter: 1 })
+      const exit = yield* drive(Effect.scoped(Effect.flatMap(Output.file(out), (output) =>
+        Export.run([
+          { provider: fakeProvider(3, 2), workflow: "wf", name: "first" },
+          { provider: failing, workflow: "wf", name: "broken" },
+          { provider: fakeProvider(2, 1), workflow: "wf", name: "third" }
+        ], output)
+      )))
+      expect(Exit.isFailure(exit)).toBe(true)
+      const failure = yield* Effect.flip(exit)
+      expect(failure._tag).toBe("SourceError")
+      if (failure._tag === "SourceError") {
+        expect(failure.message).toBe("source broken: cloudflare: unavailable: crash (run run-1) (1 of 3 sources failed; the others were exported)")
+        expect(failure.exitCode).toBe(5)
+      }
+      // the first source whole, the broken one up to its failure, the third whole
+      const records = lines(fs.readFileSync(out, "utf8"))
+      expect(records.map((r) => `${r.run_id}/${r.step_index}`)).toEqual([
+        "run-0/0", "run-0/1", "run-1/0", "run-1/1", "run-2/0", "run-2/1",
+        "run-0/0", "run-0/1",
+        "run-0/0", "run-1/0"
+      ])
+    }).pipe(Effect.provide(FileSystemLive)))
+
+  it.effect("one named source that fails names itself and commits nothing", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const out = path.join(dir, "one.ndjson")
+      const exit = yield* drive(Effect.scoped(Effect.flatMap(Output.file(out), (output) =>
+        Export.run([{ provider: fakeProvider(4, 2, [], { failAfter: 1 }), workflow: "wf", name: "prod" }], output)
+      )))
+      const failure = yield* Effect.flip(exit)
+      expect(failure.message).toBe("source prod: cloudflare: unavailable: crash (run run-1)")
+      expect(fs.readdirSync(dir)).toEqual([])
+    }).pipe(Effect.provide(FileSystemLive)))
+
+  it.effect("in the Singer format, the one STATE message holds a watermark and the recent runs, not every run", () =>
+    Effect.gen(function*() {
+      const { output, text } = collectOutput()
+      // 300 runs created a minute apart; with the default 10 minute lateness only the runs of
+      // the last 10 minutes before the newest one are named
+      const t0 = Date.parse("2026-01-01T00:00:00Z")
+      const created = (id: string) => new Date(t0 + Number(id.split("-")[1]) * 60_000).toISOString()
+      const exit = yield* drive(Export.run([{ provider: fakeProvider(300, 1, [], { created }), workflow: "wf" }], output, { format: "singer" }))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      const messages = lines(text())
+      const states = messages.filter((m) => m.type === "STATE")
+      expect(states).toHaveLength(1)
+      const state = Schema.decodeUnknownSync(State.State)(states[0].value)
+      const source = state.sources[State.sourceKey("cloudflare", "0123456789abcdef0123456789abcdef", "wf")]!
+      expect(source.watermark).toBe(created("run-299"))
+      expect(Object.keys(source.recent).sort()).toEqual(Array.from({ length: 11 }, (_, i) => `run-${289 + i}`).sort())
+      expect(source.open).toEqual({})
+      expect(runIdsOf(text().split("\n").filter((l) => l.includes("\"RECORD\"")).map((l) => JSON.stringify(JSON.parse(l).record)).join("\n"))).toHaveLength(300)
+    }))
+})
+
+const fakeRef = (i: number): WorkflowProvider.RunRef => ({
+  provider: "cloudflare",
+  account: "0123456789abcdef0123456789abcdef",
+  workflow: "wf",
+  id: `run-${i}`,
+  status: "complete",
+  providerStatus: "complete",
+  terminal: true,
+  createdAt: null,
+  updatedAt: null
 })

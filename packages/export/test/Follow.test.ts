@@ -6,8 +6,13 @@ import { Emulator } from "@steptrail/emulator"
 import { Follow, Output } from "@steptrail/export"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
-import { Effect, Fiber, Redacted, Schema } from "effect"
+import { ProviderError } from "@steptrail/core"
+import { Effect, Exit, Fiber, Redacted, Schema, TestClock } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { PassThrough } from "node:stream"
+import * as zlib from "node:zlib"
+import { collect as collectText, drive, fakeProvider, FileSystemLive, lines, tempDir, until } from "./fixtures.js"
 
 const TOKEN = "follow-token"
 const decode = Schema.decodeUnknownSync(StepRecord.StepRecord)
@@ -84,3 +89,124 @@ describe("Follow", () => {
       expect(records().every((r) => Follow.isSettled(r.status))).toBe(true)
     })))
 })
+
+describe("Follow with a listing", () => {
+  it.effect("picks up runs created after it started: one listing per source and poll, one lookup of the followed runs", () =>
+    Effect.gen(function*() {
+      const t0 = Date.now()
+      const created = (id: string) => new Date(t0 + Number(id.split("-")[1]) * 1000).toISOString()
+      const ids = ["run-0", "run-1", "run-2"]
+      const running = new Set(["run-1"])
+      const provider = fakeProvider(10, 2, ids, { created, running })
+      const { sink, text } = collectText()
+      const fiber = yield* Effect.fork(Follow.run([{ provider, workflow: "wf" }], Output.stdout(sink), { poll: "10 seconds", timeout: "55 seconds" }))
+      yield* TestClock.adjust("1 second")
+      // first pass: run-1 is followed, its running step held back
+      expect(lines(text()).map((r) => `${r.run_id}/${r.step_index}`)).toEqual(["run-0/0", "run-0/1", "run-1/0", "run-2/0", "run-2/1"])
+      ids.push("run-3") // a new run, still running
+      running.add("run-3")
+      yield* TestClock.adjust("10 seconds") // poll 1
+      running.delete("run-1")
+      running.delete("run-3")
+      ids.push("run-4")
+      yield* TestClock.adjust("10 seconds") // poll 2
+      const summary = yield* until(fiber)
+      expect(lines(text()).map((r) => `${r.run_id}/${r.step_index}`)).toEqual([
+        "run-0/0", "run-0/1", "run-1/0", "run-2/0", "run-2/1",
+        "run-3/0", // poll 1: run-3 appears, its second step still running
+        "run-1/1", "run-3/1", "run-4/0", "run-4/1" // poll 2: both end; run-4 appears done
+      ])
+      expect(summary).toMatchObject({ polls: 5, unfinished: 0, newRuns: 2, runs: 5, steps: 10 })
+      // the first pass, then one listing per poll, from the newest creation time seen less the margin
+      expect(provider.calls.listings).toHaveLength(6)
+      expect(provider.calls.listings[1]!.since!.getTime()).toBe(Date.parse(created("run-2")) - 10 * 60_000)
+      expect(provider.calls.lookups).toEqual(["run-1", "run-1", "run-3"])
+    }))
+
+  it.effect("where a lookup cannot tell a run's status, one listing per source and poll tells it, however many runs are followed", () =>
+    Effect.gen(function*() {
+      const running = new Set(["run-0", "run-1", "run-2", "run-3"])
+      const provider = fakeProvider(4, 2, [], { running, lookupStatus: "unknown" })
+      const { sink, text } = collectText()
+      const fiber = yield* Effect.fork(
+        Follow.run([{ provider, workflow: "wf", runIds: ["run-0", "run-1", "run-2", "run-3"] }], Output.stdout(sink), { poll: "5 seconds" })
+      )
+      yield* TestClock.adjust("16 seconds") // three polls
+      for (const id of [...running]) running.delete(id)
+      yield* until(fiber)
+      // four polls, each with one listing (not one per followed run)
+      expect(provider.calls.listings).toHaveLength(4)
+      expect(provider.calls.lookups).toHaveLength(4 + 4 * 4)
+      expect(lines(text())).toHaveLength(8)
+    }))
+
+  it.effect("gzip to stdout: after each pass that wrote records, what the reader has is complete gzip", () =>
+    Effect.gen(function*() {
+      const running = new Set(["run-1"])
+      const provider = fakeProvider(3, 2, [], { running })
+      const { bytes, sink } = collectText()
+      const fiber = yield* Effect.fork(
+        Follow.run([{ provider, workflow: "wf", runIds: ["run-0", "run-1", "run-2"] }], Output.stdout(sink, 0, { gzip: true }), { poll: "5 seconds" })
+      )
+      // the first pass (less than the poll interval)
+      for (let i = 0; i < 20; i++) {
+        yield* TestClock.adjust("100 millis")
+        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      // still following run-1, and what the reader has decodes without the end of the stream
+      expect(fiber.unsafePoll()).toBeNull()
+      expect(lines(zlib.gunzipSync(bytes()).toString())).toHaveLength(5)
+      running.delete("run-1")
+      yield* until(fiber)
+      expect(lines(zlib.gunzipSync(bytes()).toString()).map((r) => `${r.run_id}/${r.step_index}`)).toEqual([
+        "run-0/0", "run-0/1", "run-1/0", "run-2/0", "run-2/1", "run-1/1"
+      ])
+    }))
+
+  it.effect("a failed poll ends following with its error, and what was written is committed", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const out = path.join(dir, "follow.ndjson.gz")
+      const base = fakeProvider(3, 2, [], { running: new Set(["run-1"]) })
+      let lookups = 0
+      const provider = {
+        ...base,
+        // the first pass looks the three runs up; the first poll's lookup fails
+        lookup: (workflow: string, ids: ReadonlyArray<string>) =>
+          (lookups += ids.length) > 3 ? Effect.fail(new ProviderError.Unavailable({ provider: "cloudflare", detail: "down" })) : base.lookup(workflow, ids)
+      }
+      const exit = yield* drive(Effect.scoped(Effect.flatMap(Output.file(out, { gzip: true }), (output) =>
+        Follow.run([{ provider, workflow: "wf", runIds: ["run-0", "run-1", "run-2"] }], output, { poll: "5 seconds" })
+      )))
+      expect(Exit.isFailure(exit) && String(exit.cause)).toContain("cloudflare: unavailable: down")
+      expect(lines(zlib.gunzipSync(fs.readFileSync(out)).toString()).map((r) => `${r.run_id}/${r.step_index}`)).toEqual([
+        "run-0/0", "run-0/1", "run-1/0", "run-2/0", "run-2/1"
+      ])
+      expect(fs.readdirSync(dir)).toEqual(["follow.ndjson.gz"])
+    }).pipe(Effect.provide(FileSystemLive)))
+
+  it.effect("an interruption (Ctrl-C, SIGTERM) ends following, and what was written is committed", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const out = path.join(dir, "follow.ndjson")
+      const provider = fakeProvider(3, 2, [], { running: new Set(["run-1"]) })
+      const fiber = yield* Effect.fork(Effect.scoped(Effect.flatMap(Output.file(out), (output) =>
+        Follow.run([{ provider, workflow: "wf" }], output, { poll: "5 seconds" })
+      )))
+      for (let i = 0; i < 100 && lines(readIfAny(dir)).length < 5; i++) {
+        yield* TestClock.adjust("1 second")
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+      }
+      yield* TestClock.adjust("12 seconds")
+      const exit = yield* Fiber.interrupt(fiber)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(lines(fs.readFileSync(out, "utf8"))).toHaveLength(5)
+      expect(fs.readdirSync(dir)).toEqual(["follow.ndjson"])
+    }).pipe(Effect.provide(FileSystemLive)))
+})
+
+/** The partial file an unfinished Output.file writes, read if there is one. */
+const readIfAny = (dir: string): string => {
+  const partial = fs.readdirSync(dir).find((f) => f.endsWith(".partial"))
+  return partial === undefined ? "" : fs.readFileSync(path.join(dir, partial), "utf8")
+}

@@ -1,15 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Export, Output, State } from "@steptrail/export"
-import { Effect, Exit, Fiber, TestClock } from "effect"
+import { Incremental, Output, State } from "@steptrail/export"
+import { Effect, Exit } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { PassThrough } from "node:stream"
 import * as zlib from "node:zlib"
-import { fakeProvider } from "./fixtures.js"
+import { drive, fakeProvider, FileSystemLive, tempDir } from "./fixtures.js"
 
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-gzip-"))
 const bytes = (text: string) => Buffer.from(text, "utf8")
 
 /** gzip members in data written by Node's zlib: each begins with the same 10-byte header. */
@@ -20,13 +18,6 @@ const members = (data: Buffer): number => {
   return n
 }
 
-
-const drive = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(Effect.exit(effect))
-    for (let i = 0; i < 50; i++) yield* TestClock.adjust(1000)
-    return yield* Fiber.join(fiber)
-  })
 
 const source = (provider = fakeProvider(20, 3)) => [{ provider, workflow: "wf" }]
 
@@ -48,27 +39,27 @@ describe("Output with gzip", () => {
       expect([data[0], data[1]]).toEqual([0x1f, 0x8b])
       expect(zlib.gunzipSync(data).toString()).toBe(text)
       expect(fs.readdirSync(dir)).toEqual(["out.ndjson.gz"])
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 
   it.effect("an export that writes nothing still leaves valid gzip", () =>
     Effect.gen(function*() {
       const target = path.join(tempDir(), "empty.ndjson.gz")
       yield* Effect.scoped(Effect.flatMap(Output.file(target, { gzip: true }), (out) => out.commit))
       expect(zlib.gunzipSync(fs.readFileSync(target)).length).toBe(0)
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 
-  it.effect("to stdout, each sync ends a member, so what the reader has is always valid gzip", () =>
+  it.effect("to stdout, each flush ends a member, so what the reader has is always valid gzip", () =>
     Effect.gen(function*() {
       const sink = new PassThrough()
       const chunks: Array<Buffer> = []
       sink.on("data", (c: Buffer) => chunks.push(c))
       const out = Output.stdout(sink, 0, { gzip: true })
       yield* out.write(bytes("a\n"))
-      yield* out.sync
+      yield* out.flush
       expect(zlib.gunzipSync(Buffer.concat(chunks)).toString()).toBe("a\n")
       expect(out.position()).toBe(Buffer.concat(chunks).length)
       yield* out.write(bytes("b\n"))
-      yield* out.sync
+      yield* out.flush
       yield* out.write(bytes("c\n"))
       yield* out.commit
       const all = Buffer.concat(chunks)
@@ -83,6 +74,7 @@ describe("Output with gzip", () => {
       const sink: Output.Output = {
         target: "sink",
         write: (b) => Effect.sync(() => void (received += b.length)),
+        flush: Effect.void,
         sync: Effect.void,
         commit: Effect.void,
         bytes: () => received,
@@ -114,22 +106,22 @@ describe("Output with gzip", () => {
       fs.writeFileSync(Output.partialPath(target), zlib.gzipSync("{\"a\":1}\n"))
       const reverse = yield* Effect.flip(Effect.scoped(Output.resumable(target, 10)))
       expect(reverse.message).toContain("with gzip")
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 })
 
-describe("Export.runWithState with gzip", () => {
+describe("Incremental.run with gzip", () => {
   it.effect("a crash and a resume decompress to exactly the uninterrupted NDJSON", () =>
     Effect.gen(function*() {
       const plainDir = tempDir()
       const plain = path.join(plainDir, "out.ndjson")
-      yield* drive(Export.runWithState(source(), { state: path.join(plainDir, "state.json"), out: plain }))
+      yield* drive(Incremental.run(source(), { state: path.join(plainDir, "state.json"), out: plain }))
       const expected = fs.readFileSync(plain, "utf8")
 
       const dir = tempDir()
       const out = path.join(dir, "out.ndjson.gz")
       const statePath = path.join(dir, "state.json")
       const options = { state: statePath, out, gzip: true, checkpointMillis: 0, concurrency: 1 }
-      const first = yield* drive(Export.runWithState(source(fakeProvider(20, 3, [], { failAfter: 9 })), options))
+      const first = yield* drive(Incremental.run(source(fakeProvider(20, 3, [], { failAfter: 9 })), options))
       expect(Exit.isFailure(first)).toBe(true)
       const pending = (yield* State.load(statePath)).pending!
       const partial = fs.readFileSync(Output.partialPath(out))
@@ -141,20 +133,20 @@ describe("Export.runWithState with gzip", () => {
       expect(members(partial)).toBeGreaterThan(1)
       // what a crash mid-member leaves behind: cut on resume
       fs.appendFileSync(Output.partialPath(out), zlib.gzipSync("{\"half\":1}\n").subarray(0, 15))
-      const second = yield* drive(Export.runWithState(source(), { ...options, checkpointMillis: undefined }))
+      const second = yield* drive(Incremental.run(source(), { ...options, checkpointMillis: undefined }))
       expect(Exit.isSuccess(second)).toBe(true)
       const final = fs.readFileSync(out)
       expect(zlib.gunzipSync(final).toString()).toBe(expected)
       expect(fs.existsSync(Output.partialPath(out))).toBe(false)
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 
   it.effect("resuming with different compression is refused rather than mixed", () =>
     Effect.gen(function*() {
       const dir = tempDir()
       const out = path.join(dir, "out.ndjson")
       const statePath = path.join(dir, "state.json")
-      yield* drive(Export.runWithState(source(fakeProvider(5, 1, [], { failAfter: 2 })), { state: statePath, out, checkpointMillis: 0, concurrency: 1 }))
-      const exit = yield* drive(Export.runWithState(source(), { state: statePath, out, gzip: true }))
+      yield* drive(Incremental.run(source(fakeProvider(5, 1, [], { failAfter: 2 })), { state: statePath, out, checkpointMillis: 0, concurrency: 1 }))
+      const exit = yield* drive(Incremental.run(source(), { state: statePath, out, gzip: true }))
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("without gzip")
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 })

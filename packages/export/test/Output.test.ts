@@ -1,12 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Output } from "@steptrail/export"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { PassThrough, Writable } from "node:stream"
+import { FileSystemLive, tempDir } from "./fixtures.js"
 
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-output-"))
 const bytes = (text: string) => Buffer.from(text, "utf8")
 
 describe("Output.file", () => {
@@ -24,7 +23,7 @@ describe("Output.file", () => {
       }))
       expect(fs.readFileSync(target, "utf8")).toBe("a\nb\n")
       expect(fs.readdirSync(dir)).toEqual(["out.ndjson"])
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 
   it.effect("leaves an earlier file untouched and no temp file when the export fails", () =>
     Effect.gen(function*() {
@@ -34,12 +33,13 @@ describe("Output.file", () => {
       const exit = yield* Effect.scoped(Effect.gen(function*() {
         const out = yield* Output.file(target)
         yield* out.write(bytes("half"))
+        expect(fs.readdirSync(dir).length).toBe(2)
         return yield* Effect.fail("boom")
       })).pipe(Effect.exit)
-      expect(Exit.isFailure(exit)).toBe(true)
+      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error).toBe("boom")
       expect(fs.readFileSync(target, "utf8")).toBe("old\n")
       expect(fs.readdirSync(dir)).toEqual(["out.ndjson"])
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 
   it.effect("refuses a missing directory or a directory target with reason open", () =>
     Effect.gen(function*() {
@@ -50,7 +50,7 @@ describe("Output.file", () => {
       const isDir = yield* Effect.flip(Effect.scoped(Output.file(dir)))
       expect(isDir.reason).toBe("open")
       expect(isDir.message).toContain("is a directory")
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 })
 
 describe("Output.stdout", () => {
@@ -79,6 +79,21 @@ describe("Output.stdout", () => {
       // the stream emits `error` on the next tick: with no listener left, that would crash
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
       expect(failing.destroyed).toBe(true)
+    }))
+
+  it.effect("an interrupted write leaves no listener behind on the stream", () =>
+    Effect.gen(function*() {
+      // a reader that does not read: the write waits for "drain"
+      const sink = new PassThrough({ highWaterMark: 4 })
+      const out = Output.stdout(sink)
+      const baseline = { error: sink.listenerCount("error"), drain: sink.listenerCount("drain") }
+      for (let i = 0; i < 10; i++) {
+        const fiber = yield* Effect.fork(out.write(bytes("more than four bytes\n")))
+        yield* Effect.yieldNow()
+        expect(fiber.unsafePoll()).toBeNull()
+        yield* Fiber.interrupt(fiber)
+      }
+      expect({ error: sink.listenerCount("error"), drain: sink.listenerCount("drain") }).toEqual(baseline)
     }))
 
   it.effect("reports a closed reader as reason closed", () =>

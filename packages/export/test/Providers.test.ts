@@ -10,7 +10,7 @@ import { Emulator } from "@steptrail/emulator"
 import { Export, Output } from "@steptrail/export"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
-import { Chunk, Effect, Redacted, Schema, Stream } from "effect"
+import { Chunk, Effect, Redacted, Schema, type Scope, Stream } from "effect"
 import { PassThrough } from "node:stream"
 
 const TOKEN = "providers-suite-token"
@@ -18,14 +18,14 @@ const decode = Schema.decodeUnknownSync(StepRecord.StepRecord)
 
 interface Case {
   readonly name: StepRecord.Provider
-  readonly make: (info: Emulator.Info) => Effect.Effect<WorkflowProvider.Service, unknown, never>
+  readonly make: (info: Emulator.Info) => Effect.Effect<WorkflowProvider.Service, unknown, Scope.Scope>
   readonly workflow: (info: Emulator.Info) => string
   /** Counts runs straight from the emulator, without steptrail code. */
   readonly rawRuns: (info: Emulator.Info) => Promise<number>
 }
 
 const bearer = { authorization: `Bearer ${TOKEN}` }
-const http = <A, E>(effect: Effect.Effect<A, E, import("@effect/platform").HttpClient.HttpClient>) =>
+const http = <A, E>(effect: Effect.Effect<A, E, import("@effect/platform").HttpClient.HttpClient | Scope.Scope>) =>
   Effect.provide(effect, FetchHttpClient.layer)
 
 const cases: ReadonlyArray<Case> = [

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { StepRecord } from "@steptrail/core"
-import { Export, Output, Redaction } from "@steptrail/export"
-import { Effect, Either, Exit, Fiber, Stream, TestClock } from "effect"
+import { Export, Incremental, Output, Redaction } from "@steptrail/export"
+import { Effect, Either, Exit } from "effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { PassThrough } from "node:stream"
-import { fakeProvider, record } from "./fixtures.js"
+import { drive, fakeProvider, FileSystemLive, record, tempDir } from "./fixtures.js"
 
 const paths = (...texts: Array<string>) => texts.map((t) => Either.getOrThrowWith(Redaction.parse(t), (e) => new Error(e)))
 const redact = (r: StepRecord.StepRecord, ...texts: Array<string>) => Redaction.apply(paths(...texts))(r)
@@ -142,24 +141,17 @@ describe("Redaction.apply", () => {
   })
 })
 
-const drive = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(Effect.exit(effect))
-    for (let i = 0; i < 50; i++) yield* TestClock.adjust(1000)
-    return yield* Fiber.join(fiber)
-  })
-
 describe("Export with redact", () => {
   const provider = () => {
     const base = fakeProvider(4, 2)
     return {
       ...base,
       steps: (run: Parameters<typeof base.steps>[0]) =>
-        base.steps(run).pipe(Stream.map((r) => ({ ...r, input: { email: `${run.id}@example.com`, keep: 1 } })))
+        base.steps(run).pipe(Effect.map((rs) => rs.map((r) => ({ ...r, input: { email: `${run.id}@example.com`, keep: 1 } }))))
     }
   }
 
-  it.effect("run and runWithState write redacted records", () =>
+  it.effect("Export.run and Incremental.run write redacted records", () =>
     Effect.gen(function*() {
       const sink = new PassThrough()
       const chunks: Array<Buffer> = []
@@ -173,11 +165,11 @@ describe("Export with redact", () => {
         expect(l.input).toEqual({ email: "[REDACTED]", keep: 1 })
         expect(l.output).toEqual({ index: "[REDACTED]" })
       }
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-redact-"))
+      const dir = tempDir()
       const out = path.join(dir, "out.ndjson")
-      yield* drive(Export.runWithState([{ provider: provider(), workflow: "wf" }], { state: path.join(dir, "s.json"), out, redact: redactPaths }))
+      yield* drive(Incremental.run([{ provider: provider(), workflow: "wf" }], { state: path.join(dir, "s.json"), out, redact: redactPaths }))
       const text = fs.readFileSync(out, "utf8")
       expect(text).not.toContain("@example.com")
       expect(text.trimEnd().split("\n")).toHaveLength(8)
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 })

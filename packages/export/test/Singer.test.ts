@@ -1,22 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type StepRecord } from "@steptrail/core"
-import { Export, Output, Singer, State } from "@steptrail/export"
-import { Effect, Exit, Fiber, Schema, Stream, TestClock } from "effect"
+import { Export, Incremental, Output, Singer, State } from "@steptrail/export"
+import { Effect, Exit, Schema } from "effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { PassThrough } from "node:stream"
 import * as zlib from "node:zlib"
-import { fakeProvider, record } from "./fixtures.js"
-
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-singer-"))
-
-const drive = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(Effect.exit(effect))
-    for (let i = 0; i < 50; i++) yield* TestClock.adjust(1000)
-    return yield* Fiber.join(fiber)
-  })
+import { collect, drive, fakeProvider, FileSystemLive, record, tempDir } from "./fixtures.js"
 
 type Message = { type: string; stream?: string; record?: any; value?: any; schema?: any; key_properties?: Array<string> }
 
@@ -91,15 +80,8 @@ const varied = () => {
   return {
     ...base,
     account: null,
-    steps: (run: Parameters<typeof base.steps>[0]) => base.steps(run).pipe(Stream.map((r) => ({ ...r, ...shapes[r.step_index]! })))
+    steps: (run: Parameters<typeof base.steps>[0]) => base.steps(run).pipe(Effect.map((rs) => rs.map((r) => ({ ...r, ...shapes[r.step_index]! }))))
   }
-}
-
-const collect = () => {
-  const sink = new PassThrough()
-  const chunks: Array<Buffer> = []
-  sink.on("data", (c: Buffer) => chunks.push(c))
-  return { sink, text: () => Buffer.concat(chunks).toString("utf8") }
 }
 
 describe("Singer", () => {
@@ -145,70 +127,101 @@ describe("Singer", () => {
       expect(validate(schema, { ...records[0]!.record, account: null, step_index: -1, started_at: "yesterday", extra: 1 }).map((e) => e.split(":")[0]))
         .toEqual(["$.account", "$.step_index", "$.started_at", "$.started_at", "$.extra"])
       expect(all.map((m) => m.type)).toEqual(["SCHEMA", ...records.map(() => "RECORD"), "STATE"])
+      // the runs carry no creation time here, so the terminal ones are named (see State)
       const state = Schema.decodeUnknownSync(State.State)(all.at(-1)!.value)
-      expect(Object.keys(state.sources[State.sourceKey("cloudflare", null, "wf")]!)).toEqual(["run-0", "run-1", "run-2"])
+      expect(state.sources[State.sourceKey("cloudflare", null, "wf")]).toEqual({
+        watermark: null,
+        open: {},
+        recent: { "run-0": null, "run-1": null, "run-2": null }
+      })
     }))
 
-  it.effect("Export.runWithState: a STATE after each checkpoint names only runs whose records came before it", () =>
+  it.effect("Incremental.run to a gzip file: one STATE, after the last record, holding the committed state", () =>
     Effect.gen(function*() {
       const dir = tempDir()
       const out = path.join(dir, "out.singer.gz")
       const exit = yield* drive(
-        Export.runWithState([{ provider: fakeProvider(6, 2), workflow: "wf" }], { state: path.join(dir, "s.json"), out, format: "singer", gzip: true, checkpointMillis: 0, concurrency: 1 })
+        Incremental.run([{ provider: fakeProvider(6, 2), workflow: "wf" }], { state: path.join(dir, "s.json"), out, format: "singer", gzip: true, checkpointMillis: 0, concurrency: 1 })
       )
       expect(Exit.isSuccess(exit)).toBe(true)
       const all = messages(zlib.gunzipSync(fs.readFileSync(out)).toString())
-      expect(all[0]!.type).toBe("SCHEMA")
-      expect(all.filter((m) => m.type === "SCHEMA")).toHaveLength(1)
-      expect(all.at(-1)!.type).toBe("STATE")
-      const seen = new Set<string>()
-      let states = 0
-      for (const m of all) {
-        if (m.type === "RECORD") seen.add(m.record.run_id)
-        if (m.type === "STATE") {
-          states++
-          const runs = Object.keys(Schema.decodeUnknownSync(State.State)(m.value).sources[State.sourceKey("cloudflare", "0123456789abcdef0123456789abcdef", "wf")] ?? {})
-          for (const run of runs) expect(seen.has(run)).toBe(true)
-          expect(runs.length).toBe(seen.size)
-        }
-      }
-      expect(states).toBeGreaterThanOrEqual(6)
-    }))
+      expect(all.map((m) => m.type)).toEqual(["SCHEMA", ...Array.from({ length: 12 }, () => "RECORD"), "STATE"])
+      expect(all.at(-1)!.value).toEqual(JSON.parse(fs.readFileSync(path.join(dir, "s.json"), "utf8")))
+    }).pipe(Effect.provide(FileSystemLive)))
 
   it.effect("the last STATE handed back as the state file makes the next export skip what was loaded", () =>
     Effect.gen(function*() {
       const dir = tempDir()
       const first = collect()
-      yield* drive(Export.runWithState([{ provider: fakeProvider(5, 2), workflow: "wf" }], { state: path.join(dir, "a.json"), stdout: first.sink, format: "singer" }))
+      yield* drive(Incremental.run([{ provider: fakeProvider(5, 2), workflow: "wf" }], { state: path.join(dir, "a.json"), stdout: first.sink, format: "singer" }))
       const last = messages(first.text()).at(-1)!
       expect(last.type).toBe("STATE")
       // what a Singer runner does: persist the value, pass it to the next run as --state
       const statePath = path.join(dir, "runner-state.json")
       fs.writeFileSync(statePath, JSON.stringify(last.value))
       const second = collect()
-      const exit = yield* drive(Export.runWithState([{ provider: fakeProvider(7, 2), workflow: "wf" }], { state: statePath, stdout: second.sink, format: "singer" }))
+      const exit = yield* drive(Incremental.run([{ provider: fakeProvider(7, 2), workflow: "wf" }], { state: statePath, stdout: second.sink, format: "singer" }))
       expect(Exit.isSuccess(exit) && exit.value.unchangedRuns).toBe(5)
       const runs = new Set(messages(second.text()).filter((m) => m.type === "RECORD").map((m) => m.record.run_id))
       expect([...runs]).toEqual(["run-5", "run-6"])
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
+
+  it.effect("a target that commits in batches and echoes STATE loses nothing, wherever the pipeline is cut", () =>
+    Effect.gen(function*() {
+      // The Singer model: a target echoes a STATE once it has committed everything before it,
+      // the runner keeps the last one echoed and passes it back as the state. Here the export
+      // is cut (both processes killed) after a random number of lines, 12 times; the target
+      // had committed only its full batches of 7 lines.
+      const dir = tempDir()
+      const random = mulberry32(11)
+      const stored = new Set<string>()
+      const wanted = new Set<string>()
+      const runnerState = path.join(dir, "runner.json")
+      let kept: unknown = undefined // what the runner persisted: the last STATE the target echoed
+      for (let round = 0; round < 12; round++) {
+        if (kept === undefined) fs.rmSync(runnerState, { force: true })
+        else fs.writeFileSync(runnerState, JSON.stringify(kept))
+        const provider = fakeProvider(10 + round, 2) // one new run per round
+        const { sink, text } = collect()
+        const exit = yield* drive(Incremental.run([{ provider, workflow: "wf" }], { state: runnerState, stdout: sink, format: "singer" }))
+        expect(Exit.isSuccess(exit)).toBe(true)
+        for (let r = 0; r < 10 + round; r++) for (let s = 0; s < 2; s++) wanted.add(`run-${r}/${s}`)
+        const sent = messages(text())
+        // the last round ends cleanly: the target commits at the end of its input
+        const cut = Math.floor(random() * sent.length)
+        const committed = round === 11 ? sent : sent.slice(0, cut - (cut % 7))
+        for (const m of committed) if (m.type === "RECORD") stored.add(`${m.record.run_id}/${m.record.step_index}`)
+        const echoed = committed.filter((m) => m.type === "STATE").at(-1)
+        if (echoed !== undefined) kept = echoed.value
+      }
+      expect([...wanted].filter((k) => !stored.has(k))).toEqual([])
+    }).pipe(Effect.provide(FileSystemLive)))
 
   it.effect("a resumed Singer file has one SCHEMA and the records of an uninterrupted export; a format change is refused", () =>
     Effect.gen(function*() {
       const recordsOf = (file: string) => messages(fs.readFileSync(file, "utf8")).filter((m) => m.type === "RECORD").map((m) => m.record)
       const cleanDir = tempDir()
-      yield* drive(Export.runWithState([{ provider: fakeProvider(10, 2), workflow: "wf" }], { state: path.join(cleanDir, "s.json"), out: path.join(cleanDir, "o"), format: "singer" }))
+      yield* drive(Incremental.run([{ provider: fakeProvider(10, 2), workflow: "wf" }], { state: path.join(cleanDir, "s.json"), out: path.join(cleanDir, "o"), format: "singer" }))
       const dir = tempDir()
       const out = path.join(dir, "out.singer")
       const statePath = path.join(dir, "s.json")
       const options = { state: statePath, out, format: "singer" as const, checkpointMillis: 0, concurrency: 1 }
-      const crashed = yield* drive(Export.runWithState([{ provider: fakeProvider(10, 2, [], { failAfter: 4 }), workflow: "wf" }], options))
+      const crashed = yield* drive(Incremental.run([{ provider: fakeProvider(10, 2, [], { failAfter: 4 }), workflow: "wf" }], options))
       expect(Exit.isFailure(crashed)).toBe(true)
-      const refused = yield* drive(Export.runWithState([{ provider: fakeProvider(10, 2), workflow: "wf" }], { ...options, format: "ndjson" }))
+      const refused = yield* drive(Incremental.run([{ provider: fakeProvider(10, 2), workflow: "wf" }], { ...options, format: "ndjson" }))
       expect(Exit.isFailure(refused) && String(refused.cause)).toContain("begun in the singer format")
-      const resumed = yield* drive(Export.runWithState([{ provider: fakeProvider(10, 2), workflow: "wf" }], options))
+      const resumed = yield* drive(Incremental.run([{ provider: fakeProvider(10, 2), workflow: "wf" }], options))
       expect(Exit.isSuccess(resumed)).toBe(true)
       const all = messages(fs.readFileSync(out, "utf8"))
       expect(all.filter((m) => m.type === "SCHEMA")).toHaveLength(1)
       expect(recordsOf(out)).toEqual(recordsOf(path.join(cleanDir, "o")))
-    }))
+    }).pipe(Effect.provide(FileSystemLive)))
 })
+
+/** A seeded PRNG, so a failing cut can be replayed. */
+const mulberry32 = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}

@@ -69,7 +69,7 @@ export const exportCommand = Command.make("export", { ...common, config }, (flag
     }
     const file = yield* SourcesConfig.load(flags.config.value)
     const shared = yield* connection(flags)
-    const sources = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, shared))
+    const sources = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, file.sources.length, shared))
     const merged = {
       ...resolved(flags, file.concurrency),
       out: Option.orElse(flags.out, () => Option.fromNullable(file.out))

@@ -1,0 +1,186 @@
+/**
+ * One export as the command line runs it: the output (stdout or an atomic file, gzipped or
+ * not), the state file, follow mode, the progress line and the summary, and the locks that
+ * keep two exports off the same state file or output. A command-line front end validates its
+ * flags and calls `run`.
+ *
+ * @since 0.2.0
+ */
+import { FileSystem, type Terminal } from "@effect/platform"
+import { type ProviderError as PE, RateBudget } from "@steptrail/core"
+import { Duration, Effect, Exit, Fiber } from "effect"
+import * as Export from "./Export.js"
+import * as Follow from "./Follow.js"
+import * as Incremental from "./Incremental.js"
+import * as Lock from "./Lock.js"
+import * as Output from "./Output.js"
+import * as Progress from "./Progress.js"
+import type * as Redaction from "./Redaction.js"
+import * as State from "./State.js"
+import * as Summary from "./Summary.js"
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  readonly sources: ReadonlyArray<Export.Source>
+  /** The output file; undefined for stdout. */
+  readonly out?: string | undefined
+  /** The state file (incremental and resumable; see `Incremental`). */
+  readonly state?: string | undefined
+  /** Gzip the output (also when `out` ends in `.gz`). */
+  readonly gzip?: boolean | undefined
+  readonly format?: Export.Format | undefined
+  readonly concurrency?: number | undefined
+  readonly fullOutput?: boolean | undefined
+  readonly redact?: ReadonlyArray<Redaction.Path> | undefined
+  readonly bufferBytes?: number | undefined
+  readonly lateness?: Duration.DurationInput | undefined
+  /** Follow runs that are not terminal (see `Follow`); not with `state`. */
+  readonly follow?: {
+    readonly poll?: Duration.DurationInput | undefined
+    readonly timeout?: Duration.DurationInput | undefined
+  } | undefined
+  /** No progress line and no summary. */
+  readonly quiet?: boolean | undefined
+  /** Where progress and the summary are drawn (default: `Progress.stderr()`). */
+  readonly terminal?: Terminal.Terminal | undefined
+  /** Where records go without `out` (default: `process.stdout`). */
+  readonly stdout?: NodeJS.WritableStream | undefined
+  /** How often a resumable export records its progress (see `Incremental.Options`). */
+  readonly checkpointMillis?: number | undefined
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type Error =
+  | PE.ProviderError
+  | Output.OutputError
+  | State.StateError
+  | Export.SourceError
+  | Lock.LockedError
+
+/** How long each credential's budget held the export back, for the summary. */
+const waited = Effect.flatMap(RateBudget.Budgets, (budgets) => budgets.entries).pipe(
+  Effect.flatMap(Effect.forEach((entry) => entry.budget.status)),
+  Effect.map((statuses) => statuses.flatMap((status) => RateBudget.formatWaited(status) ?? []))
+)
+
+/**
+ * Runs the export and prints its summary (unless `quiet`). However a follow ends, what it
+ * wrote is committed and the summary printed; the error or interruption is passed on.
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const run = (options: Options): Effect.Effect<Summary.Summary, Error, FileSystem.FileSystem> =>
+  Effect.scoped(Effect.gen(function*() {
+    const terminal = options.terminal ?? Progress.stderr()
+    const gzip = options.gzip === true || (options.out !== undefined && Output.isGzipPath(options.out))
+    if (options.state !== undefined) {
+      yield* Lock.acquire(options.state).pipe(
+        Effect.catchTag("LockError", (e) => Effect.fail(new State.StateError({ path: options.state!, reason: "write", detail: e.detail })))
+      )
+    }
+    if (options.out !== undefined) {
+      yield* Lock.acquire(options.out).pipe(
+        Effect.catchTag("LockError", (e) => Effect.fail(new Output.OutputError({ target: options.out!, reason: "open", detail: Output.describe({ code: e.detail }) })))
+      )
+    }
+    const live = Summary.empty(options.out ?? "stdout")
+    let total: number | undefined
+    const progress = options.quiet === true ? undefined : yield* Effect.forkScoped(Progress.report(live, { terminal, totalRuns: () => total }))
+    if (progress !== undefined && options.follow === undefined && options.state === undefined) {
+      // runs to come, where every source can tell (explicit ids, or one cheap count request);
+      // in the background, and a failure only leaves the total unknown
+      yield* Effect.forkScoped(
+        Effect.forEach(options.sources, (s) =>
+          (s.runIds?.length ?? 0) > 0
+            ? Effect.succeed(new Set(s.runIds).size)
+            : s.provider.count === undefined
+            ? Effect.succeed(undefined)
+            : s.provider.count(s.workflow, s.filter)).pipe(
+            Effect.map((counts) => (counts.every((c) => c !== undefined) ? counts.reduce((a, b) => a! + b!, 0) : undefined)),
+            Effect.map((n) => {
+              total = n
+            }),
+            Effect.ignore
+          )
+      )
+    }
+    // the progress line is cleared before the summary is printed
+    const stopProgress = progress === undefined ? Effect.void : Fiber.interrupt(progress)
+    const print = (summary: Summary.Summary, notes: ReadonlyArray<string>) =>
+      options.quiet === true ? Effect.void : stopProgress.pipe(
+        Effect.zipRight(waited),
+        Effect.flatMap((waits) =>
+          Effect.ignore(terminal.display(Summary.format(summary) + [...notes, ...waits].map((n) => `\n  ${n}`).join("") + "\n"))
+        )
+      )
+    const exportOptions: Export.Options = {
+      concurrency: options.concurrency,
+      fullOutput: options.fullOutput,
+      summary: live,
+      redact: options.redact,
+      format: options.format,
+      bufferBytes: options.bufferBytes,
+      lateness: options.lateness
+    }
+    const stdout = options.stdout ?? process.stdout
+    const open = options.out !== undefined
+      ? Output.file(options.out, { gzip })
+      : Effect.succeed(Output.stdout(stdout, 0, { gzip })).pipe(
+        // whatever ends the export, a gzip stream on stdout ends with a closed member
+        Effect.tap((output) =>
+          Effect.addFinalizer((exit) => (Exit.isSuccess(exit) ? Effect.void : Effect.ignore(Effect.timeout(output.flush, "10 seconds"))))
+        )
+      )
+
+    if (options.follow !== undefined) {
+      const follow = options.follow
+      const output = yield* open
+      const notes = (s: Follow.FollowSummary, stopped: string | undefined) => [
+        ...(s.newRuns > 0 ? [`${s.newRuns} runs appeared while following`] : []),
+        ...(stopped !== undefined ? [`${stopped}: ${s.unfinished} runs still not terminal; what was written is kept`] : []),
+        ...(stopped === undefined && s.unfinished > 0 ? [`follow time limit reached: ${s.unfinished} runs still not terminal`] : [])
+      ]
+      const followSummary = Object.assign(live, { polls: 0, unfinished: 0, newRuns: 0 })
+      const summary = yield* Follow.run(options.sources, output, {
+        ...exportOptions,
+        summary: followSummary,
+        poll: follow.poll,
+        timeout: follow.timeout
+      }).pipe(
+        Effect.onExit((exit) => {
+          if (Exit.isSuccess(exit)) return Effect.void
+          followSummary.bytes = output.bytes()
+          return print(followSummary, notes(followSummary, Exit.isInterrupted(exit) ? "following stopped" : "following failed"))
+        })
+      )
+      yield* print(summary, notes(summary, undefined))
+      return summary
+    }
+    if (options.state !== undefined) {
+      const summary = yield* Incremental.run(options.sources, {
+        ...exportOptions,
+        state: options.state,
+        out: options.out,
+        gzip,
+        stdout,
+        checkpointMillis: options.checkpointMillis
+      })
+      const skipped = [
+        summary.resumedRuns > 0 ? `${summary.resumedRuns} runs already written before an interruption` : "",
+        summary.unchangedRuns > 0 ? `${summary.unchangedRuns} runs unchanged since the last export` : ""
+      ].filter((n) => n !== "")
+      yield* print(summary, skipped.length > 0 ? [`skipped: ${skipped.join("; ")}`] : [])
+      return summary
+    }
+    const summary = yield* Effect.scoped(Effect.flatMap(open, (output) => Export.run(options.sources, output, exportOptions)))
+    yield* print(summary, [])
+    return summary
+  }))
+

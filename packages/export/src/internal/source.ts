@@ -1,0 +1,193 @@
+/**
+ * What every export does with a source: the runs it names, each run fetched, redacted and
+ * encoded by the fiber that fetched it, and written in listing order through the ordered
+ * pipeline; and what one failing source does to the others.
+ */
+import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
+import { Chunk, Clock, Duration, Effect, Schema, Stream } from "effect"
+import type * as Export from "../Export.js"
+import type * as Output from "../Output.js"
+import * as Redaction from "../Redaction.js"
+import * as encoding from "./encode.js"
+import { inOrder } from "./pipeline.js"
+
+/** What of a source the pipeline reads (an `Export.Source`). */
+export type SourceLike = Export.Source
+
+/** What of the options the pipeline reads (`Export.Options`). */
+export type FetchOptions = Pick<Export.Options, "concurrency" | "fullOutput" | "redact" | "format" | "bufferBytes">
+
+/** How long after a later-created run a run may still appear in a listing. */
+export const DEFAULT_LATENESS = Duration.minutes(10)
+
+export const latenessMillis = (options: { readonly lateness?: Duration.DurationInput | undefined }): number =>
+  Duration.toMillis(Duration.decode(options.lateness ?? DEFAULT_LATENESS))
+
+export const writeText = (output: Output.Output, text: string): Effect.Effect<void, Output.OutputError> =>
+  text === "" ? Effect.void : output.write(Buffer.from(text, "utf8"))
+
+/** Fetched runs waiting for an earlier one to be written may hold this much by default. */
+export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024
+
+/** Ids looked up per request (a provider that can look up several at once gets them together). */
+const LOOKUP_BATCH = 100
+
+export const isExplicit = (source: SourceLike): boolean => source.runIds !== undefined && source.runIds.length > 0
+
+/** The source's explicit ids, each once, in the order first given. */
+export const explicitIds = (source: SourceLike): ReadonlyArray<string> => [...new Set(source.runIds ?? [])]
+
+/** Runs by id, looked up a batch at a time as they are pulled. */
+export const lookedUp = (source: SourceLike, ids: ReadonlyArray<string>): Stream.Stream<WorkflowProvider.RunRef, PE.ProviderError> =>
+  Stream.fromIterable(ids).pipe(
+    Stream.grouped(LOOKUP_BATCH),
+    Stream.mapEffect((batch) => source.provider.lookup(source.workflow, Chunk.toReadonlyArray(batch))),
+    Stream.flattenIterables
+  )
+
+/**
+ * The listing, each run once (offset paging over a listing that grows can repeat a run),
+ * the next page fetched while this one is worked on.
+ */
+export const listing = (
+  source: SourceLike,
+  filter: WorkflowProvider.RunFilter | undefined
+): Stream.Stream<WorkflowProvider.RunRef, PE.ProviderError> =>
+  source.provider.runs(source.workflow, filter).pipe(
+    Pagination.distinct((run) => run.id),
+    Stream.bufferChunks({ capacity: 1 })
+  )
+
+export const stepOptions = (source: SourceLike, options: FetchOptions): WorkflowProvider.StepOptions => ({
+  fullOutput: source.fullOutput ?? options.fullOutput ?? false
+})
+
+/** A run's records, redacted when asked. */
+export const recordsOf = (
+  source: SourceLike,
+  run: WorkflowProvider.RunRef,
+  options: FetchOptions
+): Effect.Effect<ReadonlyArray<StepRecord.StepRecord>, PE.ProviderError> => {
+  const redact = options.redact !== undefined && options.redact.length > 0 ? Redaction.apply(options.redact) : undefined
+  const records = source.provider.steps(run, stepOptions(source, options))
+  return redact === undefined ? records : Effect.map(records, (rs) => rs.map(redact))
+}
+
+/** A run's records as encoded bytes, with their counts (the records themselves are not kept). */
+export const encoded = (
+  source: SourceLike,
+  run: WorkflowProvider.RunRef,
+  options: FetchOptions
+): Effect.Effect<Fetched, PE.ProviderError> =>
+  Effect.zipWith(recordsOf(source, run, options), Clock.currentTimeMillis, (records, now) => ({
+    run,
+    ...encoding.encode(options.format ?? "ndjson", records, new Date(now).toISOString())
+  }))
+
+export interface Fetched extends encoding.Encoded {
+  readonly run: WorkflowProvider.RunRef
+}
+
+export const writeChunks = (output: Output.Output, chunks: ReadonlyArray<Uint8Array>): Effect.Effect<void, Output.OutputError> =>
+  chunks.length === 1 ? output.write(chunks[0]!) : Effect.forEach(chunks, output.write, { discard: true })
+
+/**
+ * Fetches the items that need it (`concurrency` at once, within the byte budget) and writes
+ * each run's records in the items' order, then tells `after`.
+ */
+export const writeInOrder = <I, F extends encoding.Encoded, E, R>(options: {
+  readonly items: Stream.Stream<I, PE.ProviderError>
+  readonly fetch: (item: I) => Effect.Effect<F, PE.ProviderError> | undefined
+  readonly output: Output.Output
+  readonly fetchOptions: FetchOptions
+  readonly after: (item: I, fetched: F | undefined) => Effect.Effect<void, E, R>
+}): Effect.Effect<void, PE.ProviderError | Output.OutputError | E, R> =>
+  inOrder({
+    items: options.items,
+    work: options.fetch,
+    size: (fetched) => fetched.bytes,
+    each: (item, fetched) =>
+      fetched === undefined || fetched.bytes === 0
+        ? options.after(item, fetched)
+        : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched)),
+    concurrency: options.fetchOptions.concurrency ?? 4,
+    budget: options.fetchOptions.bufferBytes ?? DEFAULT_BUFFER_BYTES
+  })
+
+/** Writes every run of `runs` (fetched, encoded) in order, then tells `after`. */
+export const writeRuns = <E, R>(
+  source: SourceLike,
+  runs: Stream.Stream<WorkflowProvider.RunRef, PE.ProviderError>,
+  output: Output.Output,
+  options: FetchOptions,
+  after: (run: WorkflowProvider.RunRef, fetched: Fetched) => Effect.Effect<void, E, R>
+): Effect.Effect<void, PE.ProviderError | Output.OutputError | E, R> =>
+  writeInOrder({
+    items: runs,
+    fetch: (run) => encoded(source, run, options),
+    output,
+    fetchOptions: options,
+    after: (run, fetched) => after(run, fetched!)
+  })
+
+/**
+ * A source's failure, named. `failed` of the export's `sources` failed; the others were
+ * exported and their records committed.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class SourceError extends Schema.TaggedError<SourceError>()("SourceError", {
+  source: Schema.String,
+  error: PE.ProviderError,
+  failed: Schema.Int,
+  sources: Schema.Int
+}) {
+  override get message() {
+    const others = this.sources > 1
+      ? ` (${this.failed} of ${this.sources} sources failed${this.failed < this.sources ? "; the others were exported" : ""})`
+      : ""
+    return `source ${this.source}: ${this.error.message}${others}`
+  }
+
+  /** The exit code of the underlying provider error. */
+  get exitCode(): 1 | 2 | 3 | 4 | 5 {
+    return PE.exitCode(this.error)
+  }
+}
+
+export const label = (source: SourceLike): string => source.name ?? `${source.provider.provider}/${source.workflow}`
+
+/**
+ * Runs `f` for every source in turn. One source alone fails as its error (named when the
+ * source has a name). With several, a failing source does not stop the others: the result
+ * lists the failures, for the caller to commit what was written and then fail.
+ */
+export const eachSource = <S extends SourceLike, E, R>(
+  sources: ReadonlyArray<S>,
+  f: (source: S, index: number) => Effect.Effect<void, PE.ProviderError | E, R>
+): Effect.Effect<ReadonlyArray<{ readonly index: number; readonly error: PE.ProviderError }>, PE.ProviderError | SourceError | E, R> =>
+  Effect.gen(function*() {
+    const failures: Array<{ readonly index: number; readonly error: PE.ProviderError }> = []
+    for (let index = 0; index < sources.length; index++) {
+      const source = sources[index]!
+      const result = yield* f(source, index).pipe(Effect.catchIf(Schema.is(PE.ProviderError), (error) => Effect.succeed(error)))
+      if (result === undefined) continue
+      if (sources.length === 1) {
+        return yield* (source.name === undefined ? Effect.fail(result) : Effect.fail(failureOf(sources, [{ index, error: result }])))
+      }
+      // the first failure is the export's error line; the others are logged as they happen
+      if (failures.length > 0) yield* Effect.logWarning(`source ${label(source)} failed: ${result.message}`)
+      failures.push({ index, error: result })
+    }
+    return failures
+  })
+
+/** The error an export with failed sources ends with: the first failure, named. */
+export const failureOf = (
+  sources: ReadonlyArray<SourceLike>,
+  failures: ReadonlyArray<{ readonly index: number; readonly error: PE.ProviderError }>
+): SourceError => {
+  const first = failures[0]!
+  return new SourceError({ source: label(sources[first.index]!), error: first.error, failed: failures.length, sources: sources.length })
+}
