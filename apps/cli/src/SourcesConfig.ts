@@ -102,7 +102,7 @@ const fromVariable = (label: string, setting: ProviderConfig.Setting, variable: 
   Effect.gen(function*() {
     const value = yield* Config.option(Config.string(variable)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
     if (Option.isNone(value) || value.value.trim() === "") {
-      return yield* Effect.fail(new MissingCredentials({ source: label, variables: [variable] }))
+      return yield* Effect.fail(new MissingCredentials({ source: `source ${label}`, variables: [variable] }))
     }
     return setting.secret === true ? Redacted.make(value.value) : value.value
   })

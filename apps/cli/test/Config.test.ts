@@ -46,7 +46,7 @@ describe("export --config: validation", () => {
       const r = yield* run(["export", "--config", file])
       expect(r.code).toBe(3)
       expect(r.stdout).toBe("")
-      expect(stderrLines(r)).toEqual(["steptrail: sources[0]: credentials variable STEPTRAIL_TEST_UNSET_VAR is not set"])
+      expect(stderrLines(r)).toEqual(["steptrail: source sources[0]: credentials variable STEPTRAIL_TEST_UNSET_VAR is not set"])
     }))
 
   it.effect("export without a provider or --config exits 2", () =>
@@ -92,7 +92,7 @@ layer(Emulator.layer({ token: TOKEN, seed: 6, cloudflare: { instances: 12 }, orc
       const r = yield* run(["export", "--config", file, "--out", out, "--quiet"], { GOOD: TOKEN, BAD: "wrong-key-xyz" })
       expect(r.code).toBe(3)
       expect(stderrLines(r)).toEqual([
-        `steptrail: source onepin/${info.onepin.workflow}: onepin: not authorized (HTTP 401): Invalid or missing API key (unauthorized) (1 of 2 sources failed; the others were exported)`
+        `steptrail: source sources[1]: onepin: not authorized (HTTP 401): Invalid or missing API key (unauthorized) (workflow ${info.onepin.workflow}) (1 of 2 sources failed; the others were exported)`
       ])
       expect(r.stderr).not.toContain("wrong-key-xyz")
       // exactly what the good source exports alone

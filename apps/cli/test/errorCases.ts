@@ -475,7 +475,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: (c) => ["export", "--config", path.join(c.dir, "steptrail.json")],
     env: orEnv,
     code: 3,
-    stderr: "steptrail: sources[0] (prod): credentials variable ORCH_PROD_KEY is not set"
+    stderr: "steptrail: source prod: credentials variable ORCH_PROD_KEY is not set"
   },
   {
     id: "credentials.cloudflare-empty",
