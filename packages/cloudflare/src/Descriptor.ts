@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { type ProviderConfig, type ProviderDescriptor, ProviderKit, RateBudget } from "@steptrail/core"
+import { ProviderConfig, type ProviderDescriptor, ProviderKit, RateBudget } from "@steptrail/core"
 
 /**
  * @since 0.1.0
@@ -46,13 +46,7 @@ export const settings: ReadonlyArray<ProviderConfig.Setting> = [
     placeholder: "ID",
     description: "Cloudflare account id, 32 hexadecimal characters (or CLOUDFLARE_ACCOUNT_ID)."
   },
-  {
-    name: "baseUrl",
-    flag: "base-url",
-    env: ["CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_BASE_URL"],
-    placeholder: "URL",
-    description: `API base URL, version prefix included (default ${DEFAULT_BASE_URL}, or CLOUDFLARE_API_BASE_URL).`
-  },
+  ProviderConfig.baseUrlSetting(["CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_BASE_URL"], DEFAULT_BASE_URL),
   {
     name: "apiToken",
     env: ["CLOUDFLARE_API_TOKEN"],

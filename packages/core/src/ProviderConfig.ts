@@ -191,3 +191,32 @@ export const missingCredentials = (provider: string, settings: ReadonlyArray<Set
  */
 export const bearer = (key: Redacted.Redacted<string>): Redacted.Redacted<string> =>
   Redacted.make(`Bearer ${Redacted.value(key).trim()}`)
+
+/**
+ * The base URL setting every provider has: `--base-url`, a config file's `base_url`, and the
+ * provider's variables.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const baseUrlSetting = (env: ReadonlyArray<string>, defaultUrl: string): Setting => ({
+  name: "baseUrl",
+  flag: "base-url",
+  env,
+  placeholder: "URL",
+  description: `API base URL, version prefix included (default ${defaultUrl}, or ${env.join(" or ")}).`
+})
+
+/**
+ * An API key setting (`apiKey`), read from `env` and named in a config file by `key_env`.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const apiKeySetting = (env: string, description = "API key."): Setting => ({
+  name: "apiKey",
+  env: [env],
+  secret: true,
+  credential: "key_env",
+  description
+})

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { type ProviderConfig, type ProviderDescriptor, ProviderKit } from "@steptrail/core"
+import { ProviderConfig, type ProviderDescriptor, ProviderKit } from "@steptrail/core"
 
 /**
  * Everything in front of the documented paths, version prefix included.
@@ -36,14 +36,8 @@ export const settings: ReadonlyArray<ProviderConfig.Setting> = [
     placeholder: "ID",
     description: "Workspace id sent as X-Workspace-Id (or ONEPIN_WORKSPACE_ID); must match the API key's."
   },
-  {
-    name: "baseUrl",
-    flag: "base-url",
-    env: ["ONEPIN_BASE_URL"],
-    placeholder: "URL",
-    description: `API base URL, version prefix included (default ${DEFAULT_BASE_URL}, or ONEPIN_BASE_URL).`
-  },
-  { name: "apiKey", env: ["ONEPIN_API_KEY"], secret: true, credential: "key_env", description: "API key (op_live_...)." }
+  ProviderConfig.baseUrlSetting(["ONEPIN_BASE_URL"], DEFAULT_BASE_URL),
+  ProviderConfig.apiKeySetting("ONEPIN_API_KEY", "API key (op_live_...).")
 ]
 
 /**
@@ -56,9 +50,8 @@ export const descriptor: ProviderDescriptor.Descriptor = {
   summary: "Export the node executions of Onepin workflow runs.",
   examples: ["export onepin --workflow 3fa85f64-5717-4562-b3fc-2c963f66afa6 --status failed --out failed.ndjson"],
   workflow: "Workflow id (a UUID).",
-  runIds: { flag: "run", key: "runs" },
-  filters: { status: { values: STATUSES, multiple: true } },
-  fullOutput: false,
+  // include_result=true gives full outputs: no --full-output to ask for them
+  runIds: { flag: "run", key: "runs" }, filters: { status: { values: STATUSES, multiple: true } }, fullOutput: false,
   settings,
   make: ProviderKit.lazy(() => import("./Onepin.js"))
 }

@@ -31,11 +31,9 @@ export interface Config extends ProviderKit.Config {
 
 const provider = "onepin"
 
+// `Authorization: Bearer <key>`; no documented budget: unlimited unless the config names one
 const client: ProviderKit.ClientDefinition<Config> = {
-  name: provider,
-  defaultBaseUrl: DEFAULT_BASE_URL,
-  auth: ProviderKit.bearer(provider, settings, (config: Config) => config.apiKey),
-  describe
+  name: provider, defaultBaseUrl: DEFAULT_BASE_URL, auth: ProviderKit.bearer(provider, settings, (c: Config) => c.apiKey), describe
 }
 
 /**

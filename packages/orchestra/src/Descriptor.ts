@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { type ProviderConfig, type ProviderDescriptor, ProviderKit } from "@steptrail/core"
+import { ProviderConfig, type ProviderDescriptor, ProviderKit } from "@steptrail/core"
 
 /**
  * The documented base URL; the API's paths are given relative to it.
@@ -21,14 +21,8 @@ export const DEFAULT_BASE_URL = "https://orchestra.arcee.ai/api/v1/workflow"
  * @category config
  */
 export const settings: ReadonlyArray<ProviderConfig.Setting> = [
-  {
-    name: "baseUrl",
-    flag: "base-url",
-    env: ["ORCHESTRA_BASE_URL"],
-    placeholder: "URL",
-    description: `API base URL (default ${DEFAULT_BASE_URL}, or ORCHESTRA_BASE_URL).`
-  },
-  { name: "apiKey", env: ["ORCHESTRA_API_KEY"], secret: true, credential: "key_env", description: "API key." }
+  ProviderConfig.baseUrlSetting(["ORCHESTRA_BASE_URL"], DEFAULT_BASE_URL),
+  ProviderConfig.apiKeySetting("ORCHESTRA_API_KEY")
 ]
 
 /**
@@ -41,9 +35,8 @@ export const descriptor: ProviderDescriptor.Descriptor = {
   summary: "Export the executed nodes of Arcee Orchestra workflow runs.",
   examples: ["export orchestra --workflow 6f1c2a9e-0d4b-4d8e-9a57-3c2b1e0f9d8c --out runs.ndjson"],
   workflow: "Workflow id.",
-  runIds: { flag: "run", key: "runs" },
-  filters: {},
-  fullOutput: false,
+  // outputs come whole in the steps listing, and the run listing has no status filter
+  runIds: { flag: "run", key: "runs" }, filters: {}, fullOutput: false,
   settings,
   make: ProviderKit.lazy(() => import("./Orchestra.js"))
 }

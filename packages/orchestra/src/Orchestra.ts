@@ -24,11 +24,9 @@ export interface Config extends ProviderKit.Config {
 
 const provider = "orchestra"
 
+// `Authorization: Bearer <key>`; no documented budget: unlimited unless the config names one
 const client: ProviderKit.ClientDefinition<Config> = {
-  name: provider,
-  defaultBaseUrl: DEFAULT_BASE_URL,
-  auth: ProviderKit.bearer(provider, settings, (config: Config) => config.apiKey),
-  describe: ErrorBody.describe
+  name: provider, defaultBaseUrl: DEFAULT_BASE_URL, auth: ProviderKit.bearer(provider, settings, (c: Config) => c.apiKey), describe: ErrorBody.describe
 }
 
 /**

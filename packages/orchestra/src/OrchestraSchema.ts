@@ -11,6 +11,19 @@ import { Schema } from "effect"
 
 const opt = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
+/** What a step and a run both report: status, timing, error, outputs and inputs. */
+const execution = {
+  id: Schema.String,
+  status: opt(Schema.String),
+  start_time: opt(Schema.String),
+  end_time: opt(Schema.String),
+  /** Whole seconds, per the document. */
+  elapsed_time: opt(Schema.Number),
+  error: Schema.optional(Schema.Unknown),
+  outputs: Schema.optional(Schema.Unknown),
+  inputs: Schema.optional(Schema.Unknown)
+}
+
 /**
  * One executed node of a run (`GET /workflows/{workflow_id}/runs/{run_id}/steps`, seed 003).
  *
@@ -21,18 +34,10 @@ const opt = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.N
  * @category schemas
  */
 export const Step = Schema.Struct({
-  id: Schema.String,
+  ...execution,
   user_id: opt(Schema.String),
   organization_id: opt(Schema.String),
   node_id: Schema.String,
-  status: opt(Schema.String),
-  start_time: opt(Schema.String),
-  end_time: opt(Schema.String),
-  /** Whole seconds, per the document. */
-  elapsed_time: opt(Schema.Number),
-  error: Schema.optional(Schema.Unknown),
-  outputs: Schema.optional(Schema.Unknown),
-  inputs: Schema.optional(Schema.Unknown),
   step_metadata: Schema.optional(Schema.Unknown),
   /** Documented as always 0 for now; model usage lives in `outputs.usage`. */
   tokens: opt(Schema.Number)
@@ -57,16 +62,7 @@ export const Steps = Schema.Array(Step)
  * @since 0.1.0
  * @category schemas
  */
-export const Run = Schema.Struct({
-  id: Schema.String,
-  status: opt(Schema.String),
-  start_time: opt(Schema.String),
-  end_time: opt(Schema.String),
-  elapsed_time: opt(Schema.Number),
-  error: Schema.optional(Schema.Unknown),
-  outputs: Schema.optional(Schema.Unknown),
-  inputs: Schema.optional(Schema.Unknown)
-})
+export const Run = Schema.Struct(execution)
 /**
  * @since 0.1.0
  * @category models

@@ -56,40 +56,15 @@ export const iterationOf = (iteration: number | null | undefined): number | null
 
 /** @internal */
 export const toRecord = (run: WorkflowProvider.RunRef, step: Step, index: number): StepRecord.StepRecord => {
-  const started = Timestamp.normalize(step.started_at)
-  const ended = Timestamp.normalize(step.completed_at)
-  const result = step.result ?? null
-  return {
-    schema_version: StepRecord.SCHEMA_VERSION,
-    provider: "onepin",
-    account: run.account,
-    workflow: run.workflow,
-    run_id: run.id,
-    step_index: index,
-    step_id: step.id,
-    name: step.node_id,
-    kind: "node",
-    node_type: step.node_type,
-    display_name: step.node_display_name ?? null,
-    iteration: iterationOf(step.iteration),
-    status: stepStatus(step.status),
-    provider_status: step.status,
-    started_at: started,
-    ended_at: ended,
-    duration_ms: Timestamp.durationMillis(started, ended),
-    attempts: null,
-    retry_config: null,
-    input: null,
-    output: result,
-    output_encoding: "json",
+  const output = step.result ?? null
+  return StepRecord.node(run, index, {
+    id: step.id, node: step.node_id, type: step.node_type, displayName: step.node_display_name ?? null,
+    iteration: iterationOf(step.iteration), status: stepStatus(step.status), providerStatus: step.status,
+    startedAt: Timestamp.normalize(step.started_at), endedAt: Timestamp.normalize(step.completed_at), output,
     // include_result=true is always sent; a result still withheld is reported, not hidden
-    output_truncated: result === null && step.has_result === true,
-    output_redacted: false,
-    usage: null,
-    error: StepRecord.errorOf(step.error),
-    trigger: null,
-    run_status: run.status
-  }
+    outputTruncated: output === null && step.has_result === true,
+    error: StepRecord.errorOf(step.error)
+  })
 }
 
 /**

@@ -112,38 +112,13 @@ export const order = (steps: ReadonlyArray<Step>): Array<Step> => {
 
 /** @internal */
 export const toRecord = (run: WorkflowProvider.RunRef, step: Step, index: number): StepRecord.StepRecord => {
-  const started = Timestamp.normalize(step.start_time)
-  const ended = Timestamp.normalize(step.end_time)
-  return {
-    schema_version: StepRecord.SCHEMA_VERSION,
-    provider: "orchestra",
-    account: null,
-    workflow: run.workflow,
-    run_id: run.id,
-    step_index: index,
-    step_id: step.id,
-    name: step.node_id,
-    kind: "node",
-    node_type: null,
-    display_name: null,
-    iteration: null,
-    status: stepStatus(step.status),
-    provider_status: step.status ?? null,
-    started_at: started,
-    ended_at: ended,
-    duration_ms: durationOf(started, ended, step.elapsed_time),
-    attempts: null,
-    retry_config: null,
-    input: step.inputs ?? null,
-    output: step.outputs ?? null,
-    output_encoding: "json",
-    output_truncated: false,
-    output_redacted: false,
-    usage: usageOf(step),
-    error: StepRecord.errorOf(step.error),
-    trigger: null,
-    run_status: run.status
-  }
+  const startedAt = Timestamp.normalize(step.start_time)
+  const endedAt = Timestamp.normalize(step.end_time)
+  return StepRecord.node(run, index, {
+    id: step.id, node: step.node_id, status: stepStatus(step.status), providerStatus: step.status ?? null,
+    startedAt, endedAt, durationMs: durationOf(startedAt, endedAt, step.elapsed_time),
+    input: step.inputs ?? null, output: step.outputs ?? null, usage: usageOf(step), error: StepRecord.errorOf(step.error)
+  })
 }
 
 /** @internal */
