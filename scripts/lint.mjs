@@ -42,7 +42,8 @@ const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 // an absolute path starts a word: a relative path that merely contains the same folder is not it
 const absolute = (path) => new RegExp(`(?:^|[\\s"'\`(=:])${escape(path)}`, "m")
-const machinePaths = [`${root}/`, `${dirname(root)}/`].filter((p) => p !== "//").map((p) => ({ p, re: absolute(p) }))
+// (the checkout's parent too, unless it is a folder every machine has, like /tmp)
+const machinePaths = [`${root}/`, `${dirname(root)}/`].filter((p) => !["//", "/tmp/", "/var/tmp/"].includes(p)).map((p) => ({ p, re: absolute(p) }))
 const homes = /(?:^|[\s"'`(=:])\/(?:home|Users)\/[A-Za-z0-9._-]+\//m
 for (const file of tracked) {
   if (file === "pnpm-lock.yaml") continue
