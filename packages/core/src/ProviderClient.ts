@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Duration, Effect, Metric, Redacted, type Schema, type Scope } from "effect"
+import { Duration, Effect, FiberRef, LogLevel, Metric, Redacted, type Schema, type Scope } from "effect"
 import * as Decode from "./internal/decode.js"
 import * as Response from "./internal/response.js"
 import * as Metrics from "./Metrics.js"
@@ -235,6 +235,9 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
     const headerRefused = refusedHeader(provider, options.headers)
     const scrubbed = scrubber(options.headers)
     const timedOut = () => new Unavailable({ provider, detail: `no complete answer within ${Duration.format(timeout)}` })
+    // one line per request where the client is made with debug logs on (`--verbose`): read once,
+    // so that an export without it spends nothing per request on logging
+    const verbose = LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
 
     const http = (yield* HttpClient.HttpClient).pipe(
       // no spans or trace headers: per-request tracing is most of the client's cost and nothing reads it
@@ -287,7 +290,6 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
         const endpoint = `GET ${basePath}${path}`
         const settle = yield* budget.take
         yield* Metric.increment(Metrics.requests)
-        const start = yield* Effect.clockWith((c) => c.currentTimeMillis)
         const exchange = http.get(path, { urlParams, accept }).pipe(
           Effect.flatMap((response) =>
             Effect.map(Response.readBody(response, maxBytes, provider, endpoint), (bytes): Body => ({
@@ -302,6 +304,8 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
           // budget counts it from the answer, so a late request never lands in a window early
           Effect.ensuring(settle)
         )
+        if (!verbose) return yield* exchange
+        const start = yield* Effect.clockWith((c) => c.currentTimeMillis)
         return yield* exchange.pipe(
           Effect.tapBoth({
             onSuccess: (body) => logRequest(endpoint, urlParams, String(body.status), start),
@@ -311,13 +315,10 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
       })
 
     const logRequest = (endpoint: string, query: Record<string, string>, status: string, start: number) =>
-      Effect.whenLogLevel(
-        Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) => {
-          const q = new URLSearchParams(query).toString()
-          return Effect.logDebug(`${endpoint}${q === "" ? "" : `?${q}`} ${status} ${now - start}ms`)
-        }),
-        "Debug"
-      )
+      Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) => {
+        const q = new URLSearchParams(query).toString()
+        return Effect.logDebug(`${endpoint}${q === "" ? "" : `?${q}`} ${status} ${now - start}ms`)
+      })
 
     const countRetry = (request: Request) => (e: ProviderError) =>
       isRetryable(e) && e._tag !== "RateLimited"
@@ -331,9 +332,9 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
       attempt(request, accept).pipe(
         Effect.flatMap(parse),
         // a 429 is re-sent once the credential's pause is over, without counting a retry
-        Effect.retry(rateLimited),
+        Retry.retryOnFailure(rateLimited, (e) => e._tag === "RateLimited"),
         Effect.tapError(countRetry(request)),
-        Effect.retry({ schedule, while: (e) => e._tag !== "RateLimited" }),
+        Retry.retryOnFailure(schedule, (e) => e._tag !== "RateLimited" && isRetryable(e)),
         Effect.mapError((e) => scrubbed(withContext(e, request)))
       )
 

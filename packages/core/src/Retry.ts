@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Duration, Option, Schedule } from "effect"
+import { Duration, Effect, Option, Schedule } from "effect"
 import { isRetryable, type ProviderError } from "./ProviderError.js"
 
 /**
@@ -140,3 +140,23 @@ export const parseRetryAfter = (value: string | undefined, now: number): Option.
     : Number.NaN
   return Number.isNaN(date) ? Option.none() : Option.some(Math.max(0, date - now))
 }
+
+/**
+ * `Effect.retry` that costs nothing until the first failure: the schedule's driver is made
+ * only then, with that failure as its first input (every request of an export goes through
+ * a retry, and almost none fails).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retryOnFailure = <E, O, R2>(schedule: Schedule.Schedule<O, E, R2>, when: (error: E) => boolean) =>
+<A, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | R2> =>
+  Effect.catchIf(self, when, (first) => {
+    let replayed = false
+    const again = Effect.suspend(() => {
+      if (replayed) return self
+      replayed = true
+      return Effect.fail(first)
+    })
+    return Effect.retry(again, { schedule, while: when })
+  })

@@ -568,14 +568,31 @@ describe("ProviderClient", () => {
   })
 
   describe("verbose", () => {
+    it.effect("logs nothing per request where debug logs are off when the client is made", () =>
+      Effect.gen(function*() {
+        const lines = yield* Ref.make<ReadonlyArray<string>>([])
+        const logger = Logger.make(({ message }) => {
+          Effect.runSync(Ref.update(lines, (all) => [...all, String(message)]))
+        })
+        const { api } = yield* setup(() => json({ ok: true }))
+        yield* api.json({ path: ["x"] }, Ok).pipe(
+          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+          Logger.withMinimumLogLevel(LogLevel.Debug)
+        )
+        expect(yield* Ref.get(lines)).toEqual([])
+      }))
+
     it.effect("logs one debug line per request: method, path, status, milliseconds", () =>
       Effect.gen(function*() {
         const lines = yield* Ref.make<ReadonlyArray<string>>([])
         const logger = Logger.make(({ message }) => {
           Effect.runSync(Ref.update(lines, (all) => [...all, String(Array.isArray(message) ? message.join(" ") : message)]))
         })
-        const { api } = yield* setup((_, n) => (n === 0 ? json({ message: "down" }, 503) : json({ ok: true })))
-        yield* settle(api.json({ path: ["runs", "r-1"], query: { per_page: 2 }, run: "r-1" }, Ok)).pipe(
+        // the client is made where debug logs are on, as `--verbose` does for the whole export
+        yield* Effect.gen(function*() {
+          const { api } = yield* setup((_, n) => (n === 0 ? json({ message: "down" }, 503) : json({ ok: true })))
+          yield* settle(api.json({ path: ["runs", "r-1"], query: { per_page: 2 }, run: "r-1" }, Ok))
+        }).pipe(
           Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
           Logger.withMinimumLogLevel(LogLevel.Debug)
         )
