@@ -61,8 +61,9 @@ export const budgetSnapshot = (statuses: ReadonlyArray<RateBudget.Status>, now: 
 }
 
 /**
- * When the remaining runs can be done: at the rate so far, and no sooner than the budget
- * allows the requests they need (the remaining runs times the requests per run so far).
+ * When the remaining runs can be done: when the budget allows the requests they need (the
+ * remaining runs times the requests per run so far), and, while it does not hold them back,
+ * no sooner than the rate so far.
  */
 const etaMillis = (s: Snapshot, rate: number): number | undefined => {
   if (s.totalRuns === undefined || s.runs >= s.totalRuns) return undefined
@@ -72,8 +73,10 @@ const etaMillis = (s: Snapshot, rate: number): number | undefined => {
   if (limit === undefined || s.requests === undefined) return byRate
   const perRun = s.runs > 0 ? s.requests / s.runs : 1
   const requests = Math.ceil(left * perRun)
-  const byBudget = (s.budget!.nextInMillis ?? 0) + (Math.ceil(requests / limit.limit) - 1) * Duration.toMillis(limit.window)
-  return Math.max(byRate ?? 0, byBudget)
+  const held = s.budget!.nextInMillis
+  const byBudget = (held ?? 0) + (Math.ceil(requests / limit.limit) - 1) * Duration.toMillis(limit.window)
+  // while the budget holds requests back, the rate so far (waits included) says nothing more
+  return held !== null ? byBudget : Math.max(byRate ?? 0, byBudget)
 }
 
 const seconds = Timestamp.formatDuration

@@ -41,6 +41,17 @@ describe("Progress", () => {
       budget: { budget, nextInMillis: 60_000, paused: false }
     })
     expect(far).toContain("ETA 11m00s")
+    // late in a long export the average rate (waits included) would say 2m51s: the budget says 2m09s
+    const late = Progress.format({
+      runs: 1335,
+      steps: 26_000,
+      totalRuns: 1501,
+      elapsedMillis: 1_371_000,
+      retries: 0,
+      requests: 5874,
+      budget: { budget, nextInMillis: 129_000, paused: false }
+    })
+    expect(late).toContain("next request in 2m09s · ETA 2m09s")
     const paused = Progress.format({
       runs: 10,
       steps: 100,
