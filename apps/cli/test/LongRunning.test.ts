@@ -1,7 +1,9 @@
 /**
  * What only a process shows about long-running exports: a pipeline killed as a whole
  * (SIGKILL) with the state to stdout, signals and their exit codes, what a follow keeps when
- * it is stopped, and the lock between two exports. Everything on 127.0.0.1, every loop bounded.
+ * it is stopped, and the lock between two exports. The processes under test are the bundle;
+ * the exports that only check their work run in-process. The tests run at once (each has
+ * its own emulator and directory). Everything on 127.0.0.1, every loop bounded.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { StepRecord } from "@steptrail/core"
@@ -12,7 +14,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { BIN, lines, run, stderrLines } from "./cli.js"
+import { BIN, lines } from "./cli.js"
+import { runWithEnv as run, stderrLines } from "./inProcess.js"
 
 const TOKEN = "long-running-token"
 const env = { CLOUDFLARE_API_TOKEN: TOKEN }
@@ -83,12 +86,12 @@ const until = (check: () => boolean, ms = 20_000) =>
 
 const keysOf = (text: string) => lines(text).map((l) => StepRecord.key(JSON.parse(l)))
 
-describe("stdout with --state, the whole pipeline killed", () => {
+describe.concurrent("stdout with --state, the whole pipeline killed", () => {
   it.scoped("a batching loader killed with the export at random moments loses no record key over the resumes", () =>
     Effect.gen(function*() {
-      // slowed down so that an export lasts a second or two; live runs change as the
-      // emulator's clock moves between attempts
-      const emulator = yield* Emulator.start({ token: TOKEN, seed: 8, cloudflare: { instances: 40, live: 12 }, faults: { slow: 1, slowMs: 50 } })
+      // slowed down so that an export lasts about a second after the process has started; live
+      // runs change as the emulator's clock moves between attempts
+      const emulator = yield* Emulator.start({ token: TOKEN, seed: 8, cloudflare: { instances: 40, live: 12 }, faults: { slow: 1, slowMs: 30 } })
       const dir = tmp()
       const store = path.join(dir, "store.ndjson")
       const state = path.join(dir, "state.json")
@@ -107,7 +110,7 @@ describe("stdout with --state, the whole pipeline killed", () => {
         const before = read()
         const child = pipeline(args, store)
         // one attempt in four runs to its end: the state then moves, and the next is incremental
-        const killAt = attempt % 4 === 3 ? Infinity : 100 + Math.floor(random() * 1600)
+        const killAt = attempt % 4 === 3 ? Infinity : 100 + Math.floor(random() * 1200)
         let waited = 0
         while (child.exitCode === null && child.signalCode === null && waited < killAt && waited < 60_000) {
           yield* sleep(20)
@@ -127,7 +130,7 @@ describe("stdout with --state, the whole pipeline killed", () => {
       // a last clean run, then every key a full export has now must be in the store
       const last = pipeline(args, store)
       expect(yield* exited(last)).toBe(0)
-      const full = yield* run(cloudflare(emulator.info, "--quiet"), env, { timeoutMs: 60_000 })
+      const full = yield* run(cloudflare(emulator.info, "--quiet"), env)
       expect(full.code).toBe(0)
       const stored = new Set(keysOf(fs.readFileSync(store, "utf8")))
       const missing = keysOf(full.stdout).filter((k) => !stored.has(k))
@@ -136,7 +139,7 @@ describe("stdout with --state, the whole pipeline killed", () => {
     }), { timeout: 280_000 })
 })
 
-describe("signals", () => {
+describe.concurrent("signals", () => {
   const follow = (info: Emulator.Info, ids: ReadonlyArray<string>, ...extra: Array<string>) =>
     cloudflare(info, "--follow", "--poll-interval", "1", ...ids.flatMap((id) => ["--instance", id]), ...extra)
 
@@ -194,10 +197,11 @@ describe("signals", () => {
     }), 60_000)
 })
 
-describe("one export per state file and output", () => {
+describe.concurrent("one export per state file and output", () => {
   it.scoped("a second export refuses at once with exit 2 naming the holder; a killed holder's lock is taken over", () =>
     Effect.gen(function*() {
-      const emulator = yield* Emulator.start({ token: TOKEN, seed: 4, cloudflare: { instances: 300 }, faults: { slow: 1, slowMs: 20 } })
+      // the holder exports for 2 s or more: the in-process refusals below take a fraction of that
+      const emulator = yield* Emulator.start({ token: TOKEN, seed: 4, cloudflare: { instances: 100 }, faults: { slow: 1, slowMs: 20 } })
       const dir = tmp()
       const out = path.join(dir, "runs.ndjson")
       const state = path.join(dir, "state.json")
@@ -218,7 +222,7 @@ describe("one export per state file and output", () => {
       first.child.kill("SIGKILL")
       yield* first.done
       // the holder is gone: its locks are taken over, and the export resumes to the end
-      const third = yield* run(args, env, { timeoutMs: 120_000 })
+      const third = yield* run(args, env)
       expect(third.code).toBe(0)
       expect(stderrLines(third)).toEqual([
         `steptrail: warn: taking over the lock ${state}.lock left by a process that no longer runs`,
