@@ -35,8 +35,6 @@ const mulberry32 = (seed: number) => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
-const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
-
 /**
  * A loader that commits in batches: it appends what it read to its store (fsync'd) every
  * 200 ms and at the end of its input. What it read since its last commit is lost when it dies.
@@ -51,19 +49,31 @@ process.stdin.on("data", (c) => { pending += c })
 process.stdin.on("end", () => { commit(); process.exit(0) })
 `
 
-/** Starts `steptrail … | consumer` as its own process group. */
-const pipeline = (args: ReadonlyArray<string>, store: string): ChildProcess =>
-  spawn("sh", ["-c", `${quote(process.execPath)} ${[BIN, ...args].map(quote).join(" ")} | ${quote(process.execPath)} -e ${quote(CONSUMER)} ${quote(store)}`], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "ignore", "ignore"],
-    detached: true
-  })
+/**
+ * Starts `steptrail … | loader`: two children of this process joined by a pipe, as a shell
+ * would join them. Killed, both are reaped here at once (a shell's orphans wait for init,
+ * and a killed export whose pid is still there holds its lock a while longer).
+ */
+const pipeline = (args: ReadonlyArray<string>, store: string) => {
+  const producer = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "ignore"] })
+  const consumer = spawn(process.execPath, ["-e", CONSUMER, store], { stdio: [producer.stdout!, "ignore", "ignore"] })
+  // the loader holds the read end now; ours would keep the pipe open after the loader dies
+  producer.stdout!.destroy()
+  return { producer, consumer }
+}
 
-const exited = (child: ChildProcess) =>
+type Pipeline = ReturnType<typeof pipeline>
+
+const running = (p: Pipeline) => [p.producer, p.consumer].some((c) => c.exitCode === null && c.signalCode === null)
+
+const exitOf = (child: ChildProcess) =>
   Effect.async<number | null>((resume) => {
     if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.succeed(child.exitCode))
     child.once("exit", (code) => resume(Effect.succeed(code)))
   })
+
+/** Both exit codes, once both have ended: the export's, then the loader's. */
+const exited = (p: Pipeline) => Effect.all([exitOf(p.producer), exitOf(p.consumer)])
 
 /** Starts the CLI with stdout collected; the caller signals it. */
 const start = (args: ReadonlyArray<string>) => {
@@ -112,24 +122,27 @@ describe.concurrent("stdout with --state, the whole pipeline killed", () => {
         // one attempt in four runs to its end: the state then moves, and the next is incremental
         const killAt = attempt % 4 === 3 ? Infinity : 100 + Math.floor(random() * 1200)
         let waited = 0
-        while (child.exitCode === null && child.signalCode === null && waited < killAt && waited < 60_000) {
+        while (running(child) && waited < killAt && waited < 60_000) {
           yield* sleep(20)
           waited += 20
         }
         // An export that has committed its state has ended cleanly: its loader is left to
         // finish, as in any pipeline whose producer is done (see docs/reliability.md).
-        if (child.exitCode === null && child.signalCode === null && killAt !== Infinity && !committed(before)) {
-          process.kill(-child.pid!, "SIGKILL")
+        const kill = running(child) && killAt !== Infinity && !committed(before)
+        if (kill) {
+          child.producer.kill("SIGKILL")
+          child.consumer.kill("SIGKILL")
           kills++
         } else {
           clean++
         }
-        yield* exited(child)
+        const codes = yield* exited(child)
+        if (!kill) expect(codes, `attempt ${attempt}`).toEqual([0, 0])
       }
       expect(kills).toBeGreaterThanOrEqual(10)
       // a last clean run, then every key a full export has now must be in the store
       const last = pipeline(args, store)
-      expect(yield* exited(last)).toBe(0)
+      expect(yield* exited(last)).toEqual([0, 0])
       const full = yield* run(cloudflare(emulator.info, "--quiet"), env)
       expect(full.code).toBe(0)
       const stored = new Set(keysOf(fs.readFileSync(store, "utf8")))
