@@ -3,12 +3,12 @@
  * record, every injected fault counted and answered by exactly one retry), in-process; and
  * crashes (SIGKILL at random moments, resume, final output equals the uninterrupted export),
  * through the bundle, since only a process can be killed. Everything on 127.0.0.1, every
- * loop bounded.
+ * loop bounded. The two suites run at once, each with its own emulator.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { StepRecord } from "@steptrail/core"
 import { Emulator } from "@steptrail/emulator"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -17,6 +17,8 @@ import { BIN, lines } from "./cli.js"
 import { runWithEnv as run } from "./inProcess.js"
 
 const TOKEN = "reliability-token"
+/** The crash suite's uninterrupted export, counted apart from the killed ones. */
+const REFERENCE_TOKEN = "reliability-reference-token"
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-rel-"))
 
 const exportArgs = (info: Emulator.Info, provider: "cloudflare" | "orchestra" | "onepin", ...extra: Array<string>) => {
@@ -39,7 +41,7 @@ const data = { token: TOKEN, seed: 11, cloudflare: { instances: 40 }, orchestra:
 const byStatus = (stats: Emulator.Stats, status: string) =>
   Object.values(stats.providers).reduce((n, p) => n + (p.byStatus[status] ?? 0), 0)
 
-describe("fault suite", () => {
+describe.concurrent("fault suite", () => {
   it.scopedLive("with 10% 5xx, 5% 429, 2% resets and 1% malformed bodies the output equals the fault-free export, record for record", () =>
     Effect.gen(function*() {
       const clean = yield* Emulator.start(data)
@@ -83,29 +85,39 @@ const mulberry32 = (seed: number) => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
-/** Starts the CLI and SIGKILLs it after `ms`; resolves with its exit (null code when killed). */
-const runAndKill = (args: ReadonlyArray<string>, ms: number) =>
-  Effect.async<{ code: number | null; killed: boolean }>((resume) => {
+/**
+ * Starts the CLI and SIGKILLs it `ms` after its export reached the emulator (its first request
+ * arrived), so that every kill lands in the export rather than in Node's start-up; resolves
+ * with its exit (null code when killed).
+ */
+const runAndKill = (emulator: Emulator.Emulator, args: ReadonlyArray<string>, ms: number) =>
+  Effect.gen(function*() {
+    // requests made with TOKEN (the emulator's first credential) only
+    const requests = Effect.map(emulator.stats, (stats) => stats.credentials.cloudflare["0"]?.requests ?? 0)
+    const before = yield* requests
     const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "ignore", "ignore"] })
-    let killed = false
-    const timer = setTimeout(() => {
-      killed = child.kill("SIGKILL")
-    }, ms)
-    child.on("close", (code) => {
-      clearTimeout(timer)
-      resume(Effect.succeed({ code, killed: killed && code === null }))
-    })
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve))
+    const running = () => child.exitCode === null && child.signalCode === null
+    for (let waited = 0; waited < 20_000 && running() && (yield* requests) === before; waited += 10) {
+      yield* Effect.sleep("10 millis")
+    }
+    yield* Effect.sleep(ms)
+    const killed = running() && child.kill("SIGKILL")
+    const code = yield* Effect.promise(() => closed)
+    return { code, killed: killed && code === null }
   })
 
-describe("crash suite", () => {
-  it.scoped("SIGKILLed at 20 random moments and resumed each time, the export ends equal to an uninterrupted one", () =>
+describe.concurrent("crash suite", () => {
+  it.scopedLive("SIGKILLed at 20 random moments and resumed each time, the export ends equal to an uninterrupted one", () =>
     Effect.gen(function*() {
       // every request slowed down a little, so the export lasts long enough to be killed 20 times
-      const emulator = yield* Emulator.start({ token: TOKEN, seed: 4, cloudflare: { instances: 300 }, faults: { slow: 1, slowMs: 15 } })
+      const emulator = yield* Emulator.start({ token: TOKEN, tokens: [REFERENCE_TOKEN], seed: 4, cloudflare: { instances: 300 }, faults: { slow: 1, slowMs: 15 } })
       const dir = tmp()
       const reference = path.join(dir, "reference.ndjson")
-      const ref = yield* run(exportArgs(emulator.info, "cloudflare", "--concurrency", "2", "--quiet", "--out", reference), env)
-      expect(ref.code).toBe(0)
+      // the uninterrupted export, in-process, while the other is killed
+      const ref = yield* Effect.fork(
+        run(exportArgs(emulator.info, "cloudflare", "--concurrency", "2", "--quiet", "--out", reference), { CLOUDFLARE_API_TOKEN: REFERENCE_TOKEN })
+      )
       const out = path.join(dir, "resumed.ndjson")
       const state = path.join(dir, "state.json")
       const args = exportArgs(emulator.info, "cloudflare", "--concurrency", "2", "--quiet", "--out", out, "--state", state)
@@ -113,7 +125,7 @@ describe("crash suite", () => {
       let kills = 0
       let finished = false
       for (let attempt = 0; attempt < 20 && !finished; attempt++) {
-        const result = yield* runAndKill(args, 150 + Math.floor(random() * 600))
+        const result = yield* runAndKill(emulator, args, Math.floor(random() * 500))
         if (result.killed) {
           kills++
           // the target never exists half-written
@@ -124,6 +136,7 @@ describe("crash suite", () => {
         }
       }
       expect(kills).toBe(20)
+      expect((yield* Fiber.join(ref)).code).toBe(0)
       if (!finished) {
         const last = yield* run(args, env)
         expect(last.code).toBe(0)

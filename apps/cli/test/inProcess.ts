@@ -9,7 +9,7 @@
  * disk as stdout, file size limits) is tested by spawning the bundle (`cli.ts`).
  */
 import type { ProviderDescriptor } from "@steptrail/core"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { Writable } from "node:stream"
 import type * as Launch from "../src/Launch.js"
 import * as Main from "../src/Main.js"
@@ -64,11 +64,15 @@ export const io = (options: Options = {}) => {
   return { io, stdout, stderr }
 }
 
-/** Runs `argv` to its exit code; what it wrote, once it has ended. */
+/**
+ * Runs `argv` to its exit code; what it wrote, once it has ended. With the live clock, as a
+ * process has, also inside a test that runs on the `TestClock`.
+ */
 export const run = (argv: ReadonlyArray<string>, options: Options = {}): Effect.Effect<Captured> =>
   Effect.suspend(() => {
     const captured = io(options)
-    return Effect.map(Main.run(argv, captured.io, { providers: options.providers }), (code) => ({
+    const exit = Effect.withClock(Main.run(argv, captured.io, { providers: options.providers }), Clock.make())
+    return Effect.map(exit, (code) => ({
       code,
       stdout: captured.stdout.text(),
       stdoutBytes: captured.stdout.bytes(),
