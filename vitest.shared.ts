@@ -15,6 +15,11 @@ const config: ViteUserConfig = {
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // A worker keeps the modules it loaded from one test file to the next: loading Effect and
+    // the packages again for every file cost more than half of the suite's CPU. Tests share
+    // no state through modules (each builds its own layers); a project whose tests count
+    // module loads (the providers' `Descriptor.test.ts`) sets `isolate: true` again.
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 30_000
   }

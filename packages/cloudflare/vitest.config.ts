@@ -1,4 +1,6 @@
 import { defineProject, mergeConfig } from "vitest/config"
 import shared from "../../vitest.shared.ts"
 
-export default mergeConfig(shared, defineProject({}))
+// Descriptor.test.ts counts the loads of the provider's module (`make` loads it lazily): a
+// fresh module registry per test file
+export default mergeConfig(shared, defineProject({ test: { isolate: true } }))

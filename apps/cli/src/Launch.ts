@@ -16,54 +16,47 @@ declare const STEPTRAIL_VERSION: string
 
 export const version: string = typeof STEPTRAIL_VERSION === "string" ? STEPTRAIL_VERSION : "0.0.0-dev"
 
-export interface Output {
-  readonly write: (text: string) => unknown
+/** A standard stream: what the CLI writes to, and what it may know of the terminal behind it. */
+export interface Stream extends NodeJS.WritableStream {
   readonly isTTY?: boolean | undefined
   readonly columns?: number | undefined
+  readonly rows?: number | undefined
 }
 
-/** Where the CLI writes, and what it may know of the terminal. */
+/** Where the CLI writes, and the environment it reads (settings, credentials, `NO_COLOR`). */
 export interface Io {
-  readonly stdout: Output
-  readonly stderr: Output
+  readonly stdout: Stream
+  readonly stderr: Stream
   readonly env: Readonly<Record<string, string | undefined>>
 }
 
-let guarded = false
+const guarded = new WeakSet<Stream>()
 
 /**
  * An answer written to a reader that went away (`steptrail --help | head -1`) is no failure;
- * one that cannot be written (a full disk) is reported once, with exit 1.
+ * one that cannot be written (a full disk) is reported once, with exit 1. Installed when an
+ * answer is written, not before: an export reports its own write failures.
  */
-const guardStdout = () => {
-  if (guarded) return
-  guarded = true
+const guardStdout = (io: Io) => {
+  if (guarded.has(io.stdout)) return
+  guarded.add(io.stdout)
   let reported = false
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  io.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE" || reported) return
     reported = true
-    process.stderr.write(`steptrail: cannot write stdout: ${error.code === "ENOSPC" ? "no space left on device" : error.code ?? error.message}\n`)
+    io.stderr.write(`steptrail: cannot write stdout: ${error.code === "ENOSPC" ? "no space left on device" : error.code ?? error.message}\n`)
     process.exitCode = 1
   })
 }
 
-/** The process's own streams and environment, for what `launch` answers. */
-export const processIo = (): Io => ({
-  stdout: {
-    write: (text) => {
-      guardStdout()
-      return process.stdout.write(text)
-    },
-    get isTTY() {
-      return process.stdout.isTTY
-    },
-    get columns() {
-      return process.stdout.columns
-    }
-  },
-  stderr: process.stderr,
-  env: process.env
-})
+const answer = (io: Io, text: string): number => {
+  guardStdout(io)
+  io.stdout.write(text)
+  return 0
+}
+
+/** The process's own streams and environment. */
+export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, env: process.env })
 
 /** Writes the one line of a failure on stderr: prefixed, escaped, one line whatever it holds. */
 export const fail = (io: Io, message: string, code: number): number => {
@@ -85,22 +78,19 @@ export const launch = (spec: CommandSpec.CommandSpec, argv: ReadonlyArray<string
     if (shell === undefined) {
       return fail(io, `--completions must be one of ${CommandSpec.shells.join(", ")}; got ${JSON.stringify(walk.completions)}`, 2)
     }
-    io.stdout.write(Completion.script(shell, spec))
-    return 0
+    return answer(io, Completion.script(shell, spec))
   }
   if (walk.help || argv.length === 0) {
     const unknown = walk.unknownWord
     if (unknown !== undefined && unknown.command.subcommands.length > 0) return fail(io, Suggest.unknownWord(unknown.token, unknown.command), 2)
     const command = walk.commands[walk.commands.length - 1]!
-    io.stdout.write(Help.render(spec, command, Help.style(io.stdout, io.env)))
-    return 0
+    return answer(io, Help.render(spec, command, Help.style(io.stdout, io.env)))
   }
   // @effect/cli drops a repeatable option given last without a value (`--instance` at the end)
   const bare = walk.occurrences.find((o) => o.option.value !== null && o.value === undefined)
   if (bare !== undefined) return fail(io, `${bare.option.name} needs a value (${bare.option.value!.placeholder})`, 2)
   if (walk.version && walk.commands.length === 1) {
-    io.stdout.write(`${version}\n`)
-    return 0
+    return answer(io, `${version}\n`)
   }
   return undefined
 }

@@ -4,19 +4,30 @@
  * `bin.ts` loads this module only when `Launch` cannot answer from the spec alone.
  */
 import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
-import { cli, spec } from "./Cli.js"
+import { type ProviderDescriptor, RateBudget } from "@steptrail/core"
+import { Cause, ConfigProvider, Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
+import * as Cli from "./Cli.js"
 import * as CommandSpec from "./CommandSpec.js"
 import * as Failure from "./Failure.js"
 import * as Launch from "./Launch.js"
 import * as Signals from "./Signals.js"
+import * as Stdio from "./Stdio.js"
 import * as Suggest from "./Suggest.js"
 import * as TerminalText from "./TerminalText.js"
 
-const layer = (io: Launch.Io) =>
+/**
+ * Everything a command reads of the world besides the network and the file system comes
+ * from `io`: its streams (`Stdio`), its environment (the `ConfigProvider` providers and
+ * `--config` read variables through) and a rate budget registry of its own, as a process has.
+ */
+const layer = (io: Launch.Io, argv: ReadonlyArray<string>) =>
   Layer.mergeAll(
     NodeContext.layer,
     NodeHttpClient.layerUndici,
+    Stdio.layer(io, argv),
+    // the same reading of names as `ConfigProvider.fromEnv`, over the variables given
+    Layer.setConfigProvider(ConfigProvider.fromMap(defined(io.env), { pathDelim: "_", seqDelim: "," })),
+    Layer.sync(RateBudget.Budgets, RateBudget.unsafeMakeGlobal),
     Logger.replace(
       Logger.defaultLogger,
       Logger.make(({ logLevel, message }) => {
@@ -28,33 +39,63 @@ const layer = (io: Launch.Io) =>
     Logger.minimumLogLevel(LogLevel.Warning)
   )
 
-/** @effect/cli prints its own parse errors (with ANSI); steptrail prints one line instead. */
-const withoutParseErrors = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Effect.console, (console) =>
-    Effect.withConsole(self, {
+const defined = (env: Launch.Io["env"]) =>
+  new Map(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined))
+
+/**
+ * @effect/cli prints its own parse errors (with ANSI); steptrail prints one line instead.
+ * Whatever else it prints (`Console.log`) goes to `io`'s stdout.
+ */
+const withConsole = (io: Launch.Io) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.console, (console) => {
+    const log = (...args: ReadonlyArray<unknown>) => void io.stdout.write(args.map(String).join(" ") + "\n")
+    return Effect.withConsole(self, {
       ...console,
+      log: (...args) => Effect.sync(() => log(...args)),
       error: () => Effect.void,
-      unsafe: { ...console.unsafe, error: () => {} }
-    }))
+      unsafe: { ...console.unsafe, log, error: () => {} }
+    })
+  })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /** The providers offered (default: `Providers.providers`). */
+  readonly providers?: ReadonlyArray<ProviderDescriptor.Descriptor> | undefined
+}
+
+const trees = new WeakMap<ReadonlyArray<ProviderDescriptor.Descriptor>, Cli.Cli>()
+
+const treeOf = (providers: ReadonlyArray<ProviderDescriptor.Descriptor> | undefined): Cli.Cli => {
+  if (providers === undefined) return Cli.standard()
+  let tree = trees.get(providers)
+  if (tree === undefined) trees.set(providers, tree = Cli.make(providers))
+  return tree
+}
 
 /**
  * Runs `argv` (without the executable) to its end: the exit code, with the failure's line
- * already written. Only an interruption (a signal) is left to the caller.
+ * already written. Only an interruption (a signal) is left to the caller. A test runs the
+ * CLI in-process this way, with streams and an environment of its own.
  */
-export const run = (argv: ReadonlyArray<string>, io: Launch.Io): Effect.Effect<number> =>
+export const run = (argv: ReadonlyArray<string>, io: Launch.Io, options: Options = {}): Effect.Effect<number> =>
   Effect.suspend(() => {
-    const tree = spec()
+    const cli = treeOf(options.providers)
+    const tree = cli.spec()
     const answered = Launch.launch(tree, argv, io)
     if (answered !== undefined) return Effect.succeed(answered)
     const args = CommandSpec.hoistBuiltIns(argv, CommandSpec.walk(tree, argv))
-    return withoutParseErrors(cli(["node", tree.name, ...args])).pipe(
+    return cli.run(["node", tree.name, ...args]).pipe(
+      withConsole(io),
       Effect.as(0),
       Effect.catchAllCause((cause) => {
         if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
         const failure = Failure.fromCause(cause, (message) => Suggest.explain(tree, argv, message))
         return Effect.succeed(failure.line === null ? failure.code : Launch.fail(io, failure.line, failure.code))
       }),
-      Effect.provide(layer(io)),
+      Effect.provide(layer(io, argv)),
       // a failure is reported once, above; the runtime's "fiber terminated" lines would repeat it
       Effect.locally(FiberRef.unhandledErrorLogLevel, Option.none())
     )

@@ -12,7 +12,6 @@ import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Sco
 import { usage } from "./commands/Common.js"
 import { instant, parseBudget, statusFilter } from "./commands/Flags.js"
 import { MissingCredentials, type UsageError } from "./Failure.js"
-import { providers } from "./Providers.js"
 
 const EnvName = Schema.String.pipe(
   Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: () => "must be an environment variable name" })
@@ -42,8 +41,14 @@ export const sourceSchema = (d: ProviderDescriptor.Descriptor) => {
 
 export type SourceConfig = { readonly provider: string; readonly [key: string]: unknown }
 
+/** A source of the file, checked against its provider's descriptor. */
+export interface Source {
+  readonly config: SourceConfig
+  readonly descriptor: ProviderDescriptor.Descriptor
+}
+
 export interface ConfigFile {
-  readonly sources: ReadonlyArray<SourceConfig>
+  readonly sources: ReadonlyArray<Source>
   readonly out?: string | undefined
   readonly concurrency?: number | undefined
 }
@@ -66,8 +71,11 @@ const decodeWith = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix: s
   return Either.left(`${where || "(top level)"}: ${message}`)
 }
 
-/** Reads and validates the file, naming the first bad field in one line. */
-export const load = (file: string): Effect.Effect<ConfigFile, UsageError, FileSystem.FileSystem> =>
+/** Reads and validates the file against the providers offered, naming the first bad field in one line. */
+export const load = (
+  file: string,
+  providers: ReadonlyArray<ProviderDescriptor.Descriptor>
+): Effect.Effect<ConfigFile, UsageError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const invalid = (detail: string) => usage(`config ${file}: ${detail}`)
     const fs = yield* FileSystem.FileSystem
@@ -82,7 +90,7 @@ export const load = (file: string): Effect.Effect<ConfigFile, UsageError, FileSy
     }
     const top = decodeWith(Top, json, "")
     if (Either.isLeft(top)) return yield* invalid(top.left)
-    const sources: Array<SourceConfig> = []
+    const sources: Array<Source> = []
     for (const [i, source] of top.right.sources.entries()) {
       const name = (source as { provider?: unknown } | null)?.provider
       const descriptor = providers.find((p) => p.name === name)
@@ -92,7 +100,7 @@ export const load = (file: string): Effect.Effect<ConfigFile, UsageError, FileSy
       }
       const checked = decodeWith(sourceSchema(descriptor), source, `sources[${i}]`)
       if (Either.isLeft(checked)) return yield* invalid(checked.left)
-      sources.push(checked.right)
+      sources.push({ config: checked.right, descriptor })
     }
     return { sources, out: top.right.out, concurrency: top.right.concurrency }
   })
@@ -116,13 +124,12 @@ export const labelOf = (source: SourceConfig, index: number) =>
 
 /** Builds one provider (its own settings, credentials and budget) and the export source for it. */
 export const toSource = (
-  source: SourceConfig,
+  { config: source, descriptor }: Source,
   index: number,
   count: number,
   shared: Shared
 ): Effect.Effect<Export.Source, UsageError | MissingCredentials | Export.SourceError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
-    const descriptor = providers.find((p) => p.name === source.provider)!
     const label = labelOf(source, index)
     const text = (key: string) => (typeof source[key] === "string" ? (source[key] as string) : undefined)
     const explicit: Record<string, string | Redacted.Redacted<string>> = {}

@@ -1,12 +1,12 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { StepRecord } from "@steptrail/core"
 import { Emulator } from "@steptrail/emulator"
-import { Effect, Schema } from "effect"
+import { Effect, Fiber, Schema } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { spawn } from "node:child_process"
-import { BIN, lines, run, stderrLines } from "./cli.js"
+import * as Main from "../src/Main.js"
+import { io, lines, runWithEnv as run, stderrLines } from "./inProcess.js"
 
 const TOKEN = "cli-test-token-5f3a9c"
 const decodeRecord = Schema.decodeUnknownSync(StepRecord.StepRecord)
@@ -261,7 +261,7 @@ describe("steptrail emulator and demo", () => {
   it.effect("demo exports a workflow of each provider into one file and summarizes per provider", () =>
     Effect.gen(function*() {
       const dir = tmp()
-      const r = yield* run(["demo", "--out", path.join(dir, "demo.ndjson")], {}, { cwd: dir })
+      const r = yield* run(["demo", "--out", path.join(dir, "demo.ndjson")])
       expect(r.code).toBe(0)
       expect(r.stdout).toBe("")
       const records = lines(fs.readFileSync(path.join(dir, "demo.ndjson"), "utf8")).map((l) => decodeRecord(JSON.parse(l)))
@@ -269,25 +269,26 @@ describe("steptrail emulator and demo", () => {
       for (const p of ["cloudflare", "orchestra", "onepin"]) expect(r.stderr).toMatch(new RegExp(`${p}: \\d+ runs, \\d+ steps`))
     }))
 
-  it.effect("emulator prints its startup line on stdout once listening", () =>
-    Effect.async<void>((resume) => {
-      const child = spawn(process.execPath, [BIN, "emulator", "--port", "0", "--token", "tok"], { stdio: ["ignore", "pipe", "pipe"] })
-      let buf = ""
-      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
-      child.stdout.on("data", async (c: Buffer) => {
-        buf += c.toString()
-        if (!buf.includes("\n")) return
-        const info = JSON.parse(buf.split("\n")[0]!)
-        expect(info.token).toBe("tok")
-        for (const p of ["cloudflare", "orchestra", "onepin"]) {
-          expect(info[p].baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//)
-          expect(typeof info[p].workflow).toBe("string")
-        }
-        const res = await fetch(`${info.cloudflare.baseUrl}/accounts/${info.cloudflare.accountId}/workflows/${info.cloudflare.workflow}/instances`, { headers: { authorization: "Bearer tok" } })
-        expect(res.status).toBe(200)
-        clearTimeout(timer)
-        child.kill("SIGTERM")
-        resume(Effect.void)
-      })
+  it.live("emulator prints its startup line on stdout once listening, and serves until stopped", () =>
+    Effect.gen(function*() {
+      const captured = io()
+      const emulator = yield* Effect.fork(Main.run(["emulator", "--port", "0", "--token", "tok"], captured.io))
+      for (let i = 0; i < 200 && !captured.stdout.text().includes("\n"); i++) yield* Effect.sleep("25 millis")
+      const [line, ...rest] = captured.stdout.text().split("\n")
+      expect(rest).toEqual([""])
+      const info = JSON.parse(line!)
+      expect(info.token).toBe("tok")
+      for (const p of ["cloudflare", "orchestra", "onepin"]) {
+        expect(info[p].baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//)
+        expect(typeof info[p].workflow).toBe("string")
+      }
+      const url = `${info.cloudflare.baseUrl}/accounts/${info.cloudflare.accountId}/workflows/${info.cloudflare.workflow}/instances`
+      const res = yield* Effect.promise(() => fetch(url, { headers: { authorization: "Bearer tok" } }))
+      expect(res.status).toBe(200)
+      yield* Fiber.interrupt(emulator)
+      expect(captured.stderr.text()).toBe("")
+      // stopped: nothing listens any more
+      const after = yield* Effect.promise(() => fetch(url, { headers: { authorization: "Bearer tok" } }).then(() => "answered", () => "refused"))
+      expect(after).toBe("refused")
     }))
 })

@@ -5,7 +5,8 @@ import { Effect, Schema } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { lines, run, stderrLines } from "./cli.js"
+import { lines, runWithEnv as run, stderrLines } from "./inProcess.js"
+
 
 const TOKEN = "config-token-31b"
 const decode = Schema.decodeUnknownSync(StepRecord.StepRecord)

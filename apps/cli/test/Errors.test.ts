@@ -1,17 +1,49 @@
 /**
- * Every case of `errorCases.ts` against the built CLI: the documented exit code, exactly one
- * stderr line (the documented message), no stack trace, nothing on stdout, nothing left in
- * the output directory. And `docs/errors.md` lists every case with its exit code.
+ * Every case of `errorCases.ts`, in-process: the documented exit code, exactly one stderr
+ * line (the documented message), no stack trace, nothing on stdout, nothing left in the
+ * output directory. A case for each exit code, and those only a process shows (stdout on a
+ * full disk, a file size limit, a closed pipe), again through the bundle. And
+ * `docs/errors.md` lists every case with its exit code.
  */
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
-import { stderrLines } from "./cli.js"
-import { caseDir, cases, type Ctx, listFiles, matches, runCase, SECRETS, ServersTag, serversLayer } from "./errorCases.js"
+import { BIN, type Result, stderrLines } from "./cli.js"
+import {
+  caseDir,
+  cases,
+  type Ctx,
+  type ErrorCase,
+  listFiles,
+  matches,
+  needsProcess,
+  runCase,
+  runSpawned,
+  SECRETS,
+  ServersTag,
+  serversLayer,
+  TOKEN
+} from "./errorCases.js"
 
 const DOC = fileURLToPath(new URL("../../../docs/errors.md", import.meta.url))
 const hasDevFull = fs.existsSync("/dev/full")
+
+/**
+ * Through the bundle as well: a case of each exit code (the environment, a config file's
+ * variable, argv and the network as a process reads them), and what only a process shows.
+ */
+const SPAWNED = [
+  "bodies.html", // 1
+  "usage.insecure-env-base-url", // 2, a base URL from the process's environment
+  "ids.empty", // 2, found in the process's argv
+  "credentials.config-missing", // 3, a variable a --config file names
+  "answers.cloudflare-instance-404", // 4
+  "network.refused", // 5
+  "outputs.stdout-full", // stdout redirected to /dev/full
+  "outputs.file-too-large" // ulimit -f
+]
 
 /** The rows of docs/errors.md's tables whose first cell is a case id: id → exit code cell. */
 const documented = (): Map<string, string> => {
@@ -40,33 +72,72 @@ describe("the error table", () => {
     }
     expect([...rows.keys()].filter((id) => !cases.some((c) => c.id === id))).toEqual([])
   })
+
+  it("the bundle runs a case of every exit code, and every case only a process can run", () => {
+    const spawned = cases.filter((k) => SPAWNED.includes(k.id))
+    expect(spawned.map((k) => k.id).sort()).toEqual([...SPAWNED].sort())
+    expect([...new Set(spawned.map((k) => k.code))].sort()).toEqual([1, 2, 3, 4, 5])
+    for (const kase of cases.filter(needsProcess)) expect(SPAWNED).toContain(kase.id)
+  })
 })
+
+/** Runs a case in a fresh directory and checks its one line, exit code and leftovers. */
+const check = (kase: ErrorCase, run: (kase: ErrorCase, c: Ctx) => Effect.Effect<Result>) =>
+  Effect.gen(function*() {
+    const servers = yield* ServersTag
+    const c: Ctx = { ...servers, dir: caseDir() }
+    try {
+      kase.setup?.(c)
+      const before = listFiles(c.dir)
+      const r = yield* run(kase, c)
+      const lines = stderrLines(r)
+      expect(r.stderr, "no stack trace").not.toMatch(/^\s+at /m)
+      expect(lines, r.stderr).toHaveLength(1)
+      expect(matches(kase.stderr, lines[0]!, c), `stderr ${JSON.stringify(lines[0])} vs ${String(kase.stderr)}`).toBe(true)
+      expect(r.code, r.stderr).toBe(kase.code)
+      expect(r.stdout).toBe("")
+      expect(listFiles(c.dir), "no output, no .partial, no half file").toEqual(before)
+      for (const secret of SECRETS) expect(r.stderr).not.toContain(secret)
+      kase.after?.(c)
+    } finally {
+      fs.rmSync(c.dir, { recursive: true, force: true })
+    }
+  })
 
 layer(serversLayer, { excludeTestServices: true, timeout: "30 seconds" })("steptrail error cases", (it) => {
   describe.concurrent("each prints one line, exits with its code, leaves nothing behind", () => {
-    for (const kase of cases) {
+    for (const kase of cases.filter((k) => !needsProcess(k))) {
       const skip = kase.stdoutFull === true && !hasDevFull
-      it.effect.skipIf(skip)(`${kase.id}: ${kase.title} → ${kase.code}`, () =>
-        Effect.gen(function*() {
-          const servers = yield* ServersTag
-          const c: Ctx = { ...servers, dir: caseDir() }
-          try {
-            kase.setup?.(c)
-            const before = listFiles(c.dir)
-            const r = yield* runCase(kase, c)
-            const lines = stderrLines(r)
-            expect(r.stderr, "no stack trace").not.toMatch(/^\s+at /m)
-            expect(lines, r.stderr).toHaveLength(1)
-            expect(matches(kase.stderr, lines[0]!, c), `stderr ${JSON.stringify(lines[0])} vs ${String(kase.stderr)}`).toBe(true)
-            expect(r.code, r.stderr).toBe(kase.code)
-            expect(r.stdout).toBe("")
-            expect(listFiles(c.dir), "no output, no .partial, no half file").toEqual(before)
-            for (const secret of SECRETS) expect(r.stderr).not.toContain(secret)
-            kase.after?.(c)
-          } finally {
-            fs.rmSync(c.dir, { recursive: true, force: true })
-          }
-        }), 30_000)
+      it.effect.skipIf(skip)(`${kase.id}: ${kase.title} → ${kase.code}`, () => check(kase, (k, c) => runCase(k, c)), 30_000)
     }
+  })
+
+  describe.concurrent("the bundle: a case of each exit code, and what only a process shows", () => {
+    for (const kase of cases.filter((k) => SPAWNED.includes(k.id))) {
+      const skip = kase.stdoutFull === true && !hasDevFull
+      it.effect.skipIf(skip)(`${kase.id}: ${kase.title} → ${kase.code}`, () => check(kase, (k, c) => runSpawned(k, c)), 30_000)
+    }
+
+    it.effect("an export to a reader that closed the pipe (| true) exits 0 and prints nothing", () =>
+      Effect.gen(function*() {
+        const { main } = yield* ServersTag
+        const args = [
+          "export", "cloudflare", "--base-url", main.cloudflare.baseUrl, "--account-id", main.cloudflare.accountId,
+          "--workflow", main.cloudflare.workflow, "--full-output"
+        ]
+        // `true` exits without reading; the writer's exit code comes out on stderr after its own
+        const script = `{ "$0" "$@"; echo "rc=$?" >&2; } | true`
+        const r = yield* Effect.async<{ stderr: string }>((resume) => {
+          const child = spawn("/bin/sh", ["-c", script, process.execPath, BIN, ...args], {
+            env: { PATH: process.env.PATH ?? "", CLOUDFLARE_API_TOKEN: TOKEN },
+            stdio: ["ignore", "ignore", "pipe"]
+          })
+          let stderr = ""
+          child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+          child.on("close", () => resume(Effect.succeed({ stderr })))
+          return Effect.sync(() => child.kill("SIGKILL"))
+        })
+        expect(r.stderr).toBe("rc=0\n")
+      }), 30_000)
   })
 })

@@ -2,7 +2,7 @@ import { expect, it } from "@effect/vitest"
 import { StepRecord } from "@steptrail/core"
 import { Emulator } from "@steptrail/emulator"
 import { Effect, Fiber } from "effect"
-import { lines, run } from "./cli.js"
+import { lines, runWithEnv as run } from "./inProcess.js"
 
 const TOKEN = "follow-cli-token"
 
@@ -16,7 +16,7 @@ it.scopedLive("export --follow writes each step of progressing runs once, as it 
       "--workflow", info.cloudflare.workflow, "--follow", "--poll-interval", "1", "--follow-timeout", "120",
       ...ids.flatMap((id) => ["--instance", id])
     ]
-    const cli = yield* Effect.fork(run(args, { CLOUDFLARE_API_TOKEN: TOKEN }, { timeoutMs: 150_000 }))
+    const cli = yield* Effect.fork(run(args, { CLOUDFLARE_API_TOKEN: TOKEN }))
     // the emulator's clock drives the runs forward; bounded
     for (let i = 0; i < 120 && cli.unsafePoll() === null; i++) {
       yield* Effect.sleep("400 millis")

@@ -1,7 +1,9 @@
 /**
  * What only a process shows about long-running exports: a pipeline killed as a whole
  * (SIGKILL) with the state to stdout, signals and their exit codes, what a follow keeps when
- * it is stopped, and the lock between two exports. Everything on 127.0.0.1, every loop bounded.
+ * it is stopped, and the lock between two exports. The processes under test are the bundle;
+ * the exports that only check their work run in-process. The tests run at once (each has
+ * its own emulator and directory). Everything on 127.0.0.1, every loop bounded.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { StepRecord } from "@steptrail/core"
@@ -12,7 +14,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { BIN, lines, run, stderrLines } from "./cli.js"
+import { BIN, lines } from "./cli.js"
+import { runWithEnv as run, stderrLines } from "./inProcess.js"
 
 const TOKEN = "long-running-token"
 const env = { CLOUDFLARE_API_TOKEN: TOKEN }
@@ -32,8 +35,6 @@ const mulberry32 = (seed: number) => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
-const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
-
 /**
  * A loader that commits in batches: it appends what it read to its store (fsync'd) every
  * 200 ms and at the end of its input. What it read since its last commit is lost when it dies.
@@ -48,19 +49,31 @@ process.stdin.on("data", (c) => { pending += c })
 process.stdin.on("end", () => { commit(); process.exit(0) })
 `
 
-/** Starts `steptrail … | consumer` as its own process group. */
-const pipeline = (args: ReadonlyArray<string>, store: string): ChildProcess =>
-  spawn("sh", ["-c", `${quote(process.execPath)} ${[BIN, ...args].map(quote).join(" ")} | ${quote(process.execPath)} -e ${quote(CONSUMER)} ${quote(store)}`], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "ignore", "ignore"],
-    detached: true
-  })
+/**
+ * Starts `steptrail … | loader`: two children of this process joined by a pipe, as a shell
+ * would join them. Killed, both are reaped here at once (a shell's orphans wait for init,
+ * and a killed export whose pid is still there holds its lock a while longer).
+ */
+const pipeline = (args: ReadonlyArray<string>, store: string) => {
+  const producer = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "ignore"] })
+  const consumer = spawn(process.execPath, ["-e", CONSUMER, store], { stdio: [producer.stdout!, "ignore", "ignore"] })
+  // the loader holds the read end now; ours would keep the pipe open after the loader dies
+  producer.stdout!.destroy()
+  return { producer, consumer }
+}
 
-const exited = (child: ChildProcess) =>
+type Pipeline = ReturnType<typeof pipeline>
+
+const running = (p: Pipeline) => [p.producer, p.consumer].some((c) => c.exitCode === null && c.signalCode === null)
+
+const exitOf = (child: ChildProcess) =>
   Effect.async<number | null>((resume) => {
     if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.succeed(child.exitCode))
     child.once("exit", (code) => resume(Effect.succeed(code)))
   })
+
+/** Both exit codes, once both have ended: the export's, then the loader's. */
+const exited = (p: Pipeline) => Effect.all([exitOf(p.producer), exitOf(p.consumer)])
 
 /** Starts the CLI with stdout collected; the caller signals it. */
 const start = (args: ReadonlyArray<string>) => {
@@ -83,12 +96,12 @@ const until = (check: () => boolean, ms = 20_000) =>
 
 const keysOf = (text: string) => lines(text).map((l) => StepRecord.key(JSON.parse(l)))
 
-describe("stdout with --state, the whole pipeline killed", () => {
+describe.concurrent("stdout with --state, the whole pipeline killed", () => {
   it.scoped("a batching loader killed with the export at random moments loses no record key over the resumes", () =>
     Effect.gen(function*() {
-      // slowed down so that an export lasts a second or two; live runs change as the
-      // emulator's clock moves between attempts
-      const emulator = yield* Emulator.start({ token: TOKEN, seed: 8, cloudflare: { instances: 40, live: 12 }, faults: { slow: 1, slowMs: 50 } })
+      // slowed down so that an export lasts about a second after the process has started; live
+      // runs change as the emulator's clock moves between attempts
+      const emulator = yield* Emulator.start({ token: TOKEN, seed: 8, cloudflare: { instances: 40, live: 12 }, faults: { slow: 1, slowMs: 30 } })
       const dir = tmp()
       const store = path.join(dir, "store.ndjson")
       const state = path.join(dir, "state.json")
@@ -107,27 +120,30 @@ describe("stdout with --state, the whole pipeline killed", () => {
         const before = read()
         const child = pipeline(args, store)
         // one attempt in four runs to its end: the state then moves, and the next is incremental
-        const killAt = attempt % 4 === 3 ? Infinity : 100 + Math.floor(random() * 1600)
+        const killAt = attempt % 4 === 3 ? Infinity : 100 + Math.floor(random() * 1200)
         let waited = 0
-        while (child.exitCode === null && child.signalCode === null && waited < killAt && waited < 60_000) {
+        while (running(child) && waited < killAt && waited < 60_000) {
           yield* sleep(20)
           waited += 20
         }
         // An export that has committed its state has ended cleanly: its loader is left to
         // finish, as in any pipeline whose producer is done (see docs/reliability.md).
-        if (child.exitCode === null && child.signalCode === null && killAt !== Infinity && !committed(before)) {
-          process.kill(-child.pid!, "SIGKILL")
+        const kill = running(child) && killAt !== Infinity && !committed(before)
+        if (kill) {
+          child.producer.kill("SIGKILL")
+          child.consumer.kill("SIGKILL")
           kills++
         } else {
           clean++
         }
-        yield* exited(child)
+        const codes = yield* exited(child)
+        if (!kill) expect(codes, `attempt ${attempt}`).toEqual([0, 0])
       }
       expect(kills).toBeGreaterThanOrEqual(10)
       // a last clean run, then every key a full export has now must be in the store
       const last = pipeline(args, store)
-      expect(yield* exited(last)).toBe(0)
-      const full = yield* run(cloudflare(emulator.info, "--quiet"), env, { timeoutMs: 60_000 })
+      expect(yield* exited(last)).toEqual([0, 0])
+      const full = yield* run(cloudflare(emulator.info, "--quiet"), env)
       expect(full.code).toBe(0)
       const stored = new Set(keysOf(fs.readFileSync(store, "utf8")))
       const missing = keysOf(full.stdout).filter((k) => !stored.has(k))
@@ -136,7 +152,7 @@ describe("stdout with --state, the whole pipeline killed", () => {
     }), { timeout: 280_000 })
 })
 
-describe("signals", () => {
+describe.concurrent("signals", () => {
   const follow = (info: Emulator.Info, ids: ReadonlyArray<string>, ...extra: Array<string>) =>
     cloudflare(info, "--follow", "--poll-interval", "1", ...ids.flatMap((id) => ["--instance", id]), ...extra)
 
@@ -194,10 +210,11 @@ describe("signals", () => {
     }), 60_000)
 })
 
-describe("one export per state file and output", () => {
+describe.concurrent("one export per state file and output", () => {
   it.scoped("a second export refuses at once with exit 2 naming the holder; a killed holder's lock is taken over", () =>
     Effect.gen(function*() {
-      const emulator = yield* Emulator.start({ token: TOKEN, seed: 4, cloudflare: { instances: 300 }, faults: { slow: 1, slowMs: 20 } })
+      // the holder exports for 2 s or more: the in-process refusals below take a fraction of that
+      const emulator = yield* Emulator.start({ token: TOKEN, seed: 4, cloudflare: { instances: 100 }, faults: { slow: 1, slowMs: 20 } })
       const dir = tmp()
       const out = path.join(dir, "runs.ndjson")
       const state = path.join(dir, "state.json")
@@ -218,7 +235,7 @@ describe("one export per state file and output", () => {
       first.child.kill("SIGKILL")
       yield* first.done
       // the holder is gone: its locks are taken over, and the export resumes to the end
-      const third = yield* run(args, env, { timeoutMs: 120_000 })
+      const third = yield* run(args, env)
       expect(third.code).toBe(0)
       expect(stderrLines(third)).toEqual([
         `steptrail: warn: taking over the lock ${state}.lock left by a process that no longer runs`,

@@ -5,7 +5,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { lines, run, stderrLines } from "./cli.js"
+import { lines, run as runWith, runWithEnv as run, stderrLines } from "./inProcess.js"
+
 
 const TOKEN = "pipelines-token"
 
@@ -21,6 +22,19 @@ layer(Emulator.layer({ token: TOKEN, seed: 8, orchestra: { runs: 12 } }))("pipel
       const r = yield* run(orch(info, "--out", file), env)
       expect(r.code).toBe(0)
       expect(zlib.gunzipSync(fs.readFileSync(file)).toString("utf8")).toBe(plain.stdout)
+    }))
+
+  it.effect("--gzip to stdout writes gzip holding exactly the plain export; refused when stdout is a terminal", () =>
+    Effect.gen(function*() {
+      const { info } = yield* Emulator.EmulatorTag
+      const plain = yield* run(orch(info), env)
+      const r = yield* run(orch(info, "--gzip"), env)
+      expect(r.code).toBe(0)
+      expect(zlib.gunzipSync(r.stdoutBytes).toString("utf8")).toBe(plain.stdout)
+      const tty = yield* runWith(orch(info, "--gzip"), { env, isTTY: true })
+      expect(tty.code).toBe(2)
+      expect(stderrLines(tty)).toEqual(["steptrail: --gzip would write binary data to a terminal; redirect stdout or use --out FILE"])
+      expect(tty.stdout).toBe("")
     }))
 
   it.effect("--redact replaces values at nested paths in input and output, and nothing else", () =>

@@ -13,7 +13,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { run } from "./cli.js"
+import { run } from "./inProcess.js"
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url))
 const RECIPES = path.join(ROOT, "docs", "recipes.md")
@@ -324,7 +324,7 @@ describe("docs/recipes.md", () => {
   beforeAll(async () => {
     recipes = parseRecipes(fs.readFileSync(RECIPES, "utf8"))
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-recipes-"))
-    const r = await Effect.runPromise(run(["demo", "--out", path.join(dir, FILE)], {}, { cwd: dir, timeoutMs: 50_000 }))
+    const r = await Effect.runPromise(run(["demo", "--out", path.join(dir, FILE)]))
     if (r.code !== 0) throw new Error(`steptrail demo exited ${r.code}: ${r.stderr}`)
     records = fs.readFileSync(path.join(dir, FILE), "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Rec)
     instance = await DuckDBInstance.create(":memory:")

@@ -3,7 +3,8 @@
  * `errorCases.ts` with `--verbose`, and successful exports of all three providers with
  * `--out`, `--state` and `--verbose`. stdout, stderr, the output file and the state file never
  * hold a token, and (seen through a recording proxy) no request carries one in its URL: only
- * in its headers.
+ * in its headers. In-process (`Main.run`), but for a case only a process can run and one
+ * export through the bundle.
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
@@ -15,7 +16,9 @@ import {
   type Ctx,
   type ErrorCase,
   listFiles,
+  needsProcess,
   runCase,
+  runSpawned,
   SECRETS,
   type Servers,
   ServersTag,
@@ -110,7 +113,7 @@ layer(serversLayer, { excludeTestServices: true, timeout: "30 seconds" })("secre
           const c: Ctx = { ...servers, dir: caseDir() }
           try {
             kase.setup?.(c)
-            const r = yield* runCase(kase, c, ["--verbose"])
+            const r = yield* (needsProcess(kase) ? runSpawned : runCase)(kase, c, ["--verbose"])
             expect(r.code, r.stderr).toBe(kase.code)
             expect(r.stderr).not.toMatch(/^\s+at /m)
             expect([...leaks("stdout", r.stdout), ...leaks("stderr", r.stderr), ...fileLeaks(c.dir)]).toEqual([])
@@ -149,19 +152,21 @@ layer(serversLayer, { excludeTestServices: true, timeout: "30 seconds" })("secre
         })), 30_000)
     }
 
-    it.effect("an export to stdout with --verbose", () =>
-      Effect.gen(function*() {
-        const servers = yield* ServersTag
-        const c: Ctx = { ...servers, dir: caseDir() }
-        const kase: ErrorCase = { ...exports[2]!, out: false, args: (c) => ["export", "orchestra", "--base-url", c.main.orchestra.baseUrl, "--workflow", c.main.orchestra.workflow] }
-        try {
-          const r = yield* runCase(kase, c, ["--verbose"])
-          expect(r.code, r.stderr).toBe(0)
-          expect(r.stdout.length).toBeGreaterThan(100)
-          expect([...leaks("stdout", r.stdout), ...leaks("stderr", r.stderr)]).toEqual([])
-        } finally {
-          fs.rmSync(c.dir, { recursive: true, force: true })
-        }
-      }), 30_000)
+    for (const [where, runner] of [["in-process", runCase], ["the bundle", runSpawned]] as const) {
+      it.effect(`an export to stdout with --verbose (${where})`, () =>
+        Effect.gen(function*() {
+          const servers = yield* ServersTag
+          const c: Ctx = { ...servers, dir: caseDir() }
+          const kase: ErrorCase = { ...exports[2]!, out: false, args: (c) => ["export", "orchestra", "--base-url", c.main.orchestra.baseUrl, "--workflow", c.main.orchestra.workflow] }
+          try {
+            const r = yield* runner(kase, c, ["--verbose"])
+            expect(r.code, r.stderr).toBe(0)
+            expect(r.stdout.length).toBeGreaterThan(100)
+            expect([...leaks("stdout", r.stdout), ...leaks("stderr", r.stderr)]).toEqual([])
+          } finally {
+            fs.rmSync(c.dir, { recursive: true, force: true })
+          }
+        }), 30_000)
+    }
   })
 })

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net"
 import { PassThrough } from "node:stream"
 import * as TerminalText from "../src/TerminalText.js"
 import { run as spawnCli, stderrLines } from "./cli.js"
-import { run, withEnv } from "./inProcess.js"
+import { run } from "./inProcess.js"
 
 /** Retitles the terminal (OSC 0 … BEL), clears it (CSI 2J), and a C1 CSI and a bidi override. */
 const HOSTILE = "Workflow not found \x1b]0;pwned\x07\x1b[2J\x9b31m\u202egnp.exe"
@@ -69,9 +69,9 @@ describe("provider text on stderr", () => {
   it.scopedLive("log lines (--verbose) and the failure line are escaped too", () =>
     Effect.gen(function*() {
       const url = yield* hostileServer(503)
-      const r = yield* withEnv(
-        { CLOUDFLARE_API_TOKEN: "hostile-test-token", CLOUDFLARE_API_BASE_URL: undefined, CLOUDFLARE_BASE_URL: undefined },
-        run(["export", "cloudflare", "--base-url", url, "--account-id", ACCOUNT, "--workflow", "w", "--retries", "1", "--verbose", "--quiet"])
+      const r = yield* run(
+        ["export", "cloudflare", "--base-url", url, "--account-id", ACCOUNT, "--workflow", "w", "--retries", "1", "--verbose", "--quiet"],
+        { env: { CLOUDFLARE_API_TOKEN: "hostile-test-token" } }
       )
       expect(r.code).toBe(5)
       const lines = r.stderr.trimEnd().split("\n")

@@ -12,14 +12,14 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as Failure from "../src/Failure.js"
 import * as Suggest from "../src/Suggest.js"
-import { run, withEnv } from "./inProcess.js"
+import { run } from "./inProcess.js"
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef"
 
 /** Exit 2, exactly this one line on stderr, nothing on stdout. */
-const refused = (argv: ReadonlyArray<string>, line: string) =>
+const refused = (argv: ReadonlyArray<string>, line: string, env: Readonly<Record<string, string>> = {}) =>
   Effect.gen(function*() {
-    const r = yield* run(argv)
+    const r = yield* run(argv, { env })
     expect(r.stderr, argv.join(" ")).toBe(`steptrail: ${line}\n`)
     expect(r.code, argv.join(" ")).toBe(2)
     expect(r.stdout).toBe("")
@@ -92,12 +92,10 @@ describe("usage errors", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-usage-"))
       const out = path.join(dir, "plain.ndjson")
       // port 9 (discard) on loopback: nothing listens, so any request would fail with exit 5
-      yield* withEnv(
-        { ORCHESTRA_API_KEY: "k", ORCHESTRA_BASE_URL: undefined },
-        refused(
-          ["export", "orchestra", "--base-url", "http://127.0.0.1:9/api", "--workflow", "w", "--gzip", "--out", out, "--quiet"],
-          `--gzip writes gzip: name the output FILE.gz, not ${JSON.stringify(out)} (or drop --gzip)`
-        )
+      yield* refused(
+        ["export", "orchestra", "--base-url", "http://127.0.0.1:9/api", "--workflow", "w", "--gzip", "--out", out, "--quiet"],
+        `--gzip writes gzip: name the output FILE.gz, not ${JSON.stringify(out)} (or drop --gzip)`,
+        { ORCHESTRA_API_KEY: "k" }
       )
       expect(fs.readdirSync(dir)).toEqual([])
     }))

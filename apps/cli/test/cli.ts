@@ -1,6 +1,7 @@
 /**
  * Runs the built CLI as a user would: a child process, its stdout, stderr and exit code.
  * The child gets a clean environment (no credentials leak in from the developer's shell).
+ * For what only a process shows; everything else runs in-process (`inProcess.ts`).
  */
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
@@ -42,4 +43,4 @@ export const run = (
 export const lines = (text: string): Array<string> => (text === "" ? [] : text.replace(/\n$/, "").split("\n"))
 
 /** Every stderr line; a failure must print exactly one. */
-export const stderrLines = (result: Result) => lines(result.stderr).filter((l) => l.trim() !== "")
+export const stderrLines = (result: { readonly stderr: string }) => lines(result.stderr).filter((l) => l.trim() !== "")

@@ -1,7 +1,9 @@
 /**
  * Every documented way an export can fail on bad input or a bad answer: the table behind
  * `docs/errors.md`, `Errors.test.ts` (exit code, one line, no stack, no leftovers) and
- * `Secrets.test.ts` (the same cases, `--verbose`, grepped for the tokens).
+ * `Secrets.test.ts` (the same cases, `--verbose`, grepped for the tokens). Cases run
+ * in-process (`runCase`); a few, and those only a process can show, through the bundle
+ * (`runSpawned`).
  *
  * Each case runs in a fresh directory `c.dir`. Unless `out` is false, an `export` case gets
  * `--out <dir>/runs.ndjson`, so every failure also proves it leaves no half file behind.
@@ -13,6 +15,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { BIN, type Result } from "./cli.js"
+import * as InProcess from "./inProcess.js"
 import * as Stub from "./stub.js"
 
 /** Recognizable secrets: the valid token, a wrong one, a password inside a base URL. */
@@ -857,11 +860,29 @@ export const matches = (expected: ErrorCase["stderr"], line: string, c: Ctx): bo
 /** A fresh directory for one case. */
 export const caseDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-err-"))
 
+/** A case only a process can show: a file size limit is the process's own (`ulimit -f`). */
+export const needsProcess = (kase: ErrorCase): boolean => kase.fileSizeLimitBlocks !== undefined
+
+/**
+ * Runs one case in-process (`Main.run`) with only the case's variables as its environment;
+ * stdout on `/dev/full` is a stream opened on it.
+ */
+export const runCase = (kase: ErrorCase, c: Ctx, extraArgs: ReadonlyArray<string> = []): Effect.Effect<Result> => {
+  if (needsProcess(kase)) return Effect.dieMessage(`${kase.id} can only run as a process: use runSpawned`)
+  const args = [...argsOf(kase, c), ...extraArgs]
+  if (kase.stdoutFull !== true) return InProcess.run(args, { env: kase.env(c) })
+  return Effect.acquireUseRelease(
+    Effect.sync(() => fs.createWriteStream("/dev/full")),
+    (stdout) => InProcess.run(args, { env: kase.env(c), stdout }),
+    (stdout) => Effect.sync(() => stdout.destroy())
+  )
+}
+
 /**
  * Runs one case against the built CLI: a child with only PATH, HOME and the case's variables,
  * in the case's directory, killed after `timeoutMs`.
  */
-export const runCase = (
+export const runSpawned = (
   kase: ErrorCase,
   c: Ctx,
   extraArgs: ReadonlyArray<string> = [],

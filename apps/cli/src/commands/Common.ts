@@ -5,6 +5,7 @@
 import { type Export, ExportJob, Output, Progress, Redaction } from "@steptrail/export"
 import { Duration, Effect, Either, Option } from "effect"
 import { UsageError } from "../Failure.js"
+import { Stdio } from "../Stdio.js"
 import * as TerminalText from "../TerminalText.js"
 import type { CommonFlags } from "./Flags.js"
 
@@ -19,10 +20,11 @@ export const usage = (message: string) => Effect.fail(new UsageError({ message }
  * @effect/cli drops an empty value of a repeated option (`--instance ""` would silently mean
  * "every instance"), so an empty id is looked for in the raw arguments and refused.
  */
-export const refuseEmptyIds = (flag: string, argv: ReadonlyArray<string> = process.argv) => {
-  const i = argv.findIndex((arg, k) => arg === flag && k + 1 < argv.length && argv[k + 1]!.trim() === "")
-  return i === -1 ? Effect.void : usage(`${flag} must not be empty`)
-}
+export const refuseEmptyIds = (flag: string) =>
+  Effect.flatMap(Stdio, ({ argv }) => {
+    const i = argv.findIndex((arg, k) => arg === flag && k + 1 < argv.length && argv[k + 1]!.trim() === "")
+    return i === -1 ? Effect.void : usage(`${flag} must not be empty`)
+  })
 
 /** Validates the export flags and runs the export into stdout or --out; the summary goes to stderr. */
 export const runExport = (
@@ -31,6 +33,7 @@ export const runExport = (
   options: { readonly fullOutput?: boolean }
 ) =>
   Effect.gen(function*() {
+    const stdio = yield* Stdio
     yield* refuseEmptyIds("--redact")
     const paths = Redaction.parseAll(flags.redact)
     if (Either.isLeft(paths)) return yield* usage(paths.left)
@@ -39,7 +42,7 @@ export const runExport = (
       return yield* usage(`--gzip writes gzip: name the output FILE.gz, not ${JSON.stringify(flags.out.value)} (or drop --gzip)`)
     }
     const gzip = flags.gzip || (Option.isSome(flags.out) && Output.isGzipPath(flags.out.value))
-    if (gzip && Option.isNone(flags.out) && process.stdout.isTTY === true) {
+    if (gzip && Option.isNone(flags.out) && stdio.stdout.isTTY === true) {
       return yield* usage("--gzip would write binary data to a terminal; redirect stdout or use --out FILE")
     }
     if (flags.follow) {
@@ -60,7 +63,8 @@ export const runExport = (
         ? { poll: Duration.seconds(flags.pollInterval), timeout: Option.getOrUndefined(Option.map(flags.followTimeout, Duration.seconds)) }
         : undefined,
       quiet: flags.quiet,
+      stdout: stdio.stdout,
       // provider text (names, ids, messages) reaches the terminal escaped
-      terminal: Progress.stderr(Object.assign(TerminalText.stream(process.stderr), { isTTY: process.stderr.isTTY, columns: process.stderr.columns }))
+      terminal: Progress.stderr(TerminalText.stream(stdio.stderr))
     })
   })

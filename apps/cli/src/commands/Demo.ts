@@ -4,6 +4,7 @@ import { Export, Output, Summary } from "@steptrail/export"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
 import { Effect, Redacted } from "effect"
+import { Stdio } from "../Stdio.js"
 import * as TerminalText from "../TerminalText.js"
 
 const out = Options.file("out").pipe(
@@ -13,12 +14,13 @@ const out = Options.file("out").pipe(
 
 export const demo = Command.make("demo", { out }, (flags) =>
   Effect.gen(function*() {
+    const { stderr } = yield* Stdio
     // loaded here, not at start-up: no other command evaluates the emulator
     const { Emulator } = yield* Effect.promise(() => import("@steptrail/emulator"))
     const emulator = yield* Emulator.start()
     const { info } = emulator
     const token = Redacted.make(info.token)
-    process.stderr.write(`steptrail demo: emulator listening on ${new URL(info.adminUrl).host}\n`)
+    stderr.write(`steptrail demo: emulator listening on ${new URL(info.adminUrl).host}\n`)
     const cloudflare = yield* Cloudflare.make({
       accountId: info.cloudflare.accountId,
       apiToken: token,
@@ -36,7 +38,7 @@ export const demo = Command.make("demo", { out }, (flags) =>
       output,
       { concurrency: 8, fullOutput: true }
     )
-    process.stderr.write(TerminalText.escape(Summary.format(summary)) + "\n")
+    stderr.write(TerminalText.escape(Summary.format(summary)) + "\n")
   }).pipe(Effect.scoped)).pipe(
     Command.withDescription(
       "Start the emulator in-process, export one workflow of each provider (full outputs) into one file, and print a summary on stderr.\n\n" +

@@ -1,6 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Either, Option } from "effect"
 import { UsageError } from "../Failure.js"
+import { Stdio } from "../Stdio.js"
 
 const port = Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1, 0 to 65535 (0: any free port)."), Options.withDefault(0))
 const token = Options.text("token").pipe(Options.withDescription("The API token/key all three APIs accept."), Options.withPseudoName("TOKEN"), Options.optional)
@@ -80,7 +81,8 @@ export const emulator = Command.make(
         storm: yield* parsed("storm", flags.storm, Storm.parse),
         clockSpeed: flags.clockSpeed
       })
-      process.stdout.write(Emulator.startupLine(emu.info) + "\n")
+      const { stdout } = yield* Stdio
+      stdout.write(Emulator.startupLine(emu.info) + "\n")
       return yield* Effect.never
     }).pipe(Effect.scoped)
 ).pipe(

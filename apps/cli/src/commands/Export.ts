@@ -7,7 +7,6 @@ import { Command, Options } from "@effect/cli"
 import { ProviderConfig, type ProviderDescriptor } from "@steptrail/core"
 import type { Export } from "@steptrail/export"
 import { Effect, Option } from "effect"
-import { providers } from "../Providers.js"
 import * as SourcesConfig from "../SourcesConfig.js"
 import { refuseEmptyIds, runExport, usage } from "./Common.js"
 import {
@@ -62,23 +61,25 @@ const config = Options.file("config").pipe(
   Options.optional
 )
 
-export const exportCommand = Command.make("export", { ...common, config }, (flags) =>
-  Effect.gen(function*() {
-    if (Option.isNone(flags.config)) {
-      return yield* usage(`export needs a provider (${providers.map((p) => p.name).join(", ")}) or --config FILE`)
-    }
-    const file = yield* SourcesConfig.load(flags.config.value)
-    const shared = yield* connection(flags)
-    const sources = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, file.sources.length, shared))
-    const merged = {
-      ...resolved(flags, file.concurrency),
-      out: Option.orElse(flags.out, () => Option.fromNullable(file.out))
-    }
-    return yield* runExport(sources, merged, {})
-  }).pipe(Effect.scoped, withVerbose(flags.verbose))).pipe(
-    Command.withDescription(
-      "Export step records of workflow runs as NDJSON to stdout or --out FILE: one provider (subcommand), or several sources from a config file." +
-        examples(["export --config steptrail.json --out all.ndjson --state all.state.json"])
-    ),
-    Command.withSubcommands(providers.map(providerCommand) as [ReturnType<typeof providerCommand>])
-  )
+/** `export`, with a subcommand for each of `providers`, and `--config` over them. */
+export const exportCommand = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>) =>
+  Command.make("export", { ...common, config }, (flags) =>
+    Effect.gen(function*() {
+      if (Option.isNone(flags.config)) {
+        return yield* usage(`export needs a provider (${providers.map((p) => p.name).join(", ")}) or --config FILE`)
+      }
+      const file = yield* SourcesConfig.load(flags.config.value, providers)
+      const shared = yield* connection(flags)
+      const sources = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, file.sources.length, shared))
+      const merged = {
+        ...resolved(flags, file.concurrency),
+        out: Option.orElse(flags.out, () => Option.fromNullable(file.out))
+      }
+      return yield* runExport(sources, merged, {})
+    }).pipe(Effect.scoped, withVerbose(flags.verbose))).pipe(
+      Command.withDescription(
+        "Export step records of workflow runs as NDJSON to stdout or --out FILE: one provider (subcommand), or several sources from a config file." +
+          examples(["export --config steptrail.json --out all.ndjson --state all.state.json"])
+      ),
+      Command.withSubcommands(providers.map(providerCommand) as [ReturnType<typeof providerCommand>])
+    )
