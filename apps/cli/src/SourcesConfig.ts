@@ -122,44 +122,53 @@ export interface Shared extends ProviderDescriptor.Connection {}
 export const labelOf = (source: SourceConfig, index: number) =>
   typeof source.name === "string" && source.name !== "" ? source.name : `sources[${index}]`
 
-/** Builds one provider (its own settings, credentials and budget) and the export source for it. */
+/**
+ * Checks one source's values (a usage error, exit 2), then gives the effect that builds its
+ * provider (its own settings, credentials and budget) and the export source for it: every
+ * source of the file is checked before any credential is looked up.
+ */
 export const toSource = (
   { config: source, descriptor }: Source,
   index: number,
   count: number,
   shared: Shared
-): Effect.Effect<Export.Source, UsageError | MissingCredentials | Export.SourceError, HttpClient.HttpClient | Scope.Scope> =>
+): Effect.Effect<
+  Effect.Effect<Export.Source, MissingCredentials | Export.SourceError, HttpClient.HttpClient | Scope.Scope>,
+  UsageError
+> =>
   Effect.gen(function*() {
     const label = labelOf(source, index)
     const text = (key: string) => (typeof source[key] === "string" ? (source[key] as string) : undefined)
-    const explicit: Record<string, string | Redacted.Redacted<string>> = {}
-    const credentials = (source.credentials ?? {}) as Record<string, string | undefined>
-    for (const setting of descriptor.settings) {
-      const value = setting.flag === undefined ? undefined : text(setting.flag.replace(/-/g, "_"))
-      if (value !== undefined) explicit[setting.name] = value
-      const variable = setting.credential === undefined ? undefined : credentials[setting.credential]
-      if (variable !== undefined) explicit[setting.name] = yield* fromVariable(label, setting, variable)
-    }
     const rateLimit = text("rate_limit")
     const at = `sources[${index}]`
     const budget = rateLimit === undefined ? shared.budget : yield* parseBudget(`${at}.rate_limit`, rateLimit)
-    const failed = (error: ProviderError.ProviderError) => new Export.SourceError({ source: label, error, failed: 1, sources: count })
-    const provider = yield* ProviderConfig.resolve(descriptor.name, descriptor.settings, explicit).pipe(
-      Effect.flatMap((values) => descriptor.make(values, { ...shared, budget })),
-      Effect.mapError(failed)
-    )
     const filter: WorkflowProvider.RunFilter = {
       status: yield* statusFilter(descriptor, text("status")),
       since: yield* instant(`${at}.since`, text("since")),
       until: yield* instant(`${at}.until`, text("until"))
     }
     const runIds = source[descriptor.runIds.key] as ReadonlyArray<string> | undefined
-    return {
-      provider,
-      workflow: source.workflow as string,
-      runIds,
-      filter,
-      fullOutput: source.full_output === true,
-      name: label
-    }
+    return Effect.gen(function*() {
+      const explicit: Record<string, string | Redacted.Redacted<string>> = {}
+      const credentials = (source.credentials ?? {}) as Record<string, string | undefined>
+      for (const setting of descriptor.settings) {
+        const value = setting.flag === undefined ? undefined : text(setting.flag.replace(/-/g, "_"))
+        if (value !== undefined) explicit[setting.name] = value
+        const variable = setting.credential === undefined ? undefined : credentials[setting.credential]
+        if (variable !== undefined) explicit[setting.name] = yield* fromVariable(label, setting, variable)
+      }
+      const failed = (error: ProviderError.ProviderError) => new Export.SourceError({ source: label, error, failed: 1, sources: count })
+      const provider = yield* ProviderConfig.resolve(descriptor.name, descriptor.settings, explicit).pipe(
+        Effect.flatMap((values) => descriptor.make(values, { ...shared, budget })),
+        Effect.mapError(failed)
+      )
+      return {
+        provider,
+        workflow: source.workflow as string,
+        runIds,
+        filter,
+        fullOutput: source.full_output === true,
+        name: label
+      }
+    })
   })

@@ -26,6 +26,13 @@ describe("export --config: validation", () => {
     ["a typo in a key", { sources: [{ provider: "cloudflare", workflow: "w", acount_id: "x" }] }, /sources\[0\]\.acount_id: is not a known key/],
     ["a bad env var name", { sources: [{ provider: "onepin", workflow: "w", credentials: { key_env: "not a name" } }] }, /sources\[0\]\.credentials\.key_env: must be an environment variable name/],
     ["a bad concurrency", { sources: [{ provider: "orchestra", workflow: "w" }], concurrency: 0 }, /concurrency/],
+    ["a since that is not an instant", { sources: [{ provider: "orchestra", workflow: "w", since: "soon 1" }] }, /sources\[0\]\.since must be an ISO 8601 date or time.*"soon 1"/],
+    ["an until that is not an instant", { sources: [{ provider: "onepin", workflow: "w", until: "2026-13-45" }] }, /sources\[0\]\.until must be an ISO 8601/],
+    [
+      "a bad since in a later source, before any source's credentials are looked up",
+      { sources: [{ provider: "orchestra", workflow: "w", credentials: { key_env: "STEPTRAIL_TEST_UNSET_VAR" } }, { provider: "onepin", workflow: "w", since: "soon 1" }] },
+      /sources\[1\]\.since must be/
+    ],
     ["a bad rate limit", { sources: [{ provider: "orchestra", workflow: "w", rate_limit: "fast" }] }, /rate_limit must look like/],
     ["a missing file", null, /cannot read/]
   ]
@@ -102,4 +109,33 @@ layer(Emulator.layer({ token: TOKEN, seed: 6, cloudflare: { instances: 12 }, orc
       expect(fs.readFileSync(out, "utf8")).toBe(alone.stdout)
       expect(lines(alone.stdout).length).toBeGreaterThan(10)
     }))
+})
+
+describe("export --config: the command line over the file", () => {
+  // every request answered after SLOW_MS: runs fetched at once arrive within a few
+  // milliseconds of one another, runs fetched one by one at least SLOW_MS apart
+  const SLOW_MS = 300
+  const peakOf = (concurrency: ReadonlyArray<string>, fileConcurrency: number) =>
+    Effect.scoped(Effect.gen(function*() {
+      const emulator = yield* Emulator.start({ token: TOKEN, seed: 9, orchestra: { runs: 6 }, faults: { slow: 1, slowMs: SLOW_MS } })
+      const { info } = emulator
+      const file = write({
+        concurrency: fileConcurrency,
+        sources: [{ provider: "orchestra", workflow: info.orchestra.workflow, base_url: info.orchestra.baseUrl, credentials: { key_env: "ORCH_KEY" } }]
+      })
+      const r = yield* run(["export", "--config", file, "--quiet", ...concurrency], { ORCH_KEY: TOKEN })
+      expect(r.code).toBe(0)
+      expect(lines(r.stdout).length).toBeGreaterThan(6)
+      return yield* emulator.peakInWindow("orchestra", "0", SLOW_MS / 3, "arrived")
+    }))
+
+  it.live("the file's concurrency applies when --concurrency is not given", () =>
+    Effect.gen(function*() {
+      expect(yield* peakOf([], 1)).toBe(1)
+    }), { timeout: 30_000 })
+
+  it.live("an explicit --concurrency wins over the file's", () =>
+    Effect.gen(function*() {
+      expect(yield* peakOf(["--concurrency", "6"], 1)).toBeGreaterThanOrEqual(4)
+    }), { timeout: 30_000 })
 })

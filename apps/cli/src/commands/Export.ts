@@ -70,7 +70,8 @@ export const exportCommand = (providers: ReadonlyArray<ProviderDescriptor.Descri
       }
       const file = yield* SourcesConfig.load(flags.config.value, providers)
       const shared = yield* connection(flags)
-      const sources = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, file.sources.length, shared))
+      const checked = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, file.sources.length, shared))
+      const sources = yield* Effect.all(checked)
       const merged = {
         ...resolved(flags, file.concurrency),
         out: Option.orElse(flags.out, () => Option.fromNullable(file.out))
