@@ -5,7 +5,7 @@
  * The provider here lives in memory (no HTTP), so only the CLI's side is under test.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { ProviderConfig, type ProviderDescriptor, ProviderError, StepRecord, type WorkflowProvider } from "@steptrail/core"
+import { NodeExecution, ProviderConfig, type ProviderDescriptor, ProviderError, StepRecord, type WorkflowProvider } from "@steptrail/core"
 import { Effect, Redacted, Stream } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -54,7 +54,7 @@ const acme: ProviderDescriptor.Descriptor = {
         lookup: (workflow, ids) => Effect.succeed(ids.map((id) => ref(workflow, Number(id.slice(4))))),
         steps: (run) =>
           Effect.succeed([0, 1].map((i) =>
-            StepRecord.node(run, i, {
+            NodeExecution.toRecord(run, i, {
               id: null,
               node: `node-${i}`,
               status: "complete",

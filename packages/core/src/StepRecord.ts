@@ -7,7 +7,6 @@
  * @since 0.1.0
  */
 import { JSONSchema, Schema } from "effect"
-import * as Timestamp_ from "./Timestamp.js"
 
 /**
  * Bumped only on a breaking change of the record; consumers may branch on it.
@@ -317,74 +316,6 @@ export const make = (r: StepRecord): StepRecord => ({
   error: r.error ?? null,
   trigger: r.trigger ?? null,
   run_status: r.run_status
-})
-
-/**
- * One execution of a workflow node, as node-based providers (Orchestra, Onepin) report it.
- *
- * @since 0.1.0
- * @category models
- */
-export interface NodeExecution {
-  /** The provider's id of this execution. */
-  readonly id: string | null
-  /** The node's id: the record's `name`. */
-  readonly node: string
-  readonly type?: string | null | undefined
-  readonly displayName?: string | null | undefined
-  readonly iteration?: number | null | undefined
-  readonly status: Status
-  readonly providerStatus: string | null
-  readonly startedAt: string | null
-  readonly endedAt: string | null
-  /** Default: from the two timestamps. */
-  readonly durationMs?: number | null | undefined
-  readonly input?: unknown
-  readonly output: unknown
-  readonly outputTruncated?: boolean | undefined
-  readonly usage?: Usage | null | undefined
-  readonly error: StepError | null
-}
-
-/**
- * The record of a node execution (`kind: "node"`) of a run, at `index` in its history.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const node = (
-  run: { readonly provider: string; readonly account: string | null; readonly workflow: string; readonly id: string; readonly status: RunStatus },
-  index: number,
-  n: NodeExecution
-): StepRecord => ({
-  schema_version: SCHEMA_VERSION,
-  provider: run.provider,
-  account: run.account,
-  workflow: run.workflow,
-  run_id: run.id,
-  step_index: index,
-  step_id: n.id,
-  name: n.node,
-  kind: "node",
-  node_type: n.type ?? null,
-  display_name: n.displayName ?? null,
-  iteration: n.iteration ?? null,
-  status: n.status,
-  provider_status: n.providerStatus,
-  started_at: n.startedAt,
-  ended_at: n.endedAt,
-  duration_ms: n.durationMs !== undefined ? n.durationMs : Timestamp_.durationMillis(n.startedAt, n.endedAt),
-  attempts: null,
-  retry_config: null,
-  input: n.input ?? null,
-  output: n.output ?? null,
-  output_encoding: "json",
-  output_truncated: n.outputTruncated ?? false,
-  output_redacted: false,
-  usage: n.usage ?? null,
-  error: n.error,
-  trigger: null,
-  run_status: run.status
 })
 
 /**

@@ -3,6 +3,7 @@
  */
 export * as ErrorBody from "./ErrorBody.js"
 export * as Metrics from "./Metrics.js"
+export * as NodeExecution from "./NodeExecution.js"
 export * as Pagination from "./Pagination.js"
 export * as ProviderClient from "./ProviderClient.js"
 export * as ProviderConfig from "./ProviderConfig.js"

@@ -1,4 +1,4 @@
-import { StatusTable, StepRecord, Timestamp, type WorkflowProvider } from "@steptrail/core"
+import { NodeExecution, StatusTable, StepRecord, Timestamp, type WorkflowProvider } from "@steptrail/core"
 import type { Run, Step } from "../OnepinSchema.js"
 
 /** The documented run statuses; any other word is kept raw and normalized to `unknown`. */
@@ -57,7 +57,7 @@ export const iterationOf = (iteration: number | null | undefined): number | null
 /** @internal */
 export const toRecord = (run: WorkflowProvider.RunRef, step: Step, index: number): StepRecord.StepRecord => {
   const output = step.result ?? null
-  return StepRecord.node(run, index, {
+  return NodeExecution.toRecord(run, index, {
     id: step.id, node: step.node_id, type: step.node_type, displayName: step.node_display_name ?? null,
     iteration: iterationOf(step.iteration), status: stepStatus(step.status), providerStatus: step.status,
     startedAt: Timestamp.normalize(step.started_at), endedAt: Timestamp.normalize(step.completed_at), output,

@@ -1,4 +1,4 @@
-import { StatusTable, StepRecord, Timestamp, type WorkflowProvider } from "@steptrail/core"
+import { NodeExecution, StatusTable, StepRecord, Timestamp, type WorkflowProvider } from "@steptrail/core"
 import type { Run, Step } from "../OrchestraSchema.js"
 
 /**
@@ -114,7 +114,7 @@ export const order = (steps: ReadonlyArray<Step>): Array<Step> => {
 export const toRecord = (run: WorkflowProvider.RunRef, step: Step, index: number): StepRecord.StepRecord => {
   const startedAt = Timestamp.normalize(step.start_time)
   const endedAt = Timestamp.normalize(step.end_time)
-  return StepRecord.node(run, index, {
+  return NodeExecution.toRecord(run, index, {
     id: step.id, node: step.node_id, status: stepStatus(step.status), providerStatus: step.status ?? null,
     startedAt, endedAt, durationMs: durationOf(startedAt, endedAt, step.elapsed_time),
     input: step.inputs ?? null, output: step.outputs ?? null, usage: usageOf(step), error: StepRecord.errorOf(step.error)
