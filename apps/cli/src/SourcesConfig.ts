@@ -6,11 +6,11 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { HttpClient } from "@effect/platform"
-import { ProviderConfig, type ProviderDescriptor, ProviderError, type WorkflowProvider } from "@steptrail/core"
+import { ProviderConfig, type ProviderDescriptor, ProviderError } from "@steptrail/core"
 import { Export } from "@steptrail/export"
 import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
 import { usage } from "./commands/Common.js"
-import { instant, parseBudget, statusFilter } from "./commands/Flags.js"
+import { parseBudget, runFilter } from "./commands/Flags.js"
 import { MissingCredentials, type UsageError } from "./Failure.js"
 
 const EnvName = Schema.String.pipe(
@@ -142,11 +142,7 @@ export const toSource = (
     const rateLimit = text("rate_limit")
     const at = `sources[${index}]`
     const budget = rateLimit === undefined ? shared.budget : yield* parseBudget(`${at}.rate_limit`, rateLimit)
-    const filter: WorkflowProvider.RunFilter = {
-      status: yield* statusFilter(descriptor, text("status")),
-      since: yield* instant(`${at}.since`, text("since")),
-      until: yield* instant(`${at}.until`, text("until"))
-    }
+    const filter = yield* runFilter(descriptor, text, (key) => `${at}.${key}`)
     const runIds = source[descriptor.runIds.key] as ReadonlyArray<string> | undefined
     return Effect.gen(function*() {
       const explicit: Record<string, string | Redacted.Redacted<string>> = {}

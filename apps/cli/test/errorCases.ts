@@ -235,6 +235,15 @@ export const cases: ReadonlyArray<ErrorCase> = [
     stderr: /^steptrail: --until must be an ISO 8601 date or time, .*; got "2026-13-45"$/
   },
   {
+    id: "usage.since-before-credentials",
+    group: "usage",
+    title: "--since not an ISO 8601 time, and no credentials: the usage error first",
+    args: (c) => or(c, "--since", "soon 1"),
+    env: () => ({}),
+    code: 2,
+    stderr: /^steptrail: --since must be an ISO 8601 date or time, .*; got "soon 1"$/
+  },
+  {
     id: "usage.base-url-unparseable",
     group: "usage",
     title: "--base-url that is not a URL (credentials in it are not echoed)",

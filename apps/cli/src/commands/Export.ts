@@ -14,10 +14,9 @@ import {
   type CommonFlags,
   connection,
   DEFAULTS,
-  instant,
   providerOptions,
+  runFilter,
   settingsOf,
-  statusFilter,
   withVerbose
 } from "./Flags.js"
 
@@ -36,18 +35,16 @@ const providerCommand = (descriptor: ProviderDescriptor.Descriptor) =>
     return Effect.gen(function*() {
       const conn = yield* connection(flags)
       yield* refuseEmptyIds(`--${descriptor.runIds.flag}`)
+      const text = (key: string) => Option.getOrUndefined((flags[key] as Option.Option<string> | undefined) ?? Option.none())
+      // every usage error (exit 2) before the credentials are looked up (exit 3)
+      const filter = yield* runFilter(descriptor, text, (key) => `--${key}`)
       const values = yield* ProviderConfig.resolve(descriptor.name, descriptor.settings, settingsOf(descriptor, flags))
       const provider = yield* descriptor.make(values, conn)
-      const text = (key: string) => Option.getOrUndefined((flags[key] as Option.Option<string> | undefined) ?? Option.none())
       const source: Export.Source = {
         provider,
         workflow: flags.workflow as string,
         runIds: flags.runIds as ReadonlyArray<string>,
-        filter: {
-          status: yield* statusFilter(descriptor, text("status")),
-          since: yield* instant("--since", text("since")),
-          until: yield* instant("--until", text("until"))
-        },
+        filter,
         fullOutput: flags.fullOutput === true
       }
       return yield* runExport([source], resolved(flags), { fullOutput: flags.fullOutput === true })

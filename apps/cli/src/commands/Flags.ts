@@ -3,9 +3,10 @@
  * with their validation into library options.
  */
 import { Options } from "@effect/cli"
-import { type ProviderConfig, type ProviderDescriptor, RateBudget, Timestamp } from "@steptrail/core"
+import { type ProviderConfig, type ProviderDescriptor, RateBudget, Timestamp, type WorkflowProvider } from "@steptrail/core"
 import { Duration, Effect, Logger, LogLevel, Option } from "effect"
 import { withCompletionValues } from "../CommandTree.js"
+import type { UsageError } from "../Failure.js"
 import { usage } from "./Common.js"
 
 export const DEFAULTS = { concurrency: 4, retries: 6, timeout: 30, pollInterval: 5, rateLimitPatience: 900 } as const
@@ -218,3 +219,20 @@ export const statusFilter = (descriptor: ProviderDescriptor.Descriptor, text: st
   }
   return Effect.succeed(words)
 }
+
+/**
+ * A source's run filter from its text values (`status`, `since`, `until`), strictly checked;
+ * `at` names where a value came from in messages (`--since`, `sources[0].since`).
+ */
+export const runFilter = (
+  descriptor: ProviderDescriptor.Descriptor,
+  text: (key: "status" | "since" | "until") => string | undefined,
+  at: (key: "since" | "until") => string
+): Effect.Effect<WorkflowProvider.RunFilter, UsageError> =>
+  Effect.gen(function*() {
+    return {
+      status: yield* statusFilter(descriptor, text("status")),
+      since: yield* instant(at("since"), text("since")),
+      until: yield* instant(at("until"), text("until"))
+    }
+  })
