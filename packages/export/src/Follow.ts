@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
+import { ProviderError as PE, StepRecord, type WorkflowProvider } from "@steptrail/core"
 import { Clock, Duration, Effect, Exit, Schema, Stream } from "effect"
 import * as Export from "./Export.js"
 import * as encoding from "./internal/encode.js"
@@ -50,15 +50,12 @@ export interface FollowSummary extends Summary.Summary {
 }
 
 /**
- * Statuses that will not change any more.
+ * Statuses that will not change any more (`StepRecord.isSettled`).
  *
  * @since 0.1.0
  * @category predicates
  */
-export const isSettled = (status: StepRecord.Status): boolean =>
-  status === "complete" || status === "errored" || status === "cancelled"
-
-const terminalRun = (status: StepRecord.RunStatus) => status === "complete" || status === "errored" || status === "cancelled"
+export const isSettled: (status: StepRecord.Status) => boolean = StepRecord.isSettled
 
 interface Followed {
   run: WorkflowProvider.RunRef
@@ -124,7 +121,7 @@ const follow = (
     // Writes the records of a run not written yet: settled ones, or all once the run ended.
     const work = (source: Export.Source, f: Followed) =>
       Effect.zipWith(internal.recordsOf(source, f.run, options), Clock.currentTimeMillis, (records, now): Fresh => {
-        const ended = f.run.terminal || records.some((r) => terminalRun(r.run_status))
+        const ended = f.run.terminal || records.some((r) => StepRecord.isTerminal(r.run_status))
         const fresh = records.filter((r) => !f.written.has(r.step_index) && (ended || isSettled(r.status)))
         return { ended, indexes: fresh.map((r) => r.step_index), ...encoding.encode(format, fresh, new Date(now).toISOString()) }
       })
