@@ -31,7 +31,10 @@ export const sourceSchema = (d: ProviderDescriptor.Descriptor) => {
   }
   if (d.filters.status !== undefined) fields.status = Schema.optional(Schema.String)
   if (d.fullOutput) fields.full_output = Schema.optional(Schema.Boolean)
-  for (const s of d.settings) if (s.flag !== undefined) fields[s.flag.replace(/-/g, "_")] = Schema.optional(Schema.String)
+  for (const s of d.settings) {
+    const key = ProviderConfig.fileKey(s)
+    if (key !== undefined) fields[key] = Schema.optional(Schema.String)
+  }
   const credentials = d.settings.filter((s) => s.credential !== undefined)
   if (credentials.length > 0) {
     fields.credentials = Schema.optional(Schema.Struct(Object.fromEntries(credentials.map((s) => [s.credential!, Schema.optional(EnvName)]))))
@@ -148,7 +151,8 @@ export const toSource = (
       const explicit: Record<string, string | Redacted.Redacted<string>> = {}
       const credentials = (source.credentials ?? {}) as Record<string, string | undefined>
       for (const setting of descriptor.settings) {
-        const value = setting.flag === undefined ? undefined : text(setting.flag.replace(/-/g, "_"))
+        const key = ProviderConfig.fileKey(setting)
+        const value = key === undefined ? undefined : text(key)
         if (value !== undefined) explicit[setting.name] = value
         const variable = setting.credential === undefined ? undefined : credentials[setting.credential]
         if (variable !== undefined) explicit[setting.name] = yield* fromVariable(label, setting, variable)
