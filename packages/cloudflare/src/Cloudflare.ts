@@ -50,9 +50,6 @@ export interface Config extends ProviderKit.Config {
   readonly outputConcurrency?: number | undefined
 }
 
-const blank = (value: string | Redacted.Redacted<string> | undefined) =>
-  value === undefined || (Redacted.isRedacted(value) ? Redacted.value(value) : value).trim() === ""
-
 /**
  * The auth headers: `Authorization: Bearer <token>`, else `X-Auth-Email` + `X-Auth-Key`.
  * Secrets stay `Redacted` until the request is built.
@@ -63,10 +60,10 @@ const blank = (value: string | Redacted.Redacted<string> | undefined) =>
 export const authHeaders = (
   config: Pick<Config, "apiToken" | "email" | "apiKey">
 ): Effect.Effect<Record<string, string | Redacted.Redacted<string>>, ProviderError.Unauthorized> => {
-  if (!blank(config.apiToken)) {
-    return Effect.succeed({ authorization: Redacted.make(`Bearer ${Redacted.value(config.apiToken!).trim()}`) })
+  if (!ProviderConfig.isBlank(config.apiToken)) {
+    return Effect.succeed({ authorization: ProviderConfig.bearer(config.apiToken!) })
   }
-  if (!blank(config.email) && !blank(config.apiKey)) {
+  if (!ProviderConfig.isBlank(config.email) && !ProviderConfig.isBlank(config.apiKey)) {
     return Effect.succeed({
       "x-auth-email": config.email!.trim(),
       "x-auth-key": Redacted.make(Redacted.value(config.apiKey!).trim())

@@ -57,7 +57,13 @@ export type Values = Readonly<Record<string, string | Redacted.Redacted<string> 
  */
 export const fileKey = (setting: Setting): string | undefined => setting.flag?.replace(/-/g, "_")
 
-const blank = (value: string | Redacted.Redacted<string> | undefined): boolean =>
+/**
+ * Unset or only whitespace: a setting not given (a pasted empty token is no credential).
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const isBlank = (value: string | Redacted.Redacted<string> | undefined): boolean =>
   value === undefined || (Redacted.isRedacted(value) ? Redacted.value(value) : value).trim() === ""
 
 const trimmed = (value: string | Redacted.Redacted<string>) =>
@@ -66,7 +72,7 @@ const trimmed = (value: string | Redacted.Redacted<string>) =>
 const fromEnv = (setting: Setting): Config.Config<Option.Option<string | Redacted.Redacted<string>>> => {
   const one = (name: string) =>
     Config.option<string | Redacted.Redacted<string>>(setting.secret === true ? Config.redacted(name) : Config.string(name)).pipe(
-      Config.map(Option.filter((v) => !blank(v)))
+      Config.map(Option.filter((v) => !isBlank(v)))
     )
   return (setting.env ?? []).reduce(
     (acc, name) => Config.zipWith(acc, one(name), (a, b) => Option.orElse(a, () => b)),
@@ -93,12 +99,12 @@ export const resolve = (
         new InvalidRequest({ provider, detail: `could not read the environment: ${String(e).replace(/\s+/g, " ")}` })
       )
     )
-    const givenGroups = new Set(settings.filter((s) => s.group !== undefined && !blank(explicit[s.name])).map((s) => s.group))
+    const givenGroups = new Set(settings.filter((s) => s.group !== undefined && !isBlank(explicit[s.name])).map((s) => s.group))
     const out: Record<string, string | Redacted.Redacted<string> | undefined> = {}
     settings.forEach((setting, i) => {
       const given = explicit[setting.name]
       const fallback = setting.group !== undefined && givenGroups.has(setting.group) ? undefined : Option.getOrUndefined(env[i]!)
-      const value = blank(given) ? fallback : given
+      const value = isBlank(given) ? fallback : given
       out[setting.name] = value === undefined ? undefined : trimmed(value)
     })
     return out
@@ -123,7 +129,7 @@ export const explicit = (config: object): Values =>
  */
 export const text = (values: Values, name: string): string | undefined => {
   const value = values[name]
-  return value === undefined || blank(value) ? undefined : Redacted.isRedacted(value) ? Redacted.value(value) : value.trim()
+  return value === undefined || isBlank(value) ? undefined : Redacted.isRedacted(value) ? Redacted.value(value) : value.trim()
 }
 
 /**
@@ -134,7 +140,7 @@ export const text = (values: Values, name: string): string | undefined => {
  */
 export const secret = (values: Values, name: string): Redacted.Redacted<string> | undefined => {
   const value = values[name]
-  return value === undefined || blank(value) ? undefined : Redacted.isRedacted(value) ? value : Redacted.make(value)
+  return value === undefined || isBlank(value) ? undefined : Redacted.isRedacted(value) ? value : Redacted.make(value)
 }
 
 const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i

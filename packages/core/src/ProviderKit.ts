@@ -139,9 +139,9 @@ export const bearer = (
 ) =>
 <C extends Config>(config: C): Effect.Effect<Readonly<Record<string, Redacted.Redacted<string>>>, Unauthorized> => {
   const value = key(config as never)
-  return value === undefined || Redacted.value(value).trim() === ""
+  return ProviderConfig.isBlank(value)
     ? Effect.fail(ProviderConfig.missingCredentials(name, settings))
-    : Effect.succeed({ authorization: ProviderConfig.bearer(value) })
+    : Effect.succeed({ authorization: ProviderConfig.bearer(value!) })
 }
 
 /**
