@@ -15,7 +15,6 @@ import * as Incremental from "./Incremental.js"
 import * as Lock from "./Lock.js"
 import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
-import type * as Redaction from "./Redaction.js"
 import * as State from "./State.js"
 import * as Summary from "./Summary.js"
 
@@ -23,7 +22,7 @@ import * as Summary from "./Summary.js"
  * @since 0.2.0
  * @category models
  */
-export interface Options {
+export interface Options extends Pick<Export.Options, "format" | "concurrency" | "fullOutput" | "redact" | "bufferBytes" | "lateness"> {
   readonly sources: ReadonlyArray<Export.Source>
   /** The output file; undefined for stdout. */
   readonly out?: string | undefined
@@ -31,12 +30,6 @@ export interface Options {
   readonly state?: string | undefined
   /** Gzip the output (also when `out` ends in `.gz`). */
   readonly gzip?: boolean | undefined
-  readonly format?: Export.Format | undefined
-  readonly concurrency?: number | undefined
-  readonly fullOutput?: boolean | undefined
-  readonly redact?: ReadonlyArray<Redaction.Path> | undefined
-  readonly bufferBytes?: number | undefined
-  readonly lateness?: Duration.DurationInput | undefined
   /** Follow runs that are not terminal (see `Follow`); not with `state`. */
   readonly follow?: {
     readonly poll?: Duration.DurationInput | undefined
