@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Either, Option } from "effect"
-import { UsageError } from "../Failure.js"
 import { Stdio } from "../Stdio.js"
+import { usage } from "./Common.js"
 
 const port = Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1, 0 to 65535 (0: any free port)."), Options.withDefault(0))
 const token = Options.text("token").pipe(Options.withDescription("The API token/key all three APIs accept."), Options.withPseudoName("TOKEN"), Options.optional)
@@ -48,7 +48,7 @@ const parsed = <A>(flag: string, text: Option.Option<string>, parse: (text: stri
   Option.isNone(text)
     ? Effect.succeed(undefined)
     : Either.match(parse(text.value), {
-      onLeft: (message) => Effect.fail(new UsageError({ message: `--${flag}: ${message}` })),
+      onLeft: (message) => usage(`--${flag}: ${message}`),
       onRight: (value) => Effect.succeed(value)
     })
 
@@ -58,10 +58,10 @@ export const emulator = Command.make(
   (flags) =>
     Effect.gen(function*() {
       if (flags.port < 0 || flags.port > 65535) {
-        return yield* new UsageError({ message: `--port must be between 0 and 65535, got ${flags.port}` })
+        return yield* usage(`--port must be between 0 and 65535, got ${flags.port}`)
       }
       if (!(Number.isFinite(flags.clockSpeed) && flags.clockSpeed >= 0)) {
-        return yield* new UsageError({ message: "--clock-speed: must be a number >= 0" })
+        return yield* usage("--clock-speed: must be a number >= 0")
       }
       // loaded here, not at start-up: no other command evaluates the emulator
       const { Emulator, Faults, Latency, RateLimit, Storm } = yield* Effect.promise(() => import("@steptrail/emulator"))
