@@ -768,6 +768,16 @@ export const cases: ReadonlyArray<ErrorCase> = [
     }
   },
 
+  {
+    id: "bodies.cursor-repeats",
+    group: "bodies",
+    title: "a listing whose empty pages carry a cursor that comes back: followed, then refused rather than looping",
+    args: (c) => ["export", "cloudflare", "--base-url", `${c.stub.url}/cf-cursor-loop`, "--account-id", OTHER_ACCOUNT, "--workflow", "w"],
+    env: cfEnv,
+    code: 1,
+    stderr: "steptrail: cloudflare: unexpected response at $.result_info.cursor: cursor \"c-1\" came back twice; the listing would never end (workflow w)"
+  },
+
   // ---- outputs ------------------------------------------------------------------------------
   {
     id: "outputs.missing-directory",

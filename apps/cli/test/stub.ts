@@ -52,6 +52,8 @@ const pour = (res: http.ServerResponse, total: number, count: (n: number) => voi
 /**
  * - `/huge-declared/...`: 200 JSON declaring a 300 MB `Content-Length`, then streaming it.
  * - `/huge-stream/...`: 200 JSON, chunked, 300 MB without a declared length.
+ * - `/cf-cursor-loop/...`: a Cloudflare listing whose every page is empty and carries the
+ *   same cursor (a server stuck on a page).
  * - `/onepin-fastapi/...`: Onepin's FastAPI-shaped 422 for a run id, echoing the request's
  *   `Authorization` header in `input` (a server that reflects a secret must not make
  *   steptrail print it).
@@ -71,6 +73,17 @@ export const start: Effect.Effect<Stub, never, Scope.Scope> = Effect.gen(functio
     if (kind === "huge-stream") {
       res.writeHead(200, { "content-type": "application/json" })
       return pour(res, HUGE_BYTES, count)
+    }
+    if (kind === "cf-cursor-loop") {
+      const body = JSON.stringify({
+        success: true,
+        errors: [],
+        messages: [],
+        result: [],
+        result_info: { count: 0, per_page: 100, total_count: 0, cursor: "c-1" }
+      })
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+      return res.end(body)
     }
     if (kind === "onepin-fastapi") {
       const body = JSON.stringify({

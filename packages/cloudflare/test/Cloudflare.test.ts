@@ -116,17 +116,23 @@ describe("Cloudflare provider", () => {
         }
       }))
 
-    it.effect("stops on an empty page even when a cursor comes back", () =>
+    it.effect("goes on past empty pages that carry a cursor, to the page without one", () =>
       Effect.gen(function*() {
+        const pages: Record<string, { items: Array<unknown>; next?: string }> = {
+          "": { items: [item("a")], next: "c1" },
+          c1: { items: [], next: "c2" },
+          c2: { items: [], next: "c3" },
+          c3: { items: [item("b")] }
+        }
         const { result, seen } = yield* withProvider(
-          (url) =>
-            url.searchParams.get("cursor") === null
-              ? json(envelope([item("a")], { cursor: "next" }))
-              : json(envelope([], { cursor: "again" })),
+          (url) => {
+            const page = pages[url.searchParams.get("cursor") ?? ""]!
+            return json(envelope(page.items, { count: page.items.length, per_page: 100, total_count: 2, cursor: page.next }))
+          },
           (p) => collect(p.runs("wf"))
         )
-        expect(Either.getOrThrow(result).map((r) => r.id)).toEqual(["a"])
-        expect(seen).toHaveLength(2)
+        expect(Either.getOrThrow(result).map((r) => r.id)).toEqual(["a", "b"])
+        expect(seen.map((s) => s.url.searchParams.get("cursor"))).toEqual([null, "c1", "c2", "c3"])
       }))
 
     it.effect("sends one status, since and until to the server, and filters on the client too", () =>
@@ -168,6 +174,20 @@ describe("Cloudflare provider", () => {
           (p) => collect(p.runs("wf"))
         )
         expect(Either.isLeft(result) && result.left._tag).toBe("DecodeFailure")
+      }))
+
+    it.effect("empty pages whose cursor repeats end with a DecodeFailure naming the workflow and the cursor (exit 1)", () =>
+      Effect.gen(function*() {
+        const { result, seen } = yield* withProvider(
+          (url) => json(envelope(url.searchParams.get("cursor") === null ? [item("a")] : [], { cursor: "same" })),
+          (p) => collect(p.runs("wf"))
+        )
+        const error = Either.flip(result).pipe(Either.getOrThrow)
+        expect(error._tag).toBe("DecodeFailure")
+        expect(error.message).toContain(`cursor "same" came back twice`)
+        expect(error.message).toContain("(workflow wf)")
+        expect(ProviderError.exitCode(error)).toBe(1)
+        expect(seen).toHaveLength(2)
       }))
   })
 

@@ -17,8 +17,9 @@ export interface CursorPage<A> {
 }
 
 /**
- * Follows an opaque cursor until the server returns none. A cursor seen twice ends the
- * listing with an error rather than looping forever.
+ * Follows an opaque cursor until the server returns none. A page may be empty and still carry
+ * a cursor (a server that filters after paging): the listing goes on past it. A cursor seen
+ * twice ends the listing with `onRepeat`'s error rather than looping forever.
  *
  * @since 0.1.0
  * @category constructors
@@ -34,7 +35,7 @@ export const cursor = <A, E, R>(
       fetch(current).pipe(
         Effect.flatMap((page) => {
           const next = page.next ?? ""
-          if (next === "" || page.items.length === 0) {
+          if (next === "") {
             return Effect.succeed([Chunk.unsafeFromArray(page.items), Option.none()] as const)
           }
           if (seen.has(next)) return Effect.fail(onRepeat(next))

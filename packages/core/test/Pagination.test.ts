@@ -64,11 +64,44 @@ describe("Pagination.cursor", () => {
       expect(yield* requests).toHaveLength(2)
     }))
 
-  it.effect("stops on an empty page even when it carries a cursor", () =>
+  it.effect("goes on past an empty page that carries a cursor", () =>
     Effect.gen(function*() {
       const { requests, stream } = yield* cursorListing([page(0, 2, "c1"), page(2, 0, "c2"), page(2, 2, null)])
+      expect(yield* collect(stream)).toEqual([0, 1, 2, 3])
+      expect(yield* requests).toEqual([null, "c1", "c2"])
+    }))
+
+  it.effect("goes on past several empty pages in a row, an empty first page included", () =>
+    Effect.gen(function*() {
+      const { requests, stream } = yield* cursorListing([
+        page(0, 0, "c1"),
+        page(0, 0, "c2"),
+        page(0, 3, "c3"),
+        page(3, 0, "c4"),
+        page(3, 0, "c5"),
+        page(3, 1, "")
+      ])
+      expect(yield* collect(stream)).toEqual([0, 1, 2, 3])
+      expect(yield* requests).toEqual([null, "c1", "c2", "c3", "c4", "c5"])
+    }))
+
+  it.effect.each([null, undefined, ""])("an empty page with a %j cursor ends the listing", (end) =>
+    Effect.gen(function*() {
+      const { requests, stream } = yield* cursorListing([page(0, 2, "c1"), page(2, 0, end)])
       expect(yield* collect(stream)).toEqual([0, 1])
       expect(yield* requests).toEqual([null, "c1"])
+    }))
+
+  it.effect("empty pages whose cursor repeats fail instead of looping", () =>
+    Effect.gen(function*() {
+      // page 1 is empty and points at itself: without the check this never ends
+      const { requests, stream } = yield* cursorListing([page(0, 2, "c1"), page(2, 0, "c1")])
+      expect(yield* Effect.either(collect(stream))).toEqual(Either.left(new Repeated("c1")))
+      expect(yield* requests).toEqual([null, "c1"])
+      // two empty pages pointing at each other
+      const pair = yield* cursorListing([page(0, 0, "c1"), page(0, 0, "c2"), page(0, 0, "c1")])
+      expect(yield* Effect.either(collect(pair.stream))).toEqual(Either.left(new Repeated("c1")))
+      expect(yield* pair.requests).toEqual([null, "c1", "c2"])
     }))
 
   it.effect("an empty first page is an empty listing", () =>
@@ -162,6 +195,13 @@ describe("Pagination.offset", () => {
       const { fetch, requests } = yield* listing(0, { total: 0 })
       expect(yield* collect(Pagination.offset(10, fetch))).toEqual([])
       expect(yield* requests).toHaveLength(1)
+    }))
+
+  it.effect("an empty page ends the listing even when `total` says more: the next offset would ask for the same page", () =>
+    Effect.gen(function*() {
+      const { fetch, requests } = yield* listing(10, { total: 30 })
+      expect(yield* collect(Pagination.offset(10, fetch))).toHaveLength(10)
+      expect(yield* requests).toEqual([[0, 10], [10, 10]])
     }))
 
   it.effect("fetches lazily", () =>
