@@ -328,6 +328,17 @@ export const cases: ReadonlyArray<ErrorCase> = [
     stderr: /^steptrail: --state: .*state\.d is not a regular file$/
   },
   {
+    id: "usage.out-is-state",
+    group: "usage",
+    title: "--out and --state naming one file (compared resolved), refused before any lock",
+    out: false,
+    args: (c) => cf(c, "--out", path.join(c.dir, "same.json"), "--state", `${c.dir}/./same.json`),
+    env: cfEnv,
+    code: 2,
+    stderr: (c) =>
+      `steptrail: --out and --state name the same file (${path.join(c.dir, "same.json")}): the records would overwrite the state; give each its own file`
+  },
+  {
     id: "usage.gzip-name",
     group: "usage",
     title: "--gzip with an --out not ending in .gz",

@@ -4,6 +4,7 @@
  */
 import { type Export, ExportJob, Output, Progress, Redaction } from "@steptrail/export"
 import { Duration, Effect, Either, Option } from "effect"
+import * as path from "node:path"
 import { UsageError } from "../Failure.js"
 import { Stdio } from "../Stdio.js"
 import * as TerminalText from "../TerminalText.js"
@@ -40,6 +41,12 @@ export const runExport = (
     // gzip under a name that does not say so would mislead whoever opens the file next
     if (flags.gzip && Option.isSome(flags.out) && !Output.isGzipPath(flags.out.value)) {
       return yield* usage(`--gzip writes gzip: name the output FILE.gz, not ${JSON.stringify(flags.out.value)} (or drop --gzip)`)
+    }
+    // before any lock: the second lock would be refused naming this very process
+    if (Option.isSome(flags.out) && Option.isSome(flags.state) && path.resolve(flags.out.value) === path.resolve(flags.state.value)) {
+      return yield* usage(
+        `--out and --state name the same file (${flags.out.value}): the records would overwrite the state; give each its own file`
+      )
     }
     const gzip = flags.gzip || (Option.isSome(flags.out) && Output.isGzipPath(flags.out.value))
     if (gzip && Option.isNone(flags.out) && stdio.stdout.isTTY === true) {
