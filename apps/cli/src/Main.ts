@@ -3,7 +3,7 @@
  * the command, and every failure mapped to one stderr line and a contract exit code.
  * `bin.ts` loads this module only when `Launch` cannot answer from the spec alone.
  */
-import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { type ProviderDescriptor, RateBudget } from "@steptrail/core"
 import { Cause, ConfigProvider, Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
 import * as Cli from "./Cli.js"
@@ -103,11 +103,10 @@ export const run = (argv: ReadonlyArray<string>, io: Launch.Io, options: Options
 
 /** The process's command line, run to its exit code. */
 export const main = (argv: ReadonlyArray<string>): void => {
-  Signals.install()
-  NodeRuntime.runMain(run(argv, Launch.processIo()), {
+  Signals.runMain(run(argv, Launch.processIo()), {
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    // an interruption is a signal: 130 for SIGINT, 143 for SIGTERM
+    // an interruption is a signal: 129 for SIGHUP, 130 for SIGINT, 143 for SIGTERM
     teardown: (exit, onExit) =>
       onExit(exit._tag === "Success" ? exit.value as number : Cause.isInterruptedOnly(exit.cause) ? Signals.exitCode() : Failure.fromCause(exit.cause).code)
   })

@@ -156,7 +156,7 @@ describe.concurrent("signals", () => {
   const follow = (info: Emulator.Info, ids: ReadonlyArray<string>, ...extra: Array<string>) =>
     cloudflare(info, "--follow", "--poll-interval", "1", ...ids.flatMap((id) => ["--instance", id]), ...extra)
 
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  for (const [signal, code] of [["SIGHUP", 129], ["SIGINT", 130], ["SIGTERM", 143]] as const) {
     it.scoped(`${signal} stops a follow with --out: exit ${code}, the file holds every record written`, () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.start({ token: TOKEN, seed: 5 })
@@ -178,6 +178,28 @@ describe.concurrent("signals", () => {
         expect(fs.readdirSync(dir)).toEqual(["follow.ndjson"])
       }), 60_000)
   }
+
+  it.scoped("SIGHUP (a closed terminal) stops a follow with --out FILE.gz: exit 129, the file committed as closed gzip, the lock released", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.start({ token: TOKEN, seed: 5 })
+      const ids = emulator.fixtures.cloudflare.live.filter((r) => r.visibleAtEpoch).map((r) => r.id)
+      const dir = tmp()
+      const out = path.join(dir, "follow.ndjson.gz")
+      const p = start(follow(emulator.info, ids, "--out", out, "--quiet"))
+      yield* until(() => fs.readdirSync(dir).some((f) => f.endsWith(".partial") && fs.statSync(path.join(dir, f)).size > 0))
+      yield* sleep(1500)
+      p.child.kill("SIGHUP")
+      const r = yield* p.done
+      expect(r.code).toBe(129)
+      expect(r.stderr).toBe("")
+      expect(fs.readdirSync(dir)).toEqual(["follow.ndjson.gz"])
+      // gunzipSync refuses a member that is not closed ("unexpected end of file")
+      const text = zlib.gunzipSync(fs.readFileSync(out)).toString()
+      expect(text.endsWith("\n")).toBe(true)
+      const records = lines(text).map((l) => JSON.parse(l) as StepRecord.StepRecord)
+      expect(records.length).toBeGreaterThan(0)
+      expect(new Set(records.map(StepRecord.key)).size).toBe(records.length)
+    }), 60_000)
 
   it.scoped("Ctrl-C on a follow with --gzip to stdout leaves valid gzip of whole records", () =>
     Effect.gen(function*() {
