@@ -4,9 +4,13 @@
  * export refuses at once; a lock left by a process that no longer runs (a SIGKILL, a crash)
  * is taken over.
  *
- * A process is known dead when it is on this host and signal 0 cannot reach it. A lock from
- * another host (a shared file system) is never taken over: delete it by hand once that
- * export is gone. A lock whose pid has since been given to another process counts as held.
+ * A process is known dead when it is on this host and signal 0 cannot reach it. On Linux it is
+ * also dead when its pid is a zombie (signal 0 reaches a zombie: an export killed with its
+ * parent shell lingers as one until it is reaped, forever under a PID 1 that does not reap), or
+ * when the pid now belongs to a process started after the lock's `started_at` (the pid was
+ * given again), both read from `/proc`. Elsewhere, or when `/proc` cannot tell, a lock whose
+ * pid runs counts as held. A lock from another host (a shared file system) is never taken
+ * over: delete it by hand once that export is gone.
  *
  * @since 0.2.0
  */
@@ -82,17 +86,53 @@ const decodeHolder = Schema.decodeUnknownOption(Schema.parseJson(Holder))
 // the locks this process holds: another export in this process is as alive as we are
 const held = new Set<string>()
 
-const alive = (lock: string, holder: Holder): boolean => {
-  if (holder.host !== os.hostname()) return true
-  // our pid on a lock we do not hold: a previous process of this pid left it (a container's pid 1)
-  if (holder.pid === process.pid) return held.has(lock)
-  try {
-    process.kill(holder.pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
+/** The clock ticks of `/proc/PID/stat`'s start time: `getconf CLK_TCK`, 100 on Linux. */
+const CLOCK_TICKS = 100
+/**
+ * How much later than a lock's `started_at` its pid's process may seem to start and still be
+ * its holder: `/proc/stat`'s boot time is whole seconds and moves when the clock is stepped.
+ */
+const START_TOLERANCE_MS = 5_000
+
+/**
+ * What `/proc` says of a pid: its state letter and when it started (ms since the epoch).
+ * Undefined off Linux, for a pid that is gone, or for text not as expected.
+ */
+const procStatus = (fs: FileSystem.FileSystem, pid: number) =>
+  Effect.gen(function*() {
+    if (process.platform !== "linux") return undefined
+    const stat = yield* fs.readFileString(`/proc/${pid}/stat`)
+    const boot = /^btime (\d+)$/m.exec(yield* fs.readFileString("/proc/stat"))
+    // `pid (comm) state ...`: comm may hold spaces and parentheses, so fields count from the last ")"
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    const ticks = Number(fields[19]) // field 22, starttime: clock ticks after boot
+    if (boot === null || fields[0] === undefined || !Number.isFinite(ticks)) return undefined
+    return { state: fields[0], startedAt: Number(boot[1]) * 1000 + (ticks * 1000) / CLOCK_TICKS }
+  }).pipe(Effect.orElseSucceed(() => undefined))
+
+/**
+ * Why the holder of a lock no longer runs (a phrase for the warning), or undefined while it
+ * may still run.
+ */
+const gone = (fs: FileSystem.FileSystem, lock: string, holder: Holder): Effect.Effect<string | undefined> =>
+  Effect.gen(function*() {
+    if (holder.host !== os.hostname()) return undefined
+    // our pid on a lock we do not hold: a previous process of this pid left it (a container's pid 1)
+    if (holder.pid === process.pid) return held.has(lock) ? undefined : ""
+    try {
+      process.kill(holder.pid, 0)
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === "EPERM" ? undefined : ""
+    }
+    const proc = yield* procStatus(fs, holder.pid)
+    if (proc === undefined) return undefined
+    if (proc.state === "Z" || proc.state === "X") return ` (pid ${holder.pid} is a zombie)`
+    const started = Date.parse(holder.started_at)
+    if (!Number.isNaN(started) && proc.startedAt > started + START_TOLERANCE_MS) {
+      return ` (pid ${holder.pid} now belongs to a process started at ${new Date(proc.startedAt).toISOString()})`
+    }
+    return undefined
+  })
 
 const isReason = (reason: string) => (e: unknown) => (e as { reason?: unknown } | null)?.reason === reason
 
@@ -134,8 +174,9 @@ export const acquire = (file: string): Effect.Effect<void, LockedError | LockErr
       if (content === undefined) continue
       const holder = decodeHolder(content)
       // a lock file torn by a crash while it was written has no live holder either
-      if (holder._tag === "Some" && alive(lock, holder.value)) return yield* Effect.fail(new LockedError({ path: file, holder: holder.value }))
-      yield* Effect.logWarning(`taking over the lock ${lock} left by a process that no longer runs`)
+      const why = holder._tag === "Some" ? yield* gone(fs, lock, holder.value) : ""
+      if (why === undefined && holder._tag === "Some") return yield* Effect.fail(new LockedError({ path: file, holder: holder.value }))
+      yield* Effect.logWarning(`taking over the lock ${lock} left by a process that no longer runs${why ?? ""}`)
       // renamed away rather than removed: of two exports taking over at once, only one moves it
       const stale = `${lock}.${me.pid}.stale`
       const moved = yield* fs.rename(lock, stale).pipe(Effect.as(true), Effect.catchAll(() => Effect.succeed(false)))

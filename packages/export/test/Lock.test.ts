@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Lock } from "@steptrail/export"
 import { Effect, Exit, Scope } from "effect"
-import { spawnSync } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -9,6 +9,38 @@ import { FileSystemLive, tempDir } from "./fixtures.js"
 
 /** The pid of a process that has just ended (so no process has it). */
 const deadPid = () => spawnSync(process.execPath, ["-e", "0"]).pid!
+
+const sleep = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
+
+/** The state letter of `/proc/PID/stat` (`Z` for a zombie). */
+const procState = (pid: number) => {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0]
+}
+
+/** A child killed when the test's scope closes. */
+const started = (command: string, args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => spawn(command, args, { stdio: ["ignore", "pipe", "ignore"] })),
+    (child: ChildProcess) => Effect.sync(() => child.kill("SIGKILL"))
+  )
+
+/**
+ * A real zombie: a shell starts a short `sleep` in the background and becomes a long one,
+ * which never waits for it, so the short one stays unreaped once it ends. Its pid comes on the
+ * helper's stdout.
+ */
+const zombie = Effect.gen(function*() {
+  const helper = yield* started("/bin/sh", ["-c", "sleep 0.2 & echo $!; exec sleep 30"])
+  const pid = yield* Effect.async<number>((resume) => {
+    helper.stdout!.once("data", (chunk: Buffer) => resume(Effect.succeed(Number(chunk.toString().trim()))))
+  })
+  for (let i = 0; i < 300 && procState(pid) !== "Z"; i++) yield* sleep(10)
+  expect(procState(pid)).toBe("Z")
+  return pid
+})
+
+const readLock = (file: string) => JSON.parse(fs.readFileSync(Lock.lockPath(file), "utf8"))
 
 describe("Lock", () => {
   it.effect("a second lock of the same file is refused at once, naming the holder; it is free again when the scope closes", () =>
@@ -48,6 +80,43 @@ describe("Lock", () => {
       fs.writeFileSync(Lock.lockPath(file), "{\"pid\": 12")
       yield* Effect.scoped(Lock.acquire(file))
       expect(fs.readdirSync(dir)).toEqual([])
+    }).pipe(Effect.provide(FileSystemLive)))
+
+  it.scoped.skipIf(process.platform !== "linux")("a lock whose holder is a zombie is taken over: signal 0 reaches a zombie, /proc says Z", () =>
+    Effect.gen(function*() {
+      const pid = yield* zombie
+      expect(() => process.kill(pid, 0)).not.toThrow()
+      const dir = tempDir()
+      const file = path.join(dir, "state.json")
+      fs.writeFileSync(Lock.lockPath(file), JSON.stringify({ pid, host: os.hostname(), started_at: new Date().toISOString() }))
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* Lock.acquire(file)
+        expect(readLock(file).pid).toBe(process.pid)
+      }))
+      expect(fs.readdirSync(dir)).toEqual([])
+    }).pipe(Effect.provide(FileSystemLive)))
+
+  it.scoped.skipIf(process.platform !== "linux")("a lock naming a live pid is taken over only when that process started after the lock's started_at", () =>
+    Effect.gen(function*() {
+      const other = yield* started("sleep", ["30"])
+      const pid = other.pid!
+      for (let i = 0; i < 200 && !fs.existsSync(`/proc/${pid}/stat`); i++) yield* sleep(10)
+      const dir = tempDir()
+      const file = path.join(dir, "out.ndjson")
+      // a lock of an hour ago whose pid was given to a process started just now: the holder is gone
+      const reused = { pid, host: os.hostname(), started_at: new Date(Date.now() - 3_600_000).toISOString() }
+      fs.writeFileSync(Lock.lockPath(file), JSON.stringify(reused))
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* Lock.acquire(file)
+        expect(readLock(file).pid).toBe(process.pid)
+      }))
+      expect(fs.readdirSync(dir)).toEqual([])
+      // the same pid with a started_at after its process began: that process may be the holder
+      const live = { pid, host: os.hostname(), started_at: new Date().toISOString() }
+      fs.writeFileSync(Lock.lockPath(file), JSON.stringify(live))
+      const refused = yield* Effect.flip(Effect.scoped(Lock.acquire(file)))
+      expect(refused._tag).toBe("LockedError")
+      expect(readLock(file)).toEqual(live)
     }).pipe(Effect.provide(FileSystemLive)))
 
   it.effect("a lock of another host is never taken over; a missing directory is an error of its own", () =>
