@@ -88,6 +88,17 @@ describe("mapping", () => {
       expect(ref.createdAt).toBe(T0)
       expect(ref.updatedAt).toBe(T1)
       expect(ref.terminal).toBe(false)
+      // no step_count: nothing tells a change, the run is fetched
+      expect(ref.steps).toBeUndefined()
+    })
+
+    it("a summary's step_count is the run's count of records, what tells a change with the status", () => {
+      const summary = { status: "waiting", queued: T0, start: T1, end: null, step_count: 4 }
+      const ref = mapping.fromSummary({ account: ACCOUNT, workflow: "wf", id: "i" }, summary)
+      expect([ref.providerStatus, ref.steps, ref.version]).toEqual(["waiting", 4, undefined])
+      expect(mapping.fromSummary({ account: ACCOUNT, workflow: "wf", id: "i" }, { ...summary, step_count: 0 }).steps).toBe(0)
+      expect(mapping.fromSummary({ account: ACCOUNT, workflow: "wf", id: "i" }, { ...summary, step_count: 2.5 }).steps).toBeUndefined()
+      expect(mapping.fromSummary({ account: ACCOUNT, workflow: "wf", id: "i" }, { ...summary, step_count: null }).steps).toBeUndefined()
     })
   })
 

@@ -32,6 +32,15 @@ export interface RunRef {
    * is the one it saw last time, terminal or not.
    */
   readonly version?: string | null | undefined
+  /**
+   * How many records the run has now, where the provider tells without fetching them
+   * (Cloudflare: a looked-up instance's `step_count`). Set it only where a step settling always
+   * adds a record or changes the status word: an incremental export then skips a run whose
+   * status word and count are the ones it recorded when it last wrote the run, as it skips one
+   * whose version is unchanged. A step's retries in progress are not seen until the run
+   * changes so.
+   */
+  readonly steps?: number | undefined
 }
 
 /**

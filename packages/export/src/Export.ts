@@ -183,7 +183,7 @@ export const run = (
       return internal.writeRuns(source, runsOf(source), output, options, (run, fetched) =>
         Effect.sync(() => {
           Summary.addCounts(summary, run.provider, fetched.counts, true)
-          window?.add(run, markOf(run, fetched.counts.steps))
+          window?.add(run, markOf(run, fetched.counts.steps, fetched.runStatus))
         }))
     })
     if (failures.length === sources.length && sources.length > 0) return yield* Effect.fail(internal.failureOf(sources, failures))

@@ -5,7 +5,8 @@
  *   runs that were not terminal, and the terminal runs created within the lateness margin of
  *   the watermark. The next export lists only runs created since `watermark - lateness` (the
  *   `since` filter), looks up by id the non-terminal runs created before that, and fetches
- *   every run that is new, or was not terminal (unless its version is unchanged).
+ *   every run that is new, or was not terminal unless it is unchanged: the same version, or
+ *   (looked up by id) the same status word and count of records as when it was written.
  * - Resume (to a file): records go to `FILE.partial`; at each checkpoint the file is fsync'd,
  *   then the state records the bytes and, per source, how many runs of its (fixed) order were
  *   handled. Run again after a crash, the export cuts the file back to those bytes and goes on
@@ -28,7 +29,7 @@ import type * as Export from "./Export.js"
 import * as encoding from "./internal/encode.js"
 import { type Item, lookups, resumeListing } from "./internal/items.js"
 import * as internal from "./internal/source.js"
-import { markOf, Window } from "./internal/window.js"
+import { isUnchanged, markOf, Window } from "./internal/window.js"
 import * as Output from "./Output.js"
 import * as State from "./State.js"
 import * as Summary from "./Summary.js"
@@ -213,7 +214,7 @@ export const run = (
         const unchanged = (item: Item, run: WorkflowProvider.RunRef) => {
           if (!item.lookedUp && run.terminal && old.isRecent(run.id)) return true
           const mark = old.openMark(run.id)
-          return mark !== undefined && mark.version != null && run.version != null && mark.version === run.version
+          return mark !== undefined && isUnchanged(run, mark)
         }
         return internal.writeInOrder({
           items,
@@ -232,7 +233,7 @@ export const run = (
                 window.add(run, old.openMark(run.id) ?? markOf(run, 0))
               } else {
                 Summary.addCounts(summary, run.provider, fetched.counts, true)
-                window.add(run, markOf(run, fetched.counts.steps))
+                window.add(run, markOf(run, fetched.counts.steps, fetched.runStatus))
               }
               return tick
             })

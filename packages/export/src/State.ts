@@ -28,7 +28,10 @@ export const VERSION = 2 as const
  * @category schemas
  */
 export const RunMark = Schema.Struct({
-  /** The provider's status word (or the normalized status where it has none). */
+  /**
+   * The provider's status word (or the normalized status where it has none); the normalized
+   * status its records were fetched in when the run had moved since it was listed.
+   */
   status: Schema.String,
   steps: Schema.Int,
   /** The run's version when it was written (see `RunRef.version`), where the provider has one. */
@@ -51,7 +54,7 @@ export type RunMark = typeof RunMark.Type
 export const SourceState = Schema.Struct({
   /** The latest creation time (ISO) of a run an export handled; null before the first. */
   watermark: Schema.NullOr(Schema.String),
-  /** Runs not terminal when last exported: exported again (unless their version is unchanged). */
+  /** Runs not terminal when last exported: exported again unless unchanged (the same version, or the same status word and count of records). */
   open: Schema.Record({ key: Schema.String, value: RunMark }),
   /** Terminal runs created within the lateness margin of the watermark (run id → creation time): listed again, not exported again. */
   recent: Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.String) })

@@ -1,7 +1,10 @@
+import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { ProviderError } from "@steptrail/core"
+import { Cloudflare } from "@steptrail/cloudflare"
+import { ProviderError, type WorkflowProvider } from "@steptrail/core"
+import { Emulator } from "@steptrail/emulator"
 import { Incremental, Output, State } from "@steptrail/export"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Redacted, Stream } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { collect, drive, fakeProvider, FileSystemLive, lines, runIdsOf, tempDir } from "./fixtures.js"
@@ -171,6 +174,97 @@ describe("Incremental.run", () => {
       // run-0 terminal, run-1 same version: skipped; run-2 changed, run-3 cannot tell: fetched
       expect(runIdsOf(fs.readFileSync(out, "utf8"))).toEqual(["run-2", "run-3"])
     }).pipe(Effect.provide(FileSystemLive)))
+
+  it.effect("a looked-up run whose status word and count of records are as last written is not fetched again; one whose count or word changed is", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "state.json")
+      const running = new Set(["run-3", "run-150", "run-160"])
+      const provider = () => fakeProvider(200, 2, [], { created: minutes, running })
+      yield* drive(Incremental.run(source(provider()), { state: file, out: path.join(dir, "a.ndjson") }))
+      // a lookup that tells the run's count of records, as Cloudflare's does (`step_count`)
+      const counting = (answers: Record<string, Partial<WorkflowProvider.RunRef>>) => {
+        const p = provider()
+        return {
+          ...p,
+          lookup: (workflow: string, ids: ReadonlyArray<string>) =>
+            Effect.map(p.lookup(workflow, ids), (runs) => runs.map((r) => ({ ...r, steps: 2, ...answers[r.id] })))
+        }
+      }
+      const second = counting({ "run-150": { steps: 3 }, "run-160": { providerStatus: "waitingForPause" } })
+      const exit = yield* drive(Incremental.run(source(second), { state: file, out: path.join(dir, "b.ndjson") }))
+      expect(second.calls.lookups.sort()).toEqual(["run-150", "run-160", "run-3"])
+      // run-3 as written (running, 2 records): skipped; run-150 has a record more, run-160 another status
+      expect(runIdsOf(fs.readFileSync(path.join(dir, "b.ndjson"), "utf8"))).toEqual(["run-150", "run-160"])
+      if (Exit.isSuccess(exit)) expect(exit.value.unchangedRuns).toBe(12) // run-3 and the 11 recent runs listed again
+      const open = (yield* State.load(file)).sources[KEY]!.open
+      expect(open["run-3"]).toEqual({ status: "running", steps: 2, version: null, created: minutes("run-3") })
+      expect(open["run-160"]).toEqual({ status: "waitingForPause", steps: 2, version: null, created: minutes("run-160") })
+      // every run as last written: a third export writes nothing
+      const third = counting({ "run-160": { providerStatus: "waitingForPause" } })
+      const after = yield* drive(Incremental.run(source(third), { state: file, out: path.join(dir, "c.ndjson") }))
+      expect(Exit.isSuccess(after) && after.value.runs).toBe(0)
+      expect(third.calls.steps).toBe(0)
+    }).pipe(Effect.provide(FileSystemLive)))
+
+  it.effect("a run that moved between its listing and its fetch is recorded with the status it was fetched in", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "state.json")
+      const running = new Set(["run-3"])
+      // listed as paused; the records, fetched a moment later, say the run is running again
+      const p = fakeProvider(200, 2, [], { created: minutes, running })
+      const paused = { ...p, runs: (w: string, f?: WorkflowProvider.RunFilter) => p.runs(w, f).pipe(Stream.map((r) => (r.id === "run-3" ? { ...r, status: "paused" as const, providerStatus: "paused" } : r))) }
+      yield* drive(Incremental.run(source(paused), { state: file, out: path.join(dir, "a.ndjson") }))
+      expect((yield* State.load(file)).sources[KEY]!.open["run-3"]).toEqual({ status: "running", steps: 2, version: null, created: minutes("run-3") })
+      // paused again with as many records: not the moment written (the last step may have settled since), so fetched
+      const q = fakeProvider(200, 2, [], { created: minutes, running })
+      const lookedUp = { ...q, lookup: (w: string, ids: ReadonlyArray<string>) => Effect.map(q.lookup(w, ids), (rs) => rs.map((r) => ({ ...r, status: "paused" as const, providerStatus: "paused", steps: 2 }))) }
+      yield* drive(Incremental.run(source(lookedUp), { state: file, out: path.join(dir, "b.ndjson") }))
+      expect(runIdsOf(fs.readFileSync(path.join(dir, "b.ndjson"), "utf8"))).toEqual(["run-3"])
+    }).pipe(Effect.provide(FileSystemLive)))
+
+  it.live("Cloudflare on a still emulator clock: three incremental exports write the stuck runs once; a run that changed is written again", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.start({ token: "incremental-token", seed: 3 })
+      const info = emulator.info.cloudflare
+      const provider = yield* Cloudflare.make({ accountId: info.accountId, apiToken: Redacted.make("incremental-token"), baseUrl: info.baseUrl }).pipe(
+        Effect.provide(FetchHttpClient.layer)
+      )
+      const dir = tempDir()
+      const file = path.join(dir, "state.json")
+      const exportTo = (name: string) =>
+        Effect.gen(function*() {
+          const out = path.join(dir, name)
+          const result = yield* Incremental.run([{ provider, workflow: info.workflow }], { state: file, out })
+          return { result, ids: runIdsOf(fs.readFileSync(out, "utf8")) }
+        })
+      const first = yield* exportTo("1.ndjson")
+      const key = State.sourceKey("cloudflare", info.accountId, info.workflow)
+      const fx = emulator.fixtures.cloudflare.instances
+      const stuck = [fx.running, fx.retrying, fx.waitingForEvent, fx.queued, fx.paused, fx.waitingForPause, fx.sleeping] as Array<string>
+      // (the queued one has no step yet: no record)
+      expect(first.ids).toEqual(expect.arrayContaining(stuck.filter((id) => id !== fx.queued)))
+      const open = (yield* State.load(file)).sources[key]!.open
+      expect(Object.keys(open)).toEqual(expect.arrayContaining(stuck))
+      // the frozen runs are older than the watermark less the margin: looked up by id from now on
+      const second = yield* exportTo("2.ndjson")
+      const third = yield* exportTo("3.ndjson")
+      expect([second.ids, third.ids]).toEqual([[], []])
+      expect([second.result.runs, third.result.runs]).toEqual([0, 0])
+      // their marks are still the listing's, versions included
+      expect((yield* State.load(file)).sources[key]!.open).toEqual(open)
+      // a run that changed since (here: the state recorded a record fewer than it has) is written again
+      const state = yield* State.load(file)
+      const mark = state.sources[key]!.open[fx.paused!]!
+      yield* State.save(file, {
+        ...state,
+        sources: { ...state.sources, [key]: { ...state.sources[key]!, open: { ...state.sources[key]!.open, [fx.paused!]: { ...mark, steps: mark.steps - 1 } } } }
+      })
+      const fourth = yield* exportTo("4.ndjson")
+      expect(fourth.ids).toEqual([fx.paused])
+      expect((yield* State.load(file)).sources[key]!.open[fx.paused!]!.steps).toBe(mark.steps)
+    }).pipe(Effect.scoped, Effect.provide(FileSystemLive)), 60_000)
 
   it.effect("to stdout nothing is recorded until the export ends: after a failure the next export sends every run again", () =>
     Effect.gen(function*() {

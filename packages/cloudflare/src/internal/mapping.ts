@@ -90,12 +90,17 @@ export const fromListItem = (account: string, workflow: string, item: Cloudflare
 
 /**
  * An instance looked up by id carries no `created_on`/`modified_on`: `queued` (else `start`)
- * stands for creation, the latest of `end`/`start`/`queued` for the last change.
+ * stands for creation, the latest of `end`/`start`/`queued` for the last change. What tells a
+ * change is its status with `step_count`, the number of log entries (one record each): an
+ * entry settling either starts the next one or changes the status.
  *
  * @internal
  */
-export const fromSummary = (ctx: RunContext, instance: CloudflareSchema.InstanceSummary) =>
-  runRef(ctx, instance.status, instance.queued ?? instance.start, instance.end ?? instance.start ?? instance.queued)
+export const fromSummary = (ctx: RunContext, instance: CloudflareSchema.InstanceSummary): WorkflowProvider.RunRef => {
+  const ref = runRef(ctx, instance.status, instance.queued ?? instance.start, instance.end ?? instance.start ?? instance.queued)
+  const steps = instance.step_count
+  return typeof steps === "number" && Number.isInteger(steps) && steps >= 0 ? { ...ref, steps } : ref
+}
 
 /**
  * A string error becomes `{ name: "Error", message }`; a missing name too.

@@ -81,11 +81,14 @@ export const encoded = (
 ): Effect.Effect<Fetched, PE.ProviderError> =>
   Effect.zipWith(recordsOf(source, run, options), Clock.currentTimeMillis, (records, now) => ({
     run,
+    runStatus: records.at(-1)?.run_status ?? null,
     ...encoding.encode(options.format ?? "ndjson", records, new Date(now).toISOString())
   }))
 
 export interface Fetched extends encoding.Encoded {
   readonly run: WorkflowProvider.RunRef
+  /** The run's status in the answer its records came from (null without records). */
+  readonly runStatus: StepRecord.RunStatus | null
 }
 
 export const writeChunks = (output: Output.Output, chunks: ReadonlyArray<Uint8Array>): Effect.Effect<void, Output.OutputError> =>

@@ -8,7 +8,7 @@
  * terminal ones are all kept, as every listing shows them again; once there is a watermark
  * they are dropped, since a listing filtered by creation time does not show them.
  */
-import type { WorkflowProvider } from "@steptrail/core"
+import type { StepRecord, WorkflowProvider } from "@steptrail/core"
 import type * as State from "../State.js"
 
 const millis = (iso: string | null | undefined): number | null => {
@@ -91,10 +91,21 @@ export class Window {
   }
 }
 
-/** What is kept of a run that is not terminal. */
-export const markOf = (run: WorkflowProvider.RunRef, steps: number): State.RunMark => ({
-  status: run.providerStatus ?? run.status,
+/**
+ * What is kept of a run that is not terminal: `steps` records written, fetched from an answer
+ * whose run status was `fetched`. A run that moved between its listing and that answer is
+ * kept with the status it was fetched in, so status and count describe the same moment (the
+ * next export compares both with a lookup's, `RunRef.steps`).
+ */
+export const markOf = (run: WorkflowProvider.RunRef, steps: number, fetched?: StepRecord.RunStatus | null): State.RunMark => ({
+  status: fetched != null && fetched !== run.status ? fetched : run.providerStatus ?? run.status,
   steps,
   version: run.version ?? null,
   created: run.createdAt
 })
+
+/** Whether a run is as `mark` recorded it: the same version, or else the same status word and count of records. */
+export const isUnchanged = (run: WorkflowProvider.RunRef, mark: State.RunMark): boolean =>
+  mark.version != null && run.version != null
+    ? mark.version === run.version
+    : run.steps !== undefined && run.steps === mark.steps && (run.providerStatus ?? run.status) === mark.status
