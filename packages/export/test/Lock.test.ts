@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Lock } from "@steptrail/export"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Logger, Scope } from "effect"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -41,6 +41,15 @@ const zombie = Effect.gen(function*() {
 })
 
 const readLock = (file: string) => JSON.parse(fs.readFileSync(Lock.lockPath(file), "utf8"))
+
+/** Runs `effect` keeping the messages it logs. */
+const logged = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const messages: Array<string> = []
+    const logger = Logger.make(({ message }) => messages.push(String(Array.isArray(message) ? message[0] : message)))
+    yield* Effect.provide(effect, Logger.replace(Logger.defaultLogger, logger))
+    return messages
+  })
 
 describe("Lock", () => {
   it.effect("a second lock of the same file is refused at once, naming the holder; it is free again when the scope closes", () =>
@@ -89,10 +98,11 @@ describe("Lock", () => {
       const dir = tempDir()
       const file = path.join(dir, "state.json")
       fs.writeFileSync(Lock.lockPath(file), JSON.stringify({ pid, host: os.hostname(), started_at: new Date().toISOString() }))
-      yield* Effect.scoped(Effect.gen(function*() {
+      const messages = yield* logged(Effect.scoped(Effect.gen(function*() {
         yield* Lock.acquire(file)
         expect(readLock(file).pid).toBe(process.pid)
-      }))
+      })))
+      expect(messages).toEqual([`taking over the lock ${Lock.lockPath(file)} left by a process that no longer runs (pid ${pid} is a zombie)`])
       expect(fs.readdirSync(dir)).toEqual([])
     }).pipe(Effect.provide(FileSystemLive)))
 
@@ -106,10 +116,14 @@ describe("Lock", () => {
       // a lock of an hour ago whose pid was given to a process started just now: the holder is gone
       const reused = { pid, host: os.hostname(), started_at: new Date(Date.now() - 3_600_000).toISOString() }
       fs.writeFileSync(Lock.lockPath(file), JSON.stringify(reused))
-      yield* Effect.scoped(Effect.gen(function*() {
+      const messages = yield* logged(Effect.scoped(Effect.gen(function*() {
         yield* Lock.acquire(file)
         expect(readLock(file).pid).toBe(process.pid)
-      }))
+      })))
+      expect(messages).toHaveLength(1)
+      expect(messages[0]).toMatch(
+        new RegExp(`^taking over the lock .*out\\.ndjson\\.lock left by a process that no longer runs \\(pid ${pid} now belongs to a process started at \\d{4}-.*Z\\)$`)
+      )
       expect(fs.readdirSync(dir)).toEqual([])
       // the same pid with a started_at after its process began: that process may be the holder
       const live = { pid, host: os.hostname(), started_at: new Date().toISOString() }
