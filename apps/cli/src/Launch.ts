@@ -89,6 +89,12 @@ export const launch = (spec: CommandSpec.CommandSpec, argv: ReadonlyArray<string
   // @effect/cli drops a repeatable option given last without a value (`--instance` at the end)
   const bare = walk.occurrences.find((o) => o.option.value !== null && o.value === undefined)
   if (bare !== undefined) return fail(io, `${bare.option.name} needs a value (${bare.option.value!.placeholder})`, 2)
+  // @effect/cli reads a built-in's bad value (`--log-level loud`) as an unknown subcommand
+  const refused = walk.occurrences.find((o) =>
+    CommandSpec.builtIns.some((b) => b.name === o.option.name) && o.option.value?.type === "choice" && o.value !== undefined &&
+    !o.option.value.values.includes(o.value)
+  )
+  if (refused !== undefined) return fail(io, Suggest.badChoice(refused.option.name, refused.option.value!.values, refused.value!), 2)
   if (walk.version && walk.commands.length === 1) {
     return answer(io, `${version}\n`)
   }

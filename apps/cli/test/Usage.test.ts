@@ -54,6 +54,14 @@ describe("usage errors", () => {
       yield* refused(["schema", "extra"], `unexpected argument "extra" for schema; see steptrail schema --help`)
     }))
 
+  it.effect("--log-level with a level that does not exist: the levels to choose from, wherever it stands", () =>
+    Effect.gen(function*() {
+      const levels = "all, trace, debug, info, warning, error, fatal, none"
+      yield* refused(["--log-level", "loud", "export"], `--log-level must be one of ${levels}; got "loud"`)
+      yield* refused(["export", "orchestra", "--workflow", "w", "--log-level", "loud"], `--log-level must be one of ${levels}; got "loud"`)
+      yield* refused(["export", "--log-level=debgu", "orchestra", "--workflow", "w"], `--log-level must be one of ${levels}; got "debgu": did you mean debug?`)
+    }))
+
   it.effect("a value of the wrong kind, in a sentence naming the option", () =>
     Effect.gen(function*() {
       yield* refused(["export", "orchestra", "--workflow", "w", "--concurrency", "many"], `--concurrency must be a whole number, got "many"`)

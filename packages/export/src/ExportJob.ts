@@ -75,7 +75,7 @@ export const run = (options: Options): Effect.Effect<Summary.Summary, Error, Fil
     const gzip = options.gzip === true || (options.out !== undefined && Output.isGzipPath(options.out))
     if (options.state !== undefined) {
       yield* Lock.acquire(options.state).pipe(
-        Effect.catchTag("LockError", (e) => Effect.fail(new State.StateError({ path: options.state!, reason: "write", detail: e.detail })))
+        Effect.catchTag("LockError", (e) => Effect.fail(new State.StateError({ path: options.state!, reason: "open", detail: Output.describe({ code: e.detail }) })))
       )
     }
     if (options.out !== undefined) {
