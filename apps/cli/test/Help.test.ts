@@ -101,6 +101,13 @@ describe("--help", () => {
       expect([defaults.orchestra.live, defaults.onepin.live]).toEqual([defaults.cloudflare.live, defaults.cloudflare.live])
     }))
 
+  it.effect("--follow says when following ends: a workflow at --follow-timeout or a signal, named runs when all are terminal", () =>
+    Effect.gen(function*() {
+      const flat = (yield* run(["export", "onepin", "--help"])).stdout.replace(/\s+/g, " ")
+      expect(flat).toContain("a whole workflow until --follow-timeout or a signal (Ctrl-C, SIGTERM), named runs until they are all terminal.")
+      expect(flat).not.toContain("until every followed run is terminal")
+    }))
+
   it.effect("an example too long for the line breaks before a pipe, not inside a command", () =>
     Effect.gen(function*() {
       const lines = (yield* run(["demo", "--help"])).stdout.trimEnd().split("\n")

@@ -21,31 +21,17 @@ const extraTokens = Options.text("extra-token").pipe(
   Options.repeated
 )
 const seed = Options.integer("seed").pipe(Options.withDescription("Seed of the generated data and faults."), Options.withDefault(1))
-const instances = Options.integer("instances").pipe(
-  Options.withDescription("Cloudflare instances in the main workflow, besides the live ones."),
-  Options.withPseudoName("N"),
-  Options.withDefault(DEFAULTS.instances)
-)
-const steps = Options.integer("steps").pipe(
-  Options.withDescription("Steps of every Cloudflare instance, 1 or more (default: varied)."),
-  Options.withPseudoName("N"),
-  Options.optional
-)
-const outputBytes = Options.integer("output-bytes").pipe(
-  Options.withDescription("Approximate size of large step outputs."),
-  Options.withPseudoName("BYTES"),
-  Options.withDefault(DEFAULTS.outputBytes)
-)
-const runs = Options.integer("runs").pipe(
-  Options.withDescription("Runs of the Orchestra and Onepin workflows, besides the live ones."),
-  Options.withPseudoName("N"),
-  Options.withDefault(DEFAULTS.runs)
-)
-const live = Options.integer("live").pipe(
-  Options.withDescription("Runs per provider that progress with the virtual clock."),
-  Options.withPseudoName("N"),
-  Options.withDefault(DEFAULTS.live)
-)
+/** The least value of each count; the command refuses less, naming the flag. */
+const LEAST = { instances: 0, steps: 1, "output-bytes": 1, runs: 0, live: 0 } as const
+
+const count = (name: keyof typeof LEAST, description: string, placeholder = "N") =>
+  Options.integer(name).pipe(Options.withDescription(description), Options.withPseudoName(placeholder))
+
+const instances = count("instances", "Cloudflare instances in the main workflow, besides the live ones.").pipe(Options.withDefault(DEFAULTS.instances))
+const steps = count("steps", "Steps of every Cloudflare instance, 1 or more (default: varied).").pipe(Options.optional)
+const outputBytes = count("output-bytes", "Approximate size of large step outputs.", "BYTES").pipe(Options.withDefault(DEFAULTS.outputBytes))
+const runs = count("runs", "Runs of the Orchestra and Onepin workflows, besides the live ones.").pipe(Options.withDefault(DEFAULTS.runs))
+const live = count("live", "Runs per provider that progress with the virtual clock.").pipe(Options.withDefault(DEFAULTS.live))
 const faults = Options.text("faults").pipe(
   Options.withDescription("Fault rates, e.g. 5xx=0.1,429=0.05,reset=0.02,malformed=0.01,seed=7 (see docs/emulator.md)."),
   Options.withPseudoName("SPEC"),
@@ -94,10 +80,10 @@ export const emulator = Command.make(
         return yield* usage("--clock-speed: must be a number >= 0")
       }
       // named as the flags, before the emulator would name its options (`cloudflare.instances`)
-      const counts = { instances: flags.instances, runs: flags.runs, live: flags.live, steps: orUndefined(flags.steps), "output-bytes": flags.outputBytes }
+      const counts = { instances: flags.instances, steps: orUndefined(flags.steps), "output-bytes": flags.outputBytes, runs: flags.runs, live: flags.live }
       for (const [flag, value] of Object.entries(counts)) {
-        const min = flag === "steps" || flag === "output-bytes" ? 1 : 0
-        if (value !== undefined && value < min) return yield* usage(`--${flag} must be ${min} or more, got ${value}`)
+        const least = LEAST[flag as keyof typeof LEAST]
+        if (value !== undefined && value < least) return yield* usage(`--${flag} must be ${least} or more, got ${value}`)
       }
       if (flags.token === "") return yield* usage("--token must not be empty")
       const repeated = [flags.token, ...flags.extraTokens].find((t, i, all) => t === "" || all.indexOf(t) !== i)

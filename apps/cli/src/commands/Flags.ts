@@ -56,7 +56,7 @@ export const common = {
   ),
   follow: Options.boolean("follow").pipe(
     Options.withDescription(
-      "Keep watching runs that are not terminal, and new runs, and write each step once, when it settles, until every followed run is terminal (like tail -f)."
+      "Keep watching runs that are not terminal, and new runs, and write each step once, when it settles (like tail -f): a whole workflow until --follow-timeout or a signal (Ctrl-C, SIGTERM), named runs until they are all terminal."
     )
   ),
   pollInterval: Options.integer("poll-interval").pipe(
@@ -65,7 +65,7 @@ export const common = {
     Options.withDefault(DEFAULTS.pollInterval)
   ),
   followTimeout: Options.integer("follow-timeout").pipe(
-    Options.withDescription("Stop following after this many seconds (steps not settled by then are not written)."),
+    Options.withDescription("Stop following this many seconds after the export began, with a last poll then (steps not settled by then are not written)."),
     Options.withPseudoName("SECONDS"),
     Options.optional
   ),
