@@ -1,3 +1,5 @@
+import { FileSystem } from "@effect/platform"
+import { SystemError } from "@effect/platform/Error"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { StepRecord } from "@steptrail/core"
 import { Emulator } from "@steptrail/emulator"
@@ -5,6 +7,8 @@ import { Effect, Schema } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { providers } from "../src/Providers.js"
+import * as SourcesConfig from "../src/SourcesConfig.js"
 import { lines, runWithEnv as run, stderrLines } from "./inProcess.js"
 
 
@@ -71,6 +75,15 @@ describe("export --config: validation", () => {
       expect(stderrLines(bad)).toEqual([`steptrail: --until must be an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z; got "soon"`])
     }))
 
+  it.effect("a file that cannot be read says why in words, not in Effect's tags", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(SourcesConfig.load("steptrail.json", providers))
+      expect(error.message).toBe("config steptrail.json: cannot read: permission denied")
+    }).pipe(Effect.provide(FileSystem.layerNoop({
+      readFileString: (file) =>
+        Effect.fail(new SystemError({ reason: "PermissionDenied", module: "FileSystem", method: "readFileString", pathOrDescriptor: file }))
+    }))))
+
   it.effect("an unset credentials variable exits 3, like credentials missing from the command line", () =>
     Effect.gen(function*() {
       const file = write({ sources: [{ provider: "orchestra", workflow: "w", credentials: { key_env: "STEPTRAIL_TEST_UNSET_VAR" } }] })
@@ -107,7 +120,7 @@ layer(Emulator.layer({ token: TOKEN, seed: 6, cloudflare: { instances: 12 }, orc
       expect(new Set(records.map((x) => x.provider))).toEqual(new Set(["cloudflare", "orchestra", "onepin"]))
       expect(records.filter((x) => x.provider === "cloudflare").every((x) => x.run_status === "complete" && !(x.status === "complete" && x.output_truncated))).toBe(true)
       expect(new Set(records.map(StepRecord.key)).size).toBe(records.length)
-      for (const p of ["cloudflare", "orchestra", "onepin"]) expect(r.stderr).toMatch(new RegExp(`${p}: \\d+ runs`))
+      for (const p of ["cloudflare", "orchestra", "onepin"]) expect(r.stderr).toMatch(new RegExp(`${p}: \\d+ runs?`))
     }))
 
   it.effect("a wrong key in one source: the others are exported and committed, the exit code and one line name the failure", () =>
