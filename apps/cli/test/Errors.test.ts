@@ -150,6 +150,27 @@ layer(serversLayer, { excludeTestServices: true, timeout: "30 seconds" })("stept
       }
     }), 30_000)
 
+  // permissions do not bind root: the bundle runs as nobody, on a state file only root may read
+  const canDropPrivileges = process.getuid?.() === 0 && spawnSync("setpriv", ["--version"], { stdio: "ignore" }).status === 0
+  it.skipIf(!canDropPrivileges)("an unreadable --state: one line in words, exit 2 (a --state that cannot be used)", () => {
+    const dir = caseDir()
+    try {
+      fs.chmodSync(dir, 0o777)
+      const state = path.join(dir, "s.json")
+      fs.writeFileSync(state, "{}\n", { mode: 0o600 })
+      const r = spawnSync(
+        "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, BIN, "export", "orchestra", "--base-url", "http://127.0.0.1:9/api", "--workflow", "w", "--state", state],
+        { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ORCHESTRA_API_KEY: TOKEN }, timeout: 30_000 }
+      )
+      expect(r.stderr).toBe(`steptrail: cannot read state file ${state}: permission denied\n`)
+      expect(r.status).toBe(2)
+      expect(r.stdout).toBe("")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
+
   describe.concurrent("the bundle: a case of each exit code, and what only a process shows", () => {
     for (const kase of cases.filter((k) => SPAWNED.includes(k.id))) {
       const skip = kase.stdoutFull === true && !hasDevFull
