@@ -334,7 +334,7 @@ async function large() {
         cli, "export", "cloudflare", ...cfArgs(emu.info), "--full-output", "--concurrency", String(concurrency), "--rate-limit", UNLIMITED
       ]
       const m = await measured(emu, `large-${concurrency}`, args, { outFile: "/dev/null", countOutput: false })
-      const summary = /exported (\d+) runs, (\d+) steps/.exec(readFileSync(m.stderr, "utf8"))
+      const summary = /exported (\d+) runs?, (\d+) steps?/.exec(readFileSync(m.stderr, "utf8"))
       const row = { concurrency, heapMiB: heap ?? null, code: m.code, rssMiB: m.rssMiB, wallMs: m.wallMs, cpuMs: m.cpuMs, runs: Number(summary?.[1] ?? 0), steps: Number(summary?.[2] ?? 0), requests: m.requests }
       log(`  concurrency ${concurrency}${heap ? ` (heap ${heap} MiB)` : ""}: exit ${m.code}, ${fmt(m.rssMiB)} MiB, ${fmt(m.wallMs)} ms, ${row.runs} runs, ${row.steps} steps`)
       rows.push(row)

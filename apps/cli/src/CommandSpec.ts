@@ -202,6 +202,8 @@ export const walk = (root: CommandSpec, argv: ReadonlyArray<string>): Walk => {
       const option = lookup(accepted(current), name)
       if (option === undefined) {
         if (name === "--wizard") wizard = true
+        // @effect/cli answers --version after any command, as the root does
+        else if (name === "--version") version = true
         else unknownOption ??= { token: name, command: current, index: i }
         continue
       }

@@ -55,7 +55,8 @@ const tagged = (error: unknown, explain: Explain): Failure => {
       return { code: reason === "open" ? 2 : 1, line: message }
     }
     case "StateError":
-      return { code: (error as { reason: string }).reason === "invalid" ? 2 : 1, line: message }
+      // a --state that cannot be used (created, read, understood) is a usage error; a save that fails, a write error
+      return { code: (error as { reason: string }).reason === "write" ? 1 : 2, line: message }
     case "EmulatorError":
       return { code: (error as { reason: string }).reason === "InvalidOptions" ? 2 : 1, line: message }
     case "LockedError":

@@ -65,18 +65,39 @@ export const wrap = (text: string | ReadonlyArray<string>, width: number, rest =
   return lines
 }
 
-/** An example command line too long for the width, continued with ` \` on indented lines. */
+/**
+ * An example command line too long for the width, continued with ` \` on indented lines.
+ * It breaks before a shell operator (`|`, `&&`, `||`, `;`) where it can, so a command keeps
+ * its arguments on one line (`uniq -c`, not `uniq \` then `-c`); within a command only when
+ * the command alone is wider than the line.
+ */
 const wrapCommand = (command: string, width: number): Array<string> => {
   const words = command.match(/(?:[^\s'"]+|'[^']*'|"(?:[^"\\]|\\.)*")+/g) ?? [command]
+  // the words of each command of a pipeline or list, an operator leading all but the first
+  const segments: Array<Array<string>> = [[]]
+  for (const word of words) {
+    if (/^(\||&&|\|\||;)$/.test(word) && segments[segments.length - 1]!.length > 0) segments.push([])
+    segments[segments.length - 1]!.push(word)
+  }
   const lines: Array<string> = []
   let line = "  "
-  for (const word of words) {
+  const fits = (text: string) => line.length + 1 + text.length + 2 <= width
+  const add = (word: string) => {
     const fresh = line.trim() === ""
-    if (!fresh && line.length + 1 + word.length + 2 > width) {
+    if (!fresh && !fits(word)) {
       lines.push(`${line} \\`)
       line = "      " + word
     } else {
       line += (fresh ? "" : " ") + word
+    }
+  }
+  for (const segment of segments) {
+    const text = segment.join(" ")
+    if (line.trim() !== "" && !fits(text) && 6 + text.length + 2 <= width) {
+      lines.push(`${line} \\`)
+      line = "      " + text
+    } else {
+      segment.forEach(add)
     }
   }
   lines.push(line)

@@ -6,6 +6,7 @@
  *
  * Nothing here imports Effect.
  */
+import { createRequire } from "node:module"
 import * as CommandSpec from "./CommandSpec.js"
 import * as Completion from "./Completion.js"
 import * as Help from "./Help.js"
@@ -14,7 +15,13 @@ import * as TerminalText from "./TerminalText.js"
 
 declare const STEPTRAIL_VERSION: string
 
-export const version: string = typeof STEPTRAIL_VERSION === "string" ? STEPTRAIL_VERSION : "0.0.0-dev"
+/**
+ * The package's version (`apps/cli/package.json`): embedded by the bundle, read from the
+ * package when the sources run unbundled (the tests).
+ */
+export const version: string = typeof STEPTRAIL_VERSION === "string"
+  ? STEPTRAIL_VERSION
+  : (createRequire(import.meta.url)("../package.json") as { readonly version: string }).version
 
 /** A standard stream: what the CLI writes to, and what it may know of the terminal behind it. */
 export interface Stream extends NodeJS.WritableStream {
@@ -89,8 +96,12 @@ export const launch = (spec: CommandSpec.CommandSpec, argv: ReadonlyArray<string
   // @effect/cli drops a repeatable option given last without a value (`--instance` at the end)
   const bare = walk.occurrences.find((o) => o.option.value !== null && o.value === undefined)
   if (bare !== undefined) return fail(io, `${bare.option.name} needs a value (${bare.option.value!.placeholder})`, 2)
-  if (walk.version && walk.commands.length === 1) {
-    return answer(io, `${version}\n`)
-  }
+  // @effect/cli reads a built-in's bad value (`--log-level loud`) as an unknown subcommand
+  const refused = walk.occurrences.find((o) =>
+    CommandSpec.builtIns.some((b) => b.name === o.option.name) && o.option.value?.type === "choice" && o.value !== undefined &&
+    !o.option.value.values.includes(o.value)
+  )
+  if (refused !== undefined) return fail(io, Suggest.badChoice(refused.option.name, refused.option.value!.values, refused.value!), 2)
+  if (walk.version) return answer(io, `${version}\n`)
   return undefined
 }

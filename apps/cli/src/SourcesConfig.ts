@@ -7,8 +7,9 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { HttpClient } from "@effect/platform"
 import { ProviderConfig, type ProviderDescriptor, ProviderError } from "@steptrail/core"
-import { Export } from "@steptrail/export"
+import { Export, Output } from "@steptrail/export"
 import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
+import * as path from "node:path"
 import { usage } from "./commands/Common.js"
 import { parseBudget, runFilter } from "./commands/Flags.js"
 import { MissingCredentials, type UsageError } from "./Failure.js"
@@ -52,6 +53,7 @@ export interface Source {
 
 export interface ConfigFile {
   readonly sources: ReadonlyArray<Source>
+  /** Relative to the file's directory, as the file gives it; resolved here. */
   readonly out?: string | undefined
   readonly concurrency?: number | undefined
 }
@@ -83,7 +85,7 @@ export const load = (
     const invalid = (detail: string) => usage(`config ${file}: ${detail}`)
     const fs = yield* FileSystem.FileSystem
     const text = yield* fs.readFileString(file).pipe(
-      Effect.catchAll((e) => invalid(`cannot read: ${e._tag === "SystemError" ? e.reason : e.message}`))
+      Effect.catchAll((e) => invalid(`cannot read: ${Output.describe(e, "no such file")}`))
     )
     let json: unknown
     try {
@@ -105,7 +107,9 @@ export const load = (
       if (Either.isLeft(checked)) return yield* invalid(checked.left)
       sources.push({ config: checked.right, descriptor })
     }
-    return { sources, out: top.right.out, concurrency: top.right.concurrency }
+    // like a path in any other file that names one: relative to the file, not to where steptrail runs
+    const out = top.right.out === undefined || path.isAbsolute(top.right.out) ? top.right.out : path.join(path.dirname(file), top.right.out)
+    return { sources, out, concurrency: top.right.concurrency }
   })
 
 /** A secret named by the file: a variable that is not set is a missing credential (exit 3). */
@@ -118,8 +122,14 @@ const fromVariable = (label: string, setting: ProviderConfig.Setting, variable: 
     return setting.secret === true ? Redacted.make(value.value) : value.value
   })
 
-/** Options every source takes from the command line. */
-export interface Shared extends ProviderDescriptor.Connection {}
+/**
+ * Options every source takes from the command line: the connection, and `--since` /
+ * `--until`, which win over a source's own (`undefined` where not given).
+ */
+export interface Shared extends ProviderDescriptor.Connection {
+  readonly since?: string | undefined
+  readonly until?: string | undefined
+}
 
 /** What messages call a source: its `name`, else its place in the file. */
 export const labelOf = (source: SourceConfig, index: number) =>
@@ -145,7 +155,12 @@ export const toSource = (
     const rateLimit = text("rate_limit")
     const at = `sources[${index}]`
     const budget = rateLimit === undefined ? shared.budget : yield* parseBudget(`${at}.rate_limit`, rateLimit)
-    const filter = yield* runFilter(descriptor, text, (key) => `${at}.${key}`)
+    const given = (key: "since" | "until") => shared[key]
+    const filter = yield* runFilter(
+      descriptor,
+      (key) => (key !== "status" && given(key) !== undefined ? given(key) : text(key)),
+      (key) => (given(key) !== undefined ? `--${key}` : `${at}.${key}`)
+    )
     const runIds = source[descriptor.runIds.key] as ReadonlyArray<string> | undefined
     return Effect.gen(function*() {
       const explicit: Record<string, string | Redacted.Redacted<string>> = {}

@@ -64,6 +64,12 @@ export const unknownOption = (token: string, command: CommandSpec.CommandSpec): 
   return `unknown option ${token}${where(command)}; ${helpHint(command)}`
 }
 
+/** A value outside an option's choices, with a "did you mean" when one is close. */
+export const badChoice = (name: string, cases: ReadonlyArray<string>, value: string): string => {
+  const guess = closest(value, cases)
+  return `${name} must be one of ${cases.join(", ")}; got ${quote(value)}` + (guess !== undefined ? `: did you mean ${guess}?` : "")
+}
+
 /** `'many' is not a integer` and the like: the option whose value was refused. */
 const valueOwner = (walk: CommandSpec.Walk, value: string) => walk.occurrences.find((o) => o.value === value && o.option.value !== null)
 
@@ -101,11 +107,7 @@ export const explain = (root: CommandSpec.CommandSpec, argv: ReadonlyArray<strin
   if ((m = /^Expected one of the following cases: (.*)$/.exec(text)) !== null) {
     const cases = m[1]!.split(",").map((c) => c.trim())
     const owner = walk.occurrences.find((o) => o.option.value?.type === "choice" && o.value !== undefined && !cases.includes(o.value))
-    if (owner !== undefined) {
-      const guess = closest(owner.value!, cases)
-      return `${owner.option.name} must be one of ${cases.join(", ")}; got ${quote(owner.value!)}` +
-        (guess !== undefined ? `: did you mean ${guess}?` : "")
-    }
+    if (owner !== undefined) return badChoice(owner.option.name, cases, owner.value!)
   }
   if ((m = /^Expected path '(.*)' to be a (regular file|directory)$/.exec(text)) !== null) {
     const owner = valueOwner(walk, m[1]!)

@@ -55,6 +55,15 @@ describe("the bundle", () => {
     expect(modules(emulator).some((m) => m === "packages/emulator/src/Emulator.ts")).toBe(true)
   })
 
+  it("--version is the package's version, embedded at bundle time, after any command too", () => {
+    const { version } = JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+    for (const args of [["--version"], ["export", "cloudflare", "--version"]]) {
+      const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" })
+      expect(r.stdout, args.join(" ")).toBe(`${version}\n`)
+      expect(r.status).toBe(0)
+    }
+  })
+
   it("an answer to a reader that closed the pipe exits 0, silently", () => {
     // `true` exits without reading; the writer's status and stderr come out on stderr
     const r = spawnSync("/bin/sh", ["-c", `{ "${process.execPath}" "${BIN}" --completions zsh; echo "rc=$?" >&2; } | true`], { encoding: "utf8" })

@@ -38,11 +38,15 @@ const rawCloudflareSteps = (info: Emulator.Info) =>
   })
 
 describe("steptrail (no provider)", () => {
-  it.effect("--version prints the version", () =>
+  it.effect("--version prints the package's version, as one line, after any command too", () =>
     Effect.gen(function*() {
-      const r = yield* run(["--version"])
-      expect(r.code).toBe(0)
-      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+      const { version } = JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+      for (const argv of [["--version"], ["export", "--version"], ["export", "cloudflare", "--version"], ["emulator", "--version"]]) {
+        const r = yield* run(argv)
+        expect(r.code, argv.join(" ")).toBe(0)
+        expect(r.stdout, argv.join(" ")).toBe(`${version}\n`)
+        expect(r.stderr).toBe("")
+      }
     }))
 
   it.effect("schema prints the record's JSON Schema with every contract field required", () =>
@@ -266,7 +270,7 @@ describe("steptrail emulator and demo", () => {
       expect(r.stdout).toBe("")
       const records = lines(fs.readFileSync(path.join(dir, "demo.ndjson"), "utf8")).map((l) => decodeRecord(JSON.parse(l)))
       expect(new Set(records.map((x) => x.provider))).toEqual(new Set(["cloudflare", "orchestra", "onepin"]))
-      for (const p of ["cloudflare", "orchestra", "onepin"]) expect(r.stderr).toMatch(new RegExp(`${p}: \\d+ runs, \\d+ steps`))
+      for (const p of ["cloudflare", "orchestra", "onepin"]) expect(r.stderr).toMatch(new RegExp(`${p}: \\d+ runs?, \\d+ steps?`))
     }))
 
   it.live("emulator prints its startup line on stdout once listening, and serves until stopped", () =>

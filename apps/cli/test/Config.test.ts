@@ -1,3 +1,5 @@
+import { FileSystem } from "@effect/platform"
+import { SystemError } from "@effect/platform/Error"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { StepRecord } from "@steptrail/core"
 import { Emulator } from "@steptrail/emulator"
@@ -5,6 +7,8 @@ import { Effect, Schema } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { providers } from "../src/Providers.js"
+import * as SourcesConfig from "../src/SourcesConfig.js"
 import { lines, runWithEnv as run, stderrLines } from "./inProcess.js"
 
 
@@ -26,15 +30,20 @@ describe("export --config: validation", () => {
     ["a typo in a key", { sources: [{ provider: "cloudflare", workflow: "w", acount_id: "x" }] }, /sources\[0\]\.acount_id: is not a known key/],
     ["a bad env var name", { sources: [{ provider: "onepin", workflow: "w", credentials: { key_env: "not a name" } }] }, /sources\[0\]\.credentials\.key_env: must be an environment variable name/],
     ["a bad concurrency", { sources: [{ provider: "orchestra", workflow: "w" }], concurrency: 0 }, /concurrency/],
-    ["a since that is not an instant", { sources: [{ provider: "orchestra", workflow: "w", since: "soon 1" }] }, /sources\[0\]\.since must be an ISO 8601 date or time.*"soon 1"/],
-    ["an until that is not an instant", { sources: [{ provider: "onepin", workflow: "w", until: "2026-13-45" }] }, /sources\[0\]\.until must be an ISO 8601/],
+    ["a since that is not an instant", { sources: [{ provider: "orchestra", workflow: "w", since: "soon 1" }] }, /^steptrail: config \S+: sources\[0\]\.since must be an ISO 8601 date or time.*"soon 1"$/],
+    ["an until that is not an instant", { sources: [{ provider: "onepin", workflow: "w", until: "2026-13-45" }] }, /^steptrail: config \S+: sources\[0\]\.until must be an ISO 8601/],
+    [
+      "a since after the source's until",
+      { sources: [{ provider: "orchestra", workflow: "w", since: "2026-02-01", until: "2026-01-01" }] },
+      /^steptrail: config \S+: sources\[0\]\.since 2026-02-01T00:00:00\.000Z must be before sources\[0\]\.until 2026-01-01T00:00:00\.000Z: no run was created in between$/
+    ],
     [
       "a bad since in a later source, before any source's credentials are looked up",
       { sources: [{ provider: "orchestra", workflow: "w", credentials: { key_env: "STEPTRAIL_TEST_UNSET_VAR" } }, { provider: "onepin", workflow: "w", since: "soon 1" }] },
       /sources\[1\]\.since must be/
     ],
-    ["a bad rate limit", { sources: [{ provider: "orchestra", workflow: "w", rate_limit: "fast" }] }, /rate_limit must look like/],
-    ["a missing file", null, /cannot read/]
+    ["a bad rate limit", { sources: [{ provider: "orchestra", workflow: "w", rate_limit: "fast" }] }, /^steptrail: config \S+: sources\[0\]\.rate_limit must look like/],
+    ["a missing file", null, /^steptrail: config \/nonexistent\/steptrail\.json: cannot read: no such file$/]
   ]
   for (const [title, config, message] of cases) {
     it.effect(`${title}: exit 2 with one line naming the problem`, () =>
@@ -44,9 +53,36 @@ describe("export --config: validation", () => {
         expect(r.code).toBe(2)
         expect(r.stdout).toBe("")
         expect(stderrLines(r)).toHaveLength(1)
-        expect(r.stderr).toMatch(message)
+        expect(stderrLines(r)[0]).toMatch(message)
       }))
   }
+
+  it.effect("--since after --until, or a --since the file's until leaves no time for: exit 2, naming both", () =>
+    Effect.gen(function*() {
+      const file = write({ sources: [{ provider: "orchestra", workflow: "w", until: "2026-01-01" }] })
+      const r = yield* run(["export", "--config", file, "--since", "2026-03-01"])
+      expect(r.code).toBe(2)
+      expect(stderrLines(r)).toEqual([
+        `steptrail: config ${file}: --since 2026-03-01T00:00:00.000Z must be before sources[0].until 2026-01-01T00:00:00.000Z: no run was created in between`
+      ])
+      const flags = yield* run(["export", "--config", file, "--since", "2026-03-01", "--until", "2026-02-01"])
+      expect(flags.code).toBe(2)
+      expect(stderrLines(flags)).toEqual([
+        `steptrail: config ${file}: --since 2026-03-01T00:00:00.000Z must be before --until 2026-02-01T00:00:00.000Z: no run was created in between`
+      ])
+      // a mistake of the flag itself is the flag's, without the file's name
+      const bad = yield* run(["export", "--config", file, "--until", "soon"])
+      expect(stderrLines(bad)).toEqual([`steptrail: --until must be an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z; got "soon"`])
+    }))
+
+  it.effect("a file that cannot be read says why in words, not in Effect's tags", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(SourcesConfig.load("steptrail.json", providers))
+      expect(error.message).toBe("config steptrail.json: cannot read: permission denied")
+    }).pipe(Effect.provide(FileSystem.layerNoop({
+      readFileString: (file) =>
+        Effect.fail(new SystemError({ reason: "PermissionDenied", module: "FileSystem", method: "readFileString", pathOrDescriptor: file }))
+    }))))
 
   it.effect("an unset credentials variable exits 3, like credentials missing from the command line", () =>
     Effect.gen(function*() {
@@ -84,7 +120,7 @@ layer(Emulator.layer({ token: TOKEN, seed: 6, cloudflare: { instances: 12 }, orc
       expect(new Set(records.map((x) => x.provider))).toEqual(new Set(["cloudflare", "orchestra", "onepin"]))
       expect(records.filter((x) => x.provider === "cloudflare").every((x) => x.run_status === "complete" && !(x.status === "complete" && x.output_truncated))).toBe(true)
       expect(new Set(records.map(StepRecord.key)).size).toBe(records.length)
-      for (const p of ["cloudflare", "orchestra", "onepin"]) expect(r.stderr).toMatch(new RegExp(`${p}: \\d+ runs`))
+      for (const p of ["cloudflare", "orchestra", "onepin"]) expect(r.stderr).toMatch(new RegExp(`${p}: \\d+ runs?`))
     }))
 
   it.effect("a wrong key in one source: the others are exported and committed, the exit code and one line name the failure", () =>
@@ -108,6 +144,54 @@ layer(Emulator.layer({ token: TOKEN, seed: 6, cloudflare: { instances: 12 }, orc
       expect(alone.code).toBe(0)
       expect(fs.readFileSync(out, "utf8")).toBe(alone.stdout)
       expect(lines(alone.stdout).length).toBeGreaterThan(10)
+    }))
+})
+
+layer(Emulator.layer({ token: TOKEN, seed: 8, orchestra: { runs: 30 }, onepin: { runs: 30 } }))("export --config: --since, --until and out", (it) => {
+  const runsOf = (stdout: string) => new Set(lines(stdout).map((l) => (JSON.parse(l) as { run_id: string }).run_id))
+
+  it.effect("--since and --until apply to every source of the file and win over a source's own", () =>
+    Effect.gen(function*() {
+      const { info } = yield* Emulator.EmulatorTag
+      const env = { ORCHESTRA_API_KEY: TOKEN, ONEPIN_API_KEY: TOKEN }
+      const orchestra = ["export", "orchestra", "--base-url", info.orchestra.baseUrl, "--workflow", info.orchestra.workflow, "--quiet"]
+      const onepin = ["export", "onepin", "--base-url", info.onepin.baseUrl, "--workflow", info.onepin.workflow, "--quiet"]
+      // a window that holds some of the runs, not all: from the creation times Orchestra lists
+      const listed = yield* Effect.promise(() =>
+        fetch(`${info.orchestra.baseUrl}/workflows/${info.orchestra.workflow}/runs?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } })
+          .then((r) => r.json() as Promise<ReadonlyArray<{ start_time: string }>>)
+      )
+      const created = listed.map((r) => r.start_time).sort()
+      const since = created[Math.floor(created.length / 3)]!
+      const until = created[Math.floor((created.length * 2) / 3)]!
+      const window = ["--since", since, "--until", until]
+      const expected = new Set([...runsOf((yield* run([...orchestra, ...window], env)).stdout), ...runsOf((yield* run([...onepin, ...window], env)).stdout)])
+      expect(expected.size).toBeGreaterThan(0)
+      expect(expected.size).toBeLessThan(runsOf((yield* run(orchestra, env)).stdout).size + runsOf((yield* run(onepin, env)).stdout).size)
+      const file = write({
+        sources: [
+          // the file's own window would export nothing: the flags' wins
+          { provider: "orchestra", workflow: info.orchestra.workflow, base_url: info.orchestra.baseUrl, since: "2030-01-01", until: "2031-01-01" },
+          { provider: "onepin", workflow: info.onepin.workflow, base_url: info.onepin.baseUrl }
+        ]
+      })
+      const r = yield* run(["export", "--config", file, "--quiet", ...window], env)
+      expect(r.stderr).toBe("")
+      expect(r.code).toBe(0)
+      expect(runsOf(r.stdout)).toEqual(expected)
+    }))
+
+  it.effect("a relative out in the file is relative to the file's directory, not to where steptrail runs", () =>
+    Effect.gen(function*() {
+      const { info } = yield* Emulator.EmulatorTag
+      const file = write({ out: "nested/runs.ndjson", sources: [{ provider: "orchestra", workflow: info.orchestra.workflow, base_url: info.orchestra.baseUrl }] })
+      fs.mkdirSync(path.join(path.dirname(file), "nested"))
+      const r = yield* run(["export", "--config", file], { ORCHESTRA_API_KEY: TOKEN })
+      expect(r.code).toBe(0)
+      const out = path.join(path.dirname(file), "nested", "runs.ndjson")
+      expect(lines(fs.readFileSync(out, "utf8")).length).toBeGreaterThan(10)
+      expect(fs.existsSync(path.resolve("nested"))).toBe(false)
+      expect(r.stderr).toContain(out)
     }))
 })
 

@@ -7,8 +7,9 @@
  */
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { BIN, type Result, stderrLines } from "./cli.js"
 import {
@@ -26,9 +27,22 @@ import {
   serversLayer,
   TOKEN
 } from "./errorCases.js"
+import * as InProcess from "./inProcess.js"
 
 const DOC = fileURLToPath(new URL("../../../docs/errors.md", import.meta.url))
 const hasDevFull = fs.existsSync("/dev/full")
+
+/** Mounts a tmpfs of `kib` KiB at `dir`; false where this process may not mount (not root). */
+const mountTmpfs = (dir: string, kib: number): boolean =>
+  spawnSync("mount", ["-t", "tmpfs", "-o", `size=${kib}k`, "tmpfs", dir], { stdio: "ignore" }).status === 0
+const canMount = (() => {
+  if (process.getuid?.() !== 0) return false
+  const dir = caseDir()
+  const ok = mountTmpfs(dir, 16)
+  if (ok) spawnSync("umount", [dir])
+  fs.rmSync(dir, { recursive: true, force: true })
+  return ok
+})()
 
 /**
  * Through the bundle as well: a case of each exit code (the environment, a config file's
@@ -111,6 +125,51 @@ layer(serversLayer, { excludeTestServices: true, timeout: "30 seconds" })("stept
       it.effect.skipIf(skip)(`${kase.id}: ${kase.title} → ${kase.code}`, () => check(kase, (k, c) => runCase(k, c)), 30_000)
     }
   })
+
+  // a real full disk: a tmpfs of four pages, three of them taken; the lock file takes the last
+  it.effect.skipIf(!canMount)("a full disk under --state: one line in words, exit 1, no temporary file left beside the state", () =>
+    Effect.gen(function*() {
+      const { main } = yield* ServersTag
+      const dir = caseDir()
+      const disk = path.join(dir, "disk")
+      fs.mkdirSync(disk)
+      expect(mountTmpfs(disk, 16)).toBe(true)
+      try {
+        fs.writeFileSync(path.join(disk, "filler"), Buffer.alloc(12 * 1024))
+        const state = path.join(disk, "s.json")
+        const r = yield* InProcess.runWithEnv(
+          ["export", "orchestra", "--base-url", main.orchestra.baseUrl, "--workflow", main.orchestra.workflow, "--state", state, "--out", path.join(dir, "runs.ndjson")],
+          { ORCHESTRA_API_KEY: TOKEN }
+        )
+        expect(stderrLines(r)).toEqual([`steptrail: cannot write state file ${state}: no space left on device`])
+        expect(r.code).toBe(1)
+        expect(fs.readdirSync(disk)).toEqual(["filler"])
+      } finally {
+        spawnSync("umount", [disk])
+        fs.rmSync(dir, { recursive: true, force: true })
+      }
+    }), 30_000)
+
+  // permissions do not bind root: the bundle runs as nobody, on a state file only root may read
+  const canDropPrivileges = process.getuid?.() === 0 && spawnSync("setpriv", ["--version"], { stdio: "ignore" }).status === 0
+  it.skipIf(!canDropPrivileges)("an unreadable --state: one line in words, exit 2 (a --state that cannot be used)", () => {
+    const dir = caseDir()
+    try {
+      fs.chmodSync(dir, 0o777)
+      const state = path.join(dir, "s.json")
+      fs.writeFileSync(state, "{}\n", { mode: 0o600 })
+      const r = spawnSync(
+        "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, BIN, "export", "orchestra", "--base-url", "http://127.0.0.1:9/api", "--workflow", "w", "--state", state],
+        { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ORCHESTRA_API_KEY: TOKEN }, timeout: 30_000 }
+      )
+      expect(r.stderr).toBe(`steptrail: cannot read state file ${state}: permission denied\n`)
+      expect(r.status).toBe(2)
+      expect(r.stdout).toBe("")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
 
   describe.concurrent("the bundle: a case of each exit code, and what only a process shows", () => {
     for (const kase of cases.filter((k) => SPAWNED.includes(k.id))) {

@@ -87,6 +87,37 @@ describe("--help", () => {
       expect(emulator.stdout.replace(/\s+/g, " ")).toContain("(0: any free port). Default: 0.")
     }))
 
+  it.effect("the emulator's help shows the defaults it runs with (Emulator.defaults)", () =>
+    Effect.gen(function*() {
+      const flat = (yield* run(["emulator", "--help"])).stdout.replace(/\s+/g, " ")
+      const { defaults } = yield* Effect.promise(() => import("@steptrail/emulator").then((m) => m.Emulator))
+      const shown = (flag: string) => new RegExp(`${flag} [A-Z]+ [^]*?Default: ([^ ]+)\\. `).exec(flat)?.[1]
+      expect(shown("--token")).toBe(defaults.token)
+      expect(shown("--instances")).toBe(String(defaults.cloudflare.instances))
+      expect(shown("--output-bytes")).toBe(String(defaults.cloudflare.outputBytes))
+      expect(shown("--runs")).toBe(String(defaults.orchestra.runs))
+      expect(defaults.onepin.runs).toBe(defaults.orchestra.runs)
+      expect(shown("--live")).toBe(String(defaults.cloudflare.live))
+      expect([defaults.orchestra.live, defaults.onepin.live]).toEqual([defaults.cloudflare.live, defaults.cloudflare.live])
+    }))
+
+  it.effect("--follow says when following ends: a workflow at --follow-timeout or a signal, named runs when all are terminal", () =>
+    Effect.gen(function*() {
+      const flat = (yield* run(["export", "onepin", "--help"])).stdout.replace(/\s+/g, " ")
+      expect(flat).toContain("a whole workflow until --follow-timeout or a signal (Ctrl-C, SIGTERM), named runs until they are all terminal.")
+      expect(flat).not.toContain("until every followed run is terminal")
+    }))
+
+  it.effect("an example too long for the line breaks before a pipe, not inside a command", () =>
+    Effect.gen(function*() {
+      const lines = (yield* run(["demo", "--help"])).stdout.trimEnd().split("\n")
+      const examples = lines.slice(lines.indexOf("Example:") + 1)
+      expect(examples).toEqual([
+        "  steptrail demo --out demo.ndjson && jq -r .status demo.ndjson | sort \\",
+        "      | uniq -c"
+      ])
+    }))
+
   it.effect("a parent lists its subcommands by their summary, without their options", () =>
     Effect.gen(function*() {
       const root = yield* run(["--help"])

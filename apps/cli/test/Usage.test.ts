@@ -6,6 +6,7 @@
 import { HelpDoc, ValidationError } from "@effect/cli"
 import { describe, expect, it } from "@effect/vitest"
 import { ProviderError } from "@steptrail/core"
+import { Output, State } from "@steptrail/export"
 import { Cause, Effect, FiberId } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -52,6 +53,14 @@ describe("usage errors", () => {
       yield* refused(["export", "airflow", "--workflow", "w"], `unknown provider "airflow" for export; use one of cloudflare, orchestra, onepin`)
       yield* refused(["export", "cloudfare", "--help"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
       yield* refused(["schema", "extra"], `unexpected argument "extra" for schema; see steptrail schema --help`)
+    }))
+
+  it.effect("--log-level with a level that does not exist: the levels to choose from, wherever it stands", () =>
+    Effect.gen(function*() {
+      const levels = "all, trace, debug, info, warning, error, fatal, none"
+      yield* refused(["--log-level", "loud", "export"], `--log-level must be one of ${levels}; got "loud"`)
+      yield* refused(["export", "orchestra", "--workflow", "w", "--log-level", "loud"], `--log-level must be one of ${levels}; got "loud"`)
+      yield* refused(["export", "--log-level=debgu", "orchestra", "--workflow", "w"], `--log-level must be one of ${levels}; got "debgu": did you mean debug?`)
     }))
 
   it.effect("a value of the wrong kind, in a sentence naming the option", () =>
@@ -128,6 +137,15 @@ describe("Failure: one exit code per kind of error, whoever raises it", () => {
     const missing = new Failure.MissingCredentials({ source: "sources[1] (prod)", variables: ["CF_PROD_TOKEN"] })
     expect(Failure.fromCause(Cause.fail(missing))).toEqual({ code: 3, line: "sources[1] (prod): credentials variable CF_PROD_TOKEN is not set" })
     expect(code(new ProviderError.Unauthorized({ provider: "onepin", detail: "no API key: set ONEPIN_API_KEY" }))).toBe(3)
+  })
+
+  it("a --state that cannot be created, read or understood exits 2, as an --out that cannot be created; a failed save 1", () => {
+    const state = (reason: "open" | "read" | "invalid" | "write", detail: string) => Failure.fromCause(Cause.fail(new State.StateError({ path: "s.json", reason, detail })))
+    expect(state("open", "no such directory")).toEqual({ code: 2, line: "cannot create state file s.json: no such directory" })
+    expect(state("read", "permission denied")).toEqual({ code: 2, line: "cannot read state file s.json: permission denied" })
+    expect(state("invalid", "not valid JSON").code).toBe(2)
+    expect(state("write", "no space left on device")).toEqual({ code: 1, line: "cannot write state file s.json: no space left on device" })
+    expect(code(new Output.OutputError({ target: "runs.ndjson", reason: "open", detail: "permission denied" }))).toBe(2)
   })
 
   it("the emulator's invalid options exit 2, its other failures 1; a parse error 2; an interruption 130", () => {

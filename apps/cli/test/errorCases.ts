@@ -339,6 +339,33 @@ export const cases: ReadonlyArray<ErrorCase> = [
       `steptrail: --out and --state name the same file (${path.join(c.dir, "same.json")}): the records would overwrite the state; give each its own file`
   },
   {
+    id: "usage.state-missing-directory",
+    group: "usage",
+    title: "--state in a directory that does not exist",
+    args: (c) => cf(c, "--state", path.join(c.dir, "missing", "s.json")),
+    env: cfEnv,
+    code: 2,
+    stderr: /^steptrail: cannot create state file .*\/missing\/s\.json: no such directory$/
+  },
+  {
+    id: "usage.since-after-until",
+    group: "usage",
+    title: "--since after --until: no run can match",
+    args: (c) => or(c, "--since", "2026-02-01", "--until", "2026-01-01T12:00:00Z"),
+    env: orEnv,
+    code: 2,
+    stderr: "steptrail: --since 2026-02-01T00:00:00.000Z must be before --until 2026-01-01T12:00:00.000Z: no run was created in between"
+  },
+  {
+    id: "usage.config-missing",
+    group: "usage",
+    title: "--config naming a file that does not exist",
+    args: (c) => ["export", "--config", path.join(c.dir, "nope.json")],
+    env: allEnv,
+    code: 2,
+    stderr: /^steptrail: config .*\/nope\.json: cannot read: no such file$/
+  },
+  {
     id: "usage.gzip-name",
     group: "usage",
     title: "--gzip with an --out not ending in .gz",
@@ -355,6 +382,15 @@ export const cases: ReadonlyArray<ErrorCase> = [
     env: () => ({}),
     code: 2,
     stderr: "steptrail: --port must be between 0 and 65535, got 99999"
+  },
+  {
+    id: "usage.emulator-count",
+    group: "usage",
+    title: "an emulator count below its least value, named as the flag",
+    args: () => ["emulator", "--instances", "-1"],
+    env: () => ({}),
+    code: 2,
+    stderr: "steptrail: --instances must be 0 or more, got -1"
   },
 
   // ---- ids ----------------------------------------------------------------------------------

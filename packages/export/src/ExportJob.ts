@@ -56,6 +56,8 @@ export type Error =
   | Export.SourceError
   | Lock.LockedError
 
+const stillOpen = (n: number) => `${Summary.count(n, "run")} still not terminal`
+
 /** How long each credential's budget held the export back, for the summary. */
 const waited = Effect.flatMap(RateBudget.Budgets, (budgets) => budgets.entries).pipe(
   Effect.flatMap(Effect.forEach((entry) => entry.budget.status)),
@@ -75,7 +77,7 @@ export const run = (options: Options): Effect.Effect<Summary.Summary, Error, Fil
     const gzip = options.gzip === true || (options.out !== undefined && Output.isGzipPath(options.out))
     if (options.state !== undefined) {
       yield* Lock.acquire(options.state).pipe(
-        Effect.catchTag("LockError", (e) => Effect.fail(new State.StateError({ path: options.state!, reason: "write", detail: e.detail })))
+        Effect.catchTag("LockError", (e) => Effect.fail(new State.StateError({ path: options.state!, reason: "open", detail: Output.describe({ code: e.detail }) })))
       )
     }
     if (options.out !== undefined) {
@@ -136,9 +138,9 @@ export const run = (options: Options): Effect.Effect<Summary.Summary, Error, Fil
       const follow = options.follow
       const output = yield* open
       const notes = (s: Follow.FollowSummary, stopped: string | undefined) => [
-        ...(s.newRuns > 0 ? [`${s.newRuns} runs appeared while following`] : []),
-        ...(stopped !== undefined ? [`${stopped}: ${s.unfinished} runs still not terminal; what was written is kept`] : []),
-        ...(stopped === undefined && s.unfinished > 0 ? [`follow time limit reached: ${s.unfinished} runs still not terminal`] : [])
+        ...(s.newRuns > 0 ? [`${Summary.count(s.newRuns, "run")} appeared while following`] : []),
+        ...(stopped !== undefined ? [`${stopped}: ${stillOpen(s.unfinished)}; what was written is kept`] : []),
+        ...(stopped === undefined && s.unfinished > 0 ? [`follow time limit reached: ${stillOpen(s.unfinished)}`] : [])
       ]
       const followSummary = Object.assign(live, { polls: 0, unfinished: 0, newRuns: 0 })
       const summary = yield* Follow.run(options.sources, output, {
@@ -166,8 +168,8 @@ export const run = (options: Options): Effect.Effect<Summary.Summary, Error, Fil
         checkpointMillis: options.checkpointMillis
       })
       const skipped = [
-        summary.resumedRuns > 0 ? `${summary.resumedRuns} runs already written before an interruption` : "",
-        summary.unchangedRuns > 0 ? `${summary.unchangedRuns} runs unchanged since the last export` : ""
+        summary.resumedRuns > 0 ? `${Summary.count(summary.resumedRuns, "run")} already written before an interruption` : "",
+        summary.unchangedRuns > 0 ? `${Summary.count(summary.unchangedRuns, "run")} unchanged since the last export` : ""
       ].filter((n) => n !== "")
       yield* print(summary, skipped.length > 0 ? [`skipped: ${skipped.join("; ")}`] : [])
       return summary

@@ -200,9 +200,10 @@ const follow = (
     summary.unfinished = remaining()
     const watching = () => windows.some((w, i) => w !== undefined && live[i])
     while (remaining() > 0 || watching()) {
+      // the last wait ends at the deadline itself, and a last poll writes what settled by then
       const now = yield* Clock.currentTimeMillis
-      if (now + Duration.toMillis(poll) > deadline) break
-      yield* Effect.sleep(poll)
+      if (now >= deadline) break
+      yield* Effect.sleep(Math.min(Duration.toMillis(poll), deadline - now))
       summary.polls++
       for (let i = 0; i < sources.length; i++) {
         if (live[i]) yield* named(sources, i, pollSource(sources[i]!, i))

@@ -9,6 +9,7 @@ import { FileSystem } from "@effect/platform"
 import { Effect, Schema, type Scope } from "effect"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
+import * as SystemError from "./internal/systemError.js"
 import { syncDir } from "./State.js"
 
 /**
@@ -70,36 +71,13 @@ export interface Options {
 export const isGzipPath = (target: string): boolean => /\.gz$/i.test(target)
 
 /**
- * A failure as a few words: the system's error code where there is one.
+ * A failure as a few words: the system's error code in words where there is one. `missing`
+ * is what `ENOENT` means where it happened (default: the directory of a file being created).
  *
  * @since 0.2.0
  * @category errors
  */
-export const describe = (error: unknown): string => {
-  const e = error as { code?: unknown; cause?: { code?: unknown }; reason?: unknown; message?: unknown } | null
-  const code = typeof e?.code === "string" ? e.code : typeof e?.cause?.code === "string" ? e.cause.code : undefined
-  switch (code) {
-    case "ENOENT":
-      return "no such directory"
-    case "EACCES":
-    case "EPERM":
-      return "permission denied"
-    case "EISDIR":
-      return "is a directory"
-    case "ENOSPC":
-      return "no space left on device"
-    case "EROFS":
-      return "read-only file system"
-    case "EDQUOT":
-      return "disk quota exceeded"
-    case "EFBIG":
-      return "file too large"
-    case undefined:
-      return String(e?.message ?? e?.reason ?? error).split("\n")[0]!
-    default:
-      return code
-  }
-}
+export const describe: (error: unknown, missing?: string) => string = SystemError.describe
 
 const ignoreError = () => {}
 

@@ -132,7 +132,11 @@ export const schema = (): JsonSchema => {
   const record = portable(root, defs)
   const properties = record.properties as Mutable
   // see NO_ACCOUNT
-  properties.account = { ...(properties.account as Mutable), type: "string" }
+  properties.account = {
+    ...(properties.account as Mutable),
+    type: "string",
+    description: `Cloudflare account id, Onepin workspace id where known, otherwise ${JSON.stringify(NO_ACCOUNT)} (a key property, never null in this stream).`
+  }
   return { ...record, title: "steptrail step record" }
 }
 

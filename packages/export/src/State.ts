@@ -14,6 +14,7 @@
 import { FileSystem } from "@effect/platform"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import * as path from "node:path"
+import * as SystemError from "./internal/systemError.js"
 
 /**
  * @since 0.1.0
@@ -129,17 +130,27 @@ export const State = Schema.Struct({
 export type State = typeof State.Type
 
 /**
+ * `open`: the state file cannot be created or locked (a missing directory); `read`: it exists
+ * but cannot be read; `invalid`: it is not a steptrail state file; `write`: saving it failed
+ * (a full disk). `detail` is in words (`no such directory`, `permission denied`).
+ *
  * @since 0.1.0
  * @category errors
  */
 export class StateError extends Schema.TaggedError<StateError>()("StateError", {
   path: Schema.String,
-  reason: Schema.Literal("read", "invalid", "write"),
+  reason: Schema.Literal("open", "read", "invalid", "write"),
   detail: Schema.String
 }) {
   override get message() {
-    const what = this.reason === "invalid" ? "is not a steptrail state file" : `cannot ${this.reason}`
-    return `state file ${this.path} ${what}: ${this.detail}`
+    switch (this.reason) {
+      case "invalid":
+        return `state file ${this.path} is not a steptrail state file: ${this.detail}`
+      case "open":
+        return `cannot create state file ${this.path}: ${this.detail}`
+      default:
+        return `cannot ${this.reason} state file ${this.path}: ${this.detail}`
+    }
   }
 }
 
@@ -213,11 +224,6 @@ const firstIssue = (file: string, error: ParseResult.ParseError) => {
   return invalid(file, `${issue?.path.join(".") ?? ""}: ${issue?.message ?? ""}`.replace(/\s+/g, " "))
 }
 
-const codeOf = (error: unknown): string => {
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause
-  return typeof cause?.code === "string" ? cause.code : String((error as { reason?: unknown })?.reason ?? error)
-}
-
 /**
  * A state from its JSON text (a state file, or the value of a Singer `STATE` message).
  *
@@ -251,13 +257,14 @@ export const load = (file: string): Effect.Effect<State, StateError, FileSystem.
     const text = yield* fs.readFileString(file).pipe(
       Effect.map((text): string | undefined => text),
       Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "NotFound", () => Effect.succeed(undefined)),
-      Effect.mapError((e) => new StateError({ path: file, reason: "read", detail: codeOf(e) }))
+      Effect.mapError((e) => new StateError({ path: file, reason: "read", detail: SystemError.describe(e, "no such file") }))
     )
     return text === undefined ? empty : yield* parse(file, text)
   })
 
 /**
- * Replaces the state file atomically and durably, without blocking the event loop.
+ * Replaces the state file atomically and durably, without blocking the event loop. A failed
+ * save (a full disk) leaves the state file as it was and no temporary file beside it.
  *
  * @since 0.1.0
  * @category io
@@ -269,14 +276,16 @@ export const save = (file: string, state: State): Effect.Effect<void, StateError
     const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`)
     // the Schema has no transformations: the value is its own encoding
     const text = JSON.stringify(state) + "\n"
-    yield* Effect.scoped(Effect.gen(function*() {
-      const handle = yield* fs.open(temp, { flag: "w", mode: 0o600 })
-      yield* handle.writeAll(Buffer.from(text, "utf8"))
-      yield* handle.sync
-    }))
-    yield* fs.rename(temp, file)
+    yield* Effect.gen(function*() {
+      yield* Effect.scoped(Effect.gen(function*() {
+        const handle = yield* fs.open(temp, { flag: "w", mode: 0o600 })
+        yield* handle.writeAll(Buffer.from(text, "utf8"))
+        yield* handle.sync
+      }))
+      yield* fs.rename(temp, file)
+    }).pipe(Effect.tapError(() => Effect.ignore(fs.remove(temp))))
     yield* syncDir(dir)
-  }).pipe(Effect.mapError((e) => new StateError({ path: file, reason: "write", detail: codeOf(e) })))
+  }).pipe(Effect.mapError((e) => new StateError({ path: file, reason: "write", detail: SystemError.describe(e) })))
 
 /**
  * Makes a rename in `dir` durable.

@@ -102,15 +102,23 @@ const statuses = (byStatus: Partial<Record<string, number>>) =>
     .join(", ")
 
 /**
+ * A count with its noun in the right number: `1 run`, `2 runs`, `0 runs`.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const count = (n: number, noun: string, plural = `${noun}s`): string => `${n} ${n === 1 ? noun : plural}`
+
+/**
  * A few human lines for stderr.
  *
  * @since 0.1.0
  * @category formatting
  */
 export const format = (summary: Summary): string => {
-  const lines = [`exported ${summary.runs} runs, ${summary.steps} steps to ${summary.output}`]
+  const lines = [`exported ${count(summary.runs, "run")}, ${count(summary.steps, "step")} to ${summary.output}`]
   for (const [provider, c] of Object.entries(summary.byProvider)) {
-    lines.push(`  ${provider}: ${c!.runs} runs, ${c!.steps} steps (${statuses(c!.byStatus) || "none"})`)
+    lines.push(`  ${provider}: ${count(c!.runs, "run")}, ${count(c!.steps, "step")} (${statuses(c!.byStatus) || "none"})`)
   }
   return lines.join("\n")
 }

@@ -30,6 +30,21 @@ describe("ExportJob", () => {
       expect(fs.readdirSync(dir)).toEqual(["runs.ndjson"])
     }).pipe(Effect.provide(FileSystemLive)))
 
+  it.effect("the summary counts in the right number: 1 run, 1 step; 1 run unchanged", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const out = path.join(dir, "runs.ndjson")
+      const state = path.join(dir, "s.json")
+      const once = () => {
+        const t = terminal()
+        return Effect.as(drive(ExportJob.run({ sources: [{ provider: fakeProvider(1, 1), workflow: "wf" }], out, state, terminal: t.terminal })), t)
+      }
+      const first = yield* once()
+      expect(summaryOf(first.text())).toBe(`exported 1 run, 1 step to ${out}\n  cloudflare: 1 run, 1 step (complete 1)\n`)
+      const second = yield* once()
+      expect(summaryOf(second.text())).toBe(`exported 0 runs, 0 steps to ${out}\n  skipped: 1 run unchanged since the last export\n`)
+    }).pipe(Effect.provide(FileSystemLive)))
+
   it.effect("a second export of the same state file or output, while the first runs, is refused at once", () =>
     Effect.gen(function*() {
       const dir = tempDir()
@@ -77,7 +92,7 @@ describe("ExportJob", () => {
       yield* Fiber.interrupt(fiber)
       expect(lines(fs.readFileSync(out, "utf8"))).toHaveLength(5)
       expect(summaryOf(t.text())).toBe(
-        `exported 3 runs, 5 steps to ${out}\n  cloudflare: 3 runs, 5 steps (complete 5)\n  following stopped: 1 runs still not terminal; what was written is kept\n`
+        `exported 3 runs, 5 steps to ${out}\n  cloudflare: 3 runs, 5 steps (complete 5)\n  following stopped: 1 run still not terminal; what was written is kept\n`
       )
     }).pipe(Effect.provide(FileSystemLive)))
 })

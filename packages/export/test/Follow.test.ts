@@ -7,7 +7,7 @@ import { Follow, Output } from "@steptrail/export"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
 import { ProviderError } from "@steptrail/core"
-import { Effect, Exit, Fiber, Redacted, Schema, TestClock } from "effect"
+import { Clock, Effect, Exit, Fiber, Redacted, Schema, Stream, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { PassThrough } from "node:stream"
@@ -35,6 +35,26 @@ const providers = (info: Emulator.Info) =>
   }).pipe(Effect.provide(FetchHttpClient.layer))
 
 describe("Follow", () => {
+  it.effect("the time limit is honoured to the second: however long a poll takes, the last poll is at the limit, and what settled by then is written", () =>
+    Effect.gen(function*() {
+      const running = new Set(["run-1"])
+      const base = fakeProvider(2, 2, ["run-0", "run-1"], { running })
+      // every listing takes 2 s: polls end at 2, 9 and 16 s, when a 5 s wait would pass the 20 s limit
+      const provider = { ...base, runs: (workflow: string, filter?: Parameters<typeof base.runs>[1]) => Stream.unwrap(Effect.as(Effect.sleep("2 seconds"), base.runs(workflow, filter))) }
+      const { sink, text } = collectText()
+      const fiber = yield* Effect.fork(Follow.run([{ provider, workflow: "wf" }], Output.stdout(sink), { poll: "5 seconds", timeout: "20 seconds" }))
+      for (let t = 0; t < 18; t++) {
+        yield* TestClock.adjust("1 second")
+        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      expect(fiber.unsafePoll(), "still following at 18 s").toBeNull()
+      running.delete("run-1") // settles at 18 s, before the limit
+      const summary = yield* until(fiber)
+      expect(yield* Clock.currentTimeMillis).toBeGreaterThanOrEqual(20_000)
+      expect(lines(text()).map((r) => `${r.run_id}/${r.step_index}`)).toEqual(["run-0/0", "run-0/1", "run-1/0", "run-1/1"])
+      expect(summary.unfinished).toBe(0)
+    }))
+
   it.live("follows runs that progress with the emulator's clock, writing each step once, when it settles, until all are terminal", () =>
     Effect.scoped(Effect.gen(function*() {
       const emulator = yield* Emulator.start({ token: TOKEN, seed: 2 })
@@ -116,9 +136,10 @@ describe("Follow with a listing", () => {
         "run-3/0", // poll 1: run-3 appears, its second step still running
         "run-1/1", "run-3/1", "run-4/0", "run-4/1" // poll 2: both end; run-4 appears done
       ])
-      expect(summary).toMatchObject({ polls: 5, unfinished: 0, newRuns: 2, runs: 5, steps: 10 })
+      // polls at 10, 20, 30, 40 and 50 s, and a last one at the time limit, 55 s
+      expect(summary).toMatchObject({ polls: 6, unfinished: 0, newRuns: 2, runs: 5, steps: 10 })
       // the first pass, then one listing per poll, from the newest creation time seen less the margin
-      expect(provider.calls.listings).toHaveLength(6)
+      expect(provider.calls.listings).toHaveLength(7)
       expect(provider.calls.listings[1]!.since!.getTime()).toBe(Date.parse(created("run-2")) - 10 * 60_000)
       expect(provider.calls.lookups).toEqual(["run-1", "run-1", "run-3"])
     }))

@@ -94,6 +94,9 @@ describe("Singer", () => {
     expect(p.step_index.type).toBe("integer")
     expect(p.schema_version).toMatchObject({ type: "integer", enum: [1] })
     expect(p.account.type).toBe("string") // a key property: never null in the stream
+    // and what it says of the value is what the stream carries
+    expect(p.account.description).toContain(`otherwise ""`)
+    expect(p.account.description).not.toContain("null.")
     expect(p.retry_config.properties.delay.type).toEqual(["null", "string", "number"])
     expect(Object.keys(p)).toEqual(Object.keys(record("r", 0)))
   })

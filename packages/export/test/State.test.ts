@@ -1,6 +1,8 @@
+import { FileSystem } from "@effect/platform"
+import { SystemError } from "@effect/platform/Error"
 import { describe, expect, it } from "@effect/vitest"
 import { Incremental, Output, State } from "@steptrail/export"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { drive, fakeProvider, FileSystemLive, runIdsOf, tempDir } from "./fixtures.js"
@@ -18,6 +20,29 @@ const v1 = (pending: unknown) => ({
   },
   pending
 })
+
+/** The real file system, except that every write to an opened file finds the disk full. */
+const fullDisk = Layer.effect(
+  FileSystem.FileSystem,
+  Effect.map(FileSystem.FileSystem, (live) =>
+    FileSystem.make({
+      ...live,
+      open: (file, options) =>
+        Effect.map(live.open(file, options), (handle) =>
+          Object.assign(Object.create(handle) as FileSystem.File, {
+            writeAll: () =>
+              Effect.fail(
+                new SystemError({
+                  reason: "Unknown",
+                  module: "FileSystem",
+                  method: "writeAll",
+                  pathOrDescriptor: file,
+                  cause: Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" })
+                })
+              )
+          }))
+    }))
+).pipe(Layer.provide(FileSystemLive))
 
 describe("State", () => {
   it.effect("save and load round-trip; the file is replaced atomically (no temporary file left)", () =>
@@ -49,6 +74,36 @@ describe("State", () => {
       fs.writeFileSync(file, "{\"sources\": {}}")
       expect((yield* Effect.flip(State.load(file))).message).toBe(`state file ${file} is not a steptrail state file: version: is missing`)
     }).pipe(Effect.provide(FileSystemLive)))
+
+  it.effect("a state file that cannot be read says why in words (not EACCES)", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(State.load("s.json"))
+      expect(error.reason).toBe("read")
+      expect(error.message).toBe("cannot read state file s.json: permission denied")
+    }).pipe(Effect.provide(FileSystem.layerNoop({
+      readFileString: (file) =>
+        Effect.fail(
+          new SystemError({
+            reason: "PermissionDenied",
+            module: "FileSystem",
+            method: "readFileString",
+            pathOrDescriptor: file,
+            cause: Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" })
+          })
+        )
+    }))))
+
+  it.effect("a save that finds the disk full says so in words and leaves no temporary file; the old state stays", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "state.json")
+      fs.writeFileSync(file, JSON.stringify(State.empty))
+      const error = yield* Effect.flip(State.save(file, { ...State.empty, sources: { [KEY]: State.emptySource } }))
+      expect(error.reason).toBe("write")
+      expect(error.message).toBe(`cannot write state file ${file}: no space left on device`)
+      expect(fs.readdirSync(dir)).toEqual(["state.json"])
+      expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual(State.empty)
+    }).pipe(Effect.provide(fullDisk)))
 
   it.effect("a version-1 file is migrated: terminal runs are remembered, the others kept open, no watermark yet", () =>
     Effect.gen(function*() {

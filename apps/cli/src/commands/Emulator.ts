@@ -3,19 +3,35 @@ import { Effect, Either, Option } from "effect"
 import { Stdio } from "../Stdio.js"
 import { usage } from "./Common.js"
 
+/**
+ * `Emulator.defaults`, spelt here so that help shows them without loading the emulator
+ * (`Help.test.ts` checks that they agree).
+ */
+export const DEFAULTS = { token: "steptrail-emulator-token", instances: 150, outputBytes: 2048, runs: 150, live: 2 } as const
+
 const port = Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1, 0 to 65535 (0: any free port)."), Options.withDefault(0))
-const token = Options.text("token").pipe(Options.withDescription("The API token/key all three APIs accept."), Options.withPseudoName("TOKEN"), Options.optional)
+const token = Options.text("token").pipe(
+  Options.withDescription("The API token/key all three APIs accept."),
+  Options.withPseudoName("TOKEN"),
+  Options.withDefault(DEFAULTS.token)
+)
 const extraTokens = Options.text("extra-token").pipe(
   Options.withDescription("Another token all three APIs accept (repeatable); stats name it by its index, 1, 2, ..."),
   Options.withPseudoName("TOKEN"),
   Options.repeated
 )
 const seed = Options.integer("seed").pipe(Options.withDescription("Seed of the generated data and faults."), Options.withDefault(1))
-const instances = Options.integer("instances").pipe(Options.withDescription("Cloudflare instances in the main workflow."), Options.optional)
-const steps = Options.integer("steps").pipe(Options.withDescription("Steps of every Cloudflare instance (default: varied)."), Options.optional)
-const outputBytes = Options.integer("output-bytes").pipe(Options.withDescription("Approximate size of large step outputs."), Options.withPseudoName("BYTES"), Options.optional)
-const runs = Options.integer("runs").pipe(Options.withDescription("Runs of the Orchestra and Onepin workflows."), Options.optional)
-const live = Options.integer("live").pipe(Options.withDescription("Runs per provider that progress with the virtual clock."), Options.optional)
+/** The least value of each count; the command refuses less, naming the flag. */
+const LEAST = { instances: 0, steps: 1, "output-bytes": 1, runs: 0, live: 0 } as const
+
+const count = (name: keyof typeof LEAST, description: string, placeholder = "N") =>
+  Options.integer(name).pipe(Options.withDescription(description), Options.withPseudoName(placeholder))
+
+const instances = count("instances", "Cloudflare instances in the main workflow, besides the live ones.").pipe(Options.withDefault(DEFAULTS.instances))
+const steps = count("steps", "Steps of every Cloudflare instance, 1 or more (default: varied).").pipe(Options.optional)
+const outputBytes = count("output-bytes", "Approximate size of large step outputs.", "BYTES").pipe(Options.withDefault(DEFAULTS.outputBytes))
+const runs = count("runs", "Runs of the Orchestra and Onepin workflows, besides the live ones.").pipe(Options.withDefault(DEFAULTS.runs))
+const live = count("live", "Runs per provider that progress with the virtual clock.").pipe(Options.withDefault(DEFAULTS.live))
 const faults = Options.text("faults").pipe(
   Options.withDescription("Fault rates, e.g. 5xx=0.1,429=0.05,reset=0.02,malformed=0.01,seed=7 (see docs/emulator.md)."),
   Options.withPseudoName("SPEC"),
@@ -63,16 +79,26 @@ export const emulator = Command.make(
       if (!(Number.isFinite(flags.clockSpeed) && flags.clockSpeed >= 0)) {
         return yield* usage("--clock-speed: must be a number >= 0")
       }
+      // named as the flags, before the emulator would name its options (`cloudflare.instances`)
+      const counts = { instances: flags.instances, steps: orUndefined(flags.steps), "output-bytes": flags.outputBytes, runs: flags.runs, live: flags.live }
+      for (const [flag, value] of Object.entries(counts)) {
+        const least = LEAST[flag as keyof typeof LEAST]
+        if (value !== undefined && value < least) return yield* usage(`--${flag} must be ${least} or more, got ${value}`)
+      }
+      if (flags.token === "") return yield* usage("--token must not be empty")
+      const repeated = [flags.token, ...flags.extraTokens].find((t, i, all) => t === "" || all.indexOf(t) !== i)
+      if (repeated !== undefined) {
+        return yield* usage(repeated === "" ? "--extra-token must not be empty" : `--extra-token must differ from --token and from each other, got ${JSON.stringify(repeated)} twice`)
+      }
       // loaded here, not at start-up: no other command evaluates the emulator
       const { Emulator, Faults, Latency, RateLimit, Storm } = yield* Effect.promise(() => import("@steptrail/emulator"))
-      const live = orUndefined(flags.live)
-      const runs = orUndefined(flags.runs)
+      const { live, runs } = flags
       const emu = yield* Emulator.start({
         port: flags.port,
-        token: orUndefined(flags.token),
+        token: flags.token,
         tokens: flags.extraTokens,
         seed: flags.seed,
-        cloudflare: { instances: orUndefined(flags.instances), steps: orUndefined(flags.steps), outputBytes: orUndefined(flags.outputBytes), live },
+        cloudflare: { instances: flags.instances, steps: orUndefined(flags.steps), outputBytes: flags.outputBytes, live },
         orchestra: { runs, live },
         onepin: { runs, live },
         faults: yield* parsed("faults", flags.faults, Faults.parse),

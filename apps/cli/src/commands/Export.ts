@@ -7,6 +7,7 @@ import { Command, Options } from "@effect/cli"
 import { ProviderConfig, type ProviderDescriptor } from "@steptrail/core"
 import type { Export } from "@steptrail/export"
 import { Effect, Option } from "effect"
+import { UsageError } from "../Failure.js"
 import * as SourcesConfig from "../SourcesConfig.js"
 import { refuseEmptyIds, runExport, usage } from "./Common.js"
 import {
@@ -14,9 +15,11 @@ import {
   type CommonFlags,
   connection,
   DEFAULTS,
+  instant,
   providerOptions,
   runFilter,
   settingsOf,
+  window,
   withVerbose
 } from "./Flags.js"
 
@@ -51,7 +54,7 @@ const providerCommand = (descriptor: ProviderDescriptor.Descriptor) =>
     }).pipe(Effect.scoped, withVerbose(flags.verbose))
   }).pipe(Command.withDescription(`${descriptor.summary}${examples(descriptor.examples)}`))
 
-const config = Options.file("config").pipe(
+const configFile = Options.file("config").pipe(
   Options.withDescription(
     "A JSON file of sources (provider, account or workspace, workflow, filters, credential variables, rate limit) exported into one output; see docs/config.md."
   ),
@@ -60,14 +63,23 @@ const config = Options.file("config").pipe(
 
 /** `export`, with a subcommand for each of `providers`, and `--config` over them. */
 export const exportCommand = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>) =>
-  Command.make("export", { ...common, config }, (flags) =>
+  Command.make("export", { ...common, config: configFile, ...window(", for every source of the file (over a source's own)") }, (flags) =>
     Effect.gen(function*() {
       if (Option.isNone(flags.config)) {
         return yield* usage(`export needs a provider (${providers.map((p) => p.name).join(", ")}) or --config FILE`)
       }
-      const file = yield* SourcesConfig.load(flags.config.value, providers)
-      const shared = yield* connection(flags)
-      const checked = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, file.sources.length, shared))
+      const since = Option.getOrUndefined(flags.since)
+      const until = Option.getOrUndefined(flags.until)
+      // the flags' own mistakes first, named as flags
+      yield* instant("--since", since)
+      yield* instant("--until", until)
+      const path = flags.config.value
+      const file = yield* SourcesConfig.load(path, providers)
+      const shared = { ...yield* connection(flags), since, until }
+      const checked = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, file.sources.length, shared)).pipe(
+        // every mistake of the file's values is named like the file's other mistakes
+        Effect.mapError((e) => new UsageError({ message: `config ${path}: ${e.message}` }))
+      )
       const sources = yield* Effect.all(checked)
       const merged = {
         ...resolved(flags, file.concurrency),

@@ -56,7 +56,7 @@ export const common = {
   ),
   follow: Options.boolean("follow").pipe(
     Options.withDescription(
-      "Keep watching runs that are not terminal, and new runs, and write each step once, when it settles, until every followed run is terminal (like tail -f)."
+      "Keep watching runs that are not terminal, and new runs, and write each step once, when it settles (like tail -f): a whole workflow until --follow-timeout or a signal (Ctrl-C, SIGTERM), named runs until they are all terminal."
     )
   ),
   pollInterval: Options.integer("poll-interval").pipe(
@@ -65,7 +65,7 @@ export const common = {
     Options.withDefault(DEFAULTS.pollInterval)
   ),
   followTimeout: Options.integer("follow-timeout").pipe(
-    Options.withDescription("Stop following after this many seconds (steps not settled by then are not written)."),
+    Options.withDescription("Stop following this many seconds after the export began, with a last poll then (steps not settled by then are not written)."),
     Options.withPseudoName("SECONDS"),
     Options.optional
   ),
@@ -152,6 +152,23 @@ export const instant = (where: string, text: string | undefined) => {
 export const withVerbose = (verbose: boolean) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   verbose ? Logger.withMinimumLogLevel(effect, LogLevel.Debug) : effect
 
+/**
+ * `--since` and `--until`: a provider's flags, and `export --config`'s (`note` says how they
+ * meet the file's values).
+ */
+export const window = (note = "") => ({
+  since: Options.text("since").pipe(
+    Options.withDescription(`Only runs created at or after this ISO 8601 time${note}.`),
+    Options.withPseudoName("TIME"),
+    Options.optional
+  ),
+  until: Options.text("until").pipe(
+    Options.withDescription(`Only runs created before this ISO 8601 time${note}.`),
+    Options.withPseudoName("TIME"),
+    Options.optional
+  )
+})
+
 /** The flags a provider's descriptor asks for, by the settings' names. */
 export const providerOptions = (descriptor: ProviderDescriptor.Descriptor) => {
   const options: Record<string, Options.Options<unknown>> = {
@@ -180,16 +197,7 @@ export const providerOptions = (descriptor: ProviderDescriptor.Descriptor) => {
       withCompletionValues(status.values)
     )
   }
-  options.since = Options.text("since").pipe(
-    Options.withDescription("Only runs created at or after this ISO 8601 time."),
-    Options.withPseudoName("TIME"),
-    Options.optional
-  )
-  options.until = Options.text("until").pipe(
-    Options.withDescription("Only runs created before this ISO 8601 time."),
-    Options.withPseudoName("TIME"),
-    Options.optional
-  )
+  Object.assign(options, window())
   if (descriptor.fullOutput) {
     options.fullOutput = Options.boolean("full-output").pipe(
       Options.withDescription("Fetch the full, untruncated output of every step whose logged output is only a preview.")
@@ -222,7 +230,8 @@ export const statusFilter = (descriptor: ProviderDescriptor.Descriptor, text: st
 
 /**
  * A source's run filter from its text values (`status`, `since`, `until`), strictly checked;
- * `at` names where a value came from in messages (`--since`, `sources[0].since`).
+ * `at` names where a value came from in messages (`--since`, `sources[0].since`). A window
+ * that no run can fall in (`since` not before `until`) is refused rather than exported empty.
  */
 export const runFilter = (
   descriptor: ProviderDescriptor.Descriptor,
@@ -230,9 +239,13 @@ export const runFilter = (
   at: (key: "since" | "until") => string
 ): Effect.Effect<WorkflowProvider.RunFilter, UsageError> =>
   Effect.gen(function*() {
-    return {
-      status: yield* statusFilter(descriptor, text("status")),
-      since: yield* instant(at("since"), text("since")),
-      until: yield* instant(at("until"), text("until"))
+    const status = yield* statusFilter(descriptor, text("status"))
+    const since = yield* instant(at("since"), text("since"))
+    const until = yield* instant(at("until"), text("until"))
+    if (since !== undefined && until !== undefined && since.getTime() >= until.getTime()) {
+      return yield* usage(
+        `${at("since")} ${since.toISOString()} must be before ${at("until")} ${until.toISOString()}: no run was created in between`
+      )
     }
+    return { status, since, until }
   })

@@ -5,6 +5,7 @@
  */
 import { ProviderError as PE, type WorkflowProvider } from "@steptrail/core"
 import { Effect, Stream } from "effect"
+import * as Summary from "../Summary.js"
 import * as internal from "./source.js"
 
 export interface Item {
@@ -59,7 +60,7 @@ export const resumeListing = (
     const fallback = Stream.suspend(() =>
       found ? Stream.empty : Stream.unwrap(
         Effect.as(
-          Effect.logWarning(`run ${last}, where the interrupted export stopped, is no longer listed; resuming after the first ${n} runs`),
+          Effect.logWarning(`run ${last}, where the interrupted export stopped, is no longer listed; resuming after the first ${Summary.count(n, "run")}`),
           Stream.drop(list(), n)
         )
       )
