@@ -30,6 +30,17 @@ describe("ExportJob", () => {
       expect(fs.readdirSync(dir)).toEqual(["runs.ndjson"])
     }).pipe(Effect.provide(FileSystemLive)))
 
+  it.effect("the summary's text is escaped: a control character in a name is shown, not sent to the terminal", () =>
+    Effect.gen(function*() {
+      const out = path.join(tempDir(), "runs\u001b]0;title\u0007.ndjson")
+      const t = terminal()
+      const exit = yield* drive(ExportJob.run({ sources: [{ provider: fakeProvider(1, 1), workflow: "wf" }], out, terminal: t.terminal }))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(summaryOf(t.text()).split("\n")[0]).toBe(`exported 1 runs, 1 steps to ${out.replace("\u001b", "\\x1b").replace("\u0007", "\\x07")}`)
+      // eslint-disable-next-line no-control-regex
+      expect(t.text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/)
+    }).pipe(Effect.provide(FileSystemLive)))
+
   it.effect("a second export of the same state file or output, while the first runs, is refused at once", () =>
     Effect.gen(function*() {
       const dir = tempDir()

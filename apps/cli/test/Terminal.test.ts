@@ -1,0 +1,138 @@
+/**
+ * The terminal as a person sees it: the built CLI on a real pseudo-terminal (a detached tmux
+ * session of a fixed size, on a private socket), its screen read with `capture-pane`. An
+ * export against the emulator (spawned like a user would, with a client budget that makes it
+ * wait) shows one progress line redrawn in place, fitted to the width, with no escape
+ * sequence shown as text, and the summary after it; help fits 80 columns. Needs `tmux`
+ * (`.ci/run` installs it).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, type Scope } from "effect"
+import { execFile, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { BIN } from "./cli.js"
+
+const TOKEN = "steptrail-emulator-token"
+
+/** Single-quoted for `sh`. */
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+const tmux = (socket: string, args: ReadonlyArray<string>): Effect.Effect<string> =>
+  Effect.async<string>((resume) => {
+    execFile("tmux", ["-L", socket, "-f", "/dev/null", ...args], (error, stdout) => resume(error ? Effect.die(error) : Effect.succeed(stdout)))
+  })
+
+let sessions = 0
+
+/**
+ * A tmux server of its own running `command` in a `width` × 24 pane; the command's exit code
+ * is printed after it (`[exit N]`) and the pane kept open. The server is killed with the scope.
+ */
+const terminal = (width: number, command: string): Effect.Effect<{ readonly screen: Effect.Effect<string> }, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const socket = `steptrail-test-${process.pid}-${++sessions}`
+    const env = `env -i PATH=${quote(process.env.PATH ?? "")} HOME=${quote(os.tmpdir())} TERM="$TERM" CLOUDFLARE_API_TOKEN=${TOKEN}`
+    yield* Effect.acquireRelease(
+      tmux(socket, ["new-session", "-d", "-x", String(width), "-y", "24", `${env} ${command}; echo "[exit $?]"; sleep 60`]),
+      () => Effect.ignore(Effect.catchAllDefect(tmux(socket, ["kill-server"]), () => Effect.void))
+    )
+    // the whole history, wrapped lines joined (a line wider than the pane shows as one long line)
+    return { screen: Effect.map(tmux(socket, ["capture-pane", "-p", "-J", "-S", "-"]), (text) => text.split("\n").map((l) => l.trimEnd()).filter((l) => l !== "").join("\n")) }
+  })
+
+const cli = (...args: ReadonlyArray<string>) => [process.execPath, BIN, ...args].map(quote).join(" ")
+
+/** `steptrail emulator` as a child process; its startup line; killed with the scope. */
+const emulator = (...args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly child: ReturnType<typeof spawn>; readonly info: { cloudflare: { baseUrl: string; accountId: string } } }>((resume) => {
+      const child = spawn(process.execPath, [BIN, "emulator", ...args], { env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "ignore"] })
+      let out = ""
+      child.stdout!.on("data", (c: Buffer) => {
+        out += c.toString()
+        if (out.includes("\n")) resume(Effect.succeed({ child, info: JSON.parse(out.slice(0, out.indexOf("\n"))) }))
+      })
+    }),
+    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
+  ).pipe(Effect.timeout("20 seconds"), Effect.orDie)
+
+/** Reads the screen every 100 ms until the command's exit line shows (at most `seconds`). */
+const watch = (screen: Effect.Effect<string>, seconds: number) =>
+  Effect.gen(function*() {
+    const screens: Array<string> = []
+    for (let i = 0; i < seconds * 10; i++) {
+      const text = yield* screen
+      screens.push(text)
+      if (/^\[exit \d+\]$/m.test(text)) return screens
+      yield* Effect.sleep("100 millis")
+    }
+    throw new Error(`no exit after ${seconds} s; the screen:\n${screens.at(-1)}`)
+  })
+
+const progressLine = /^\d+(\/\d+)? runs · /
+/** Escape sequences shown as text rather than acted on: `\x1b[2K`, `\r`, or a bare `[2K` or `[1A`. */
+const escapeText = /\\x1b|\\u001b|\\r|\x1b|\[\d+(;\d+)*[A-HJKm]/
+
+const exportsOn = (width: number) =>
+  Effect.gen(function*() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-terminal-"))
+    yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+    const { info } = yield* emulator("--instances", "150", "--latency", "5-15")
+    const out = path.join(dir, "runs.ndjson")
+    // 60 requests per 2 s for about 160: the export waits on its budget twice (the longest line)
+    const { screen } = yield* terminal(
+      width,
+      cli("export", "cloudflare", "--base-url", info.cloudflare.baseUrl, "--account-id", info.cloudflare.accountId, "--workflow", "order-pipeline", "--rate-limit", "60/2s", "--out", out)
+    )
+    const screens = yield* watch(screen, 30)
+    const last = screens.at(-1)!.split("\n")
+    // the summary, then the exit code: no progress row left behind
+    expect(last[0]).toBe(`exported 151 runs, ${fs.readFileSync(out, "utf8").trimEnd().split("\n").length} steps to ${out}`)
+    expect(last.at(-1)).toBe("[exit 0]")
+    expect(last.filter((l) => progressLine.test(l))).toEqual([])
+    const seen = screens.flatMap((s) => s.split("\n").filter((l) => progressLine.test(l)))
+    for (const s of screens) {
+      expect(s).not.toMatch(escapeText)
+      const lines = s.split("\n")
+      // one progress line, redrawn in place: never two rows of it, never one wrapped
+      const progress = lines.filter((l) => progressLine.test(l))
+      expect(progress.length).toBeLessThanOrEqual(1)
+      for (const l of progress) expect([...l].length, l).toBeLessThan(width)
+    }
+    return seen
+  })
+
+describe("on a terminal (tmux)", () => {
+  it.scopedLive("80 columns: one progress line, cut to fit, and the summary after it", () =>
+    Effect.gen(function*() {
+      const seen = yield* exportsOn(80)
+      expect(seen.length).toBeGreaterThan(0)
+      // the budget's wait (91 columns and more in full), fitted: the elapsed time left out or the wording shortened
+      const waits = seen.filter((l) => /waiting for the rate budget \(60\/2s\)|budget 60\/2s, next in/.test(l))
+      expect(waits.length, seen.join("\n")).toBeGreaterThan(0)
+      for (const l of waits) expect(l).toMatch(/ · ETA \d+s$/)
+    }), 40_000)
+
+  it.scopedLive("200 columns: the whole line, the budget's wait in full", () =>
+    Effect.gen(function*() {
+      const seen = yield* exportsOn(200)
+      expect(seen.some((l) => /^\d+\/151 runs · waiting for the rate budget \(60\/2s\), next request in \d+s · ETA \d+s · elapsed \d+s$/.test(l)), seen.join("\n"))
+        .toBe(true)
+    }), 40_000)
+
+  for (const args of [["--help"], ["export", "cloudflare", "--help"]]) {
+    it.scopedLive(`steptrail ${args.join(" ")} at 80 columns: nothing wider, no escape text`, () =>
+      Effect.gen(function*() {
+        const { screen } = yield* terminal(80, cli(...args))
+        const text = (yield* watch(screen, 10)).at(-1)!
+        const lines = text.split("\n")
+        expect(lines.at(-1)).toBe("[exit 0]")
+        expect(lines[0]).toMatch(/^\S/)
+        expect(text).toContain("Usage:")
+        expect(text).not.toMatch(escapeText)
+        for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(80)
+      }), 20_000)
+  }
+})
