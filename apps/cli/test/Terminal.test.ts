@@ -21,7 +21,10 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 const tmux = (socket: string, args: ReadonlyArray<string>): Effect.Effect<string> =>
   Effect.async<string>((resume) => {
-    execFile("tmux", ["-L", socket, "-f", "/dev/null", ...args], (error, stdout) => resume(error ? Effect.die(error) : Effect.succeed(stdout)))
+    execFile("tmux", ["-L", socket, "-f", "/dev/null", ...args], (error, stdout) => {
+      if (error === null) return resume(Effect.succeed(stdout))
+      resume(Effect.die((error as NodeJS.ErrnoException).code === "ENOENT" ? new Error("tmux is missing: install it (.ci/run does)") : error))
+    })
   })
 
 let sessions = 0
@@ -30,7 +33,14 @@ let sessions = 0
  * A tmux server of its own running `command` in a `width` × 24 pane; the command's exit code
  * is printed after it (`[exit N]`) and the pane kept open. The server is killed with the scope.
  */
-const terminal = (width: number, command: string): Effect.Effect<{ readonly screen: Effect.Effect<string> }, never, Scope.Scope> =>
+const terminal = (
+  width: number,
+  command: string
+): Effect.Effect<
+  { readonly screen: Effect.Effect<string>; readonly visible: Effect.Effect<string>; readonly resize: (width: number) => Effect.Effect<void> },
+  never,
+  Scope.Scope
+> =>
   Effect.gen(function*() {
     const socket = `steptrail-test-${process.pid}-${++sessions}`
     const env = `env -i PATH=${quote(process.env.PATH ?? "")} HOME=${quote(os.tmpdir())} TERM="$TERM" CLOUDFLARE_API_TOKEN=${TOKEN}`
@@ -38,8 +48,16 @@ const terminal = (width: number, command: string): Effect.Effect<{ readonly scre
       tmux(socket, ["new-session", "-d", "-x", String(width), "-y", "24", `${env} ${command}; echo "[exit $?]"; sleep 60`]),
       () => Effect.ignore(Effect.catchAllDefect(tmux(socket, ["kill-server"]), () => Effect.void))
     )
-    // the whole history, wrapped lines joined (a line wider than the pane shows as one long line)
-    return { screen: Effect.map(tmux(socket, ["capture-pane", "-p", "-J", "-S", "-"]), (text) => text.split("\n").map((l) => l.trimEnd()).filter((l) => l !== "").join("\n")) }
+    // wrapped lines joined (a line wider than the pane shows as one long line), empty ones left out
+    const capture = (args: ReadonlyArray<string>) =>
+      Effect.map(tmux(socket, ["capture-pane", "-p", "-J", ...args]), (text) => text.split("\n").map((l) => l.trimEnd()).filter((l) => l !== "").join("\n"))
+    return {
+      // the whole history
+      screen: capture(["-S", "-"]),
+      visible: capture([]),
+      // the terminal's size changes as a window's would: the program gets SIGWINCH
+      resize: (width) => Effect.asVoid(tmux(socket, ["resize-window", "-x", String(width)]))
+    }
   })
 
 const cli = (...args: ReadonlyArray<string>) => [process.execPath, BIN, ...args].map(quote).join(" ")
@@ -58,13 +76,17 @@ const emulator = (...args: ReadonlyArray<string>) =>
     ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
   ).pipe(Effect.timeout("20 seconds"), Effect.orDie)
 
-/** Reads the screen every 100 ms until the command's exit line shows (at most `seconds`). */
-const watch = (screen: Effect.Effect<string>, seconds: number) =>
+/**
+ * Reads the screen every 100 ms until the command's exit line shows (at most `seconds`);
+ * `onScreen` may act on each screen read.
+ */
+const watch = (screen: Effect.Effect<string>, seconds: number, onScreen: (text: string) => Effect.Effect<void> = () => Effect.void) =>
   Effect.gen(function*() {
     const screens: Array<string> = []
     for (let i = 0; i < seconds * 10; i++) {
       const text = yield* screen
       screens.push(text)
+      yield* onScreen(text)
       if (/^\[exit \d+\]$/m.test(text)) return screens
       yield* Effect.sleep("100 millis")
     }
@@ -75,32 +97,46 @@ const progressLine = /^\d+(\/\d+)? runs · /
 /** Escape sequences shown as text rather than acted on: `\x1b[2K`, `\r`, or a bare `[2K` or `[1A`. */
 const escapeText = /\\x1b|\\u001b|\\r|\x1b|\[\d+(;\d+)*[A-HJKm]/
 
-const exportsOn = (width: number) =>
+/** An export on a `width`-column terminal, narrowed to `narrowTo` once its first progress line shows. */
+const exportsOn = (width: number, narrowTo?: number) =>
   Effect.gen(function*() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-terminal-"))
     yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
-    const { info } = yield* emulator("--instances", "150", "--latency", "5-15")
+    const { info } = yield* emulator("--instances", "100", "--latency", "5-15")
     const out = path.join(dir, "runs.ndjson")
-    // 60 requests per 2 s for about 160: the export waits on its budget twice (the longest line)
-    const { screen } = yield* terminal(
+    // 40 requests a second for about 110: the export waits on its budget twice (the longest line)
+    const { resize, screen, visible } = yield* terminal(
       width,
-      cli("export", "cloudflare", "--base-url", info.cloudflare.baseUrl, "--account-id", info.cloudflare.accountId, "--workflow", "order-pipeline", "--rate-limit", "60/2s", "--out", out)
+      cli("export", "cloudflare", "--base-url", info.cloudflare.baseUrl, "--account-id", info.cloudflare.accountId, "--workflow", "order-pipeline", "--rate-limit", "40/1s", "--out", out)
     )
-    const screens = yield* watch(screen, 30)
+    // screens read so far, and how many when the terminal was narrowed
+    let read = 0
+    let narrowed: number | undefined
+    // a terminal that rewraps a narrowed screen may push its top rows into the history: there a
+    // person sees the visible screen; otherwise the whole history is checked
+    const screens = yield* watch(narrowTo === undefined ? screen : visible, 30, (text) => {
+      read++
+      if (narrowTo === undefined || narrowed !== undefined || !text.split("\n").some((l) => progressLine.test(l) && l.length > narrowTo)) return Effect.void
+      narrowed = read
+      return resize(narrowTo)
+    })
+    if (narrowTo !== undefined) expect(narrowed, "no progress line wider than the narrowed terminal was seen").toBeDefined()
     const last = screens.at(-1)!.split("\n")
     // the summary, then the exit code: no progress row left behind
-    expect(last[0]).toBe(`exported 151 runs, ${fs.readFileSync(out, "utf8").trimEnd().split("\n").length} steps to ${out}`)
+    expect(last[0]).toBe(`exported 101 runs, ${fs.readFileSync(out, "utf8").trimEnd().split("\n").length} steps to ${out}`)
     expect(last.at(-1)).toBe("[exit 0]")
     expect(last.filter((l) => progressLine.test(l))).toEqual([])
     const seen = screens.flatMap((s) => s.split("\n").filter((l) => progressLine.test(l)))
-    for (const s of screens) {
+    screens.forEach((s, i) => {
       expect(s).not.toMatch(escapeText)
       const lines = s.split("\n")
-      // one progress line, redrawn in place: never two rows of it, never one wrapped
+      // one progress line, redrawn in place: never two rows of it, never one wrapped; after the
+      // terminal narrowed, within the new width from the next redraw (4 a second) on
       const progress = lines.filter((l) => progressLine.test(l))
       expect(progress.length).toBeLessThanOrEqual(1)
-      for (const l of progress) expect([...l].length, l).toBeLessThan(width)
-    }
+      const columns = narrowed !== undefined && i >= narrowed + 3 ? narrowTo! : width
+      for (const l of progress) expect([...l].length, l).toBeLessThan(columns)
+    })
     return seen
   })
 
@@ -110,7 +146,7 @@ describe("on a terminal (tmux)", () => {
       const seen = yield* exportsOn(80)
       expect(seen.length).toBeGreaterThan(0)
       // the budget's wait (91 columns and more in full), fitted: the elapsed time left out or the wording shortened
-      const waits = seen.filter((l) => /waiting for the rate budget \(60\/2s\)|budget 60\/2s, next in/.test(l))
+      const waits = seen.filter((l) => /waiting for the rate budget \(40\/1s\)|budget 40\/1s, next in/.test(l))
       expect(waits.length, seen.join("\n")).toBeGreaterThan(0)
       for (const l of waits) expect(l).toMatch(/ · ETA \d+s$/)
     }), 40_000)
@@ -118,8 +154,14 @@ describe("on a terminal (tmux)", () => {
   it.scopedLive("200 columns: the whole line, the budget's wait in full", () =>
     Effect.gen(function*() {
       const seen = yield* exportsOn(200)
-      expect(seen.some((l) => /^\d+\/151 runs · waiting for the rate budget \(60\/2s\), next request in \d+s · ETA \d+s · elapsed \d+s$/.test(l)), seen.join("\n"))
+      expect(seen.some((l) => /^\d+\/101 runs · waiting for the rate budget \(40\/1s\), next request in \d+s · ETA \d+s · elapsed \d+s$/.test(l)), seen.join("\n"))
         .toBe(true)
+    }), 40_000)
+
+  it.scopedLive("narrowed from 200 to 60 columns while the line shows: the rows it was rewrapped onto are erased, then it fits", () =>
+    Effect.gen(function*() {
+      const seen = yield* exportsOn(200, 60)
+      expect(seen.some((l) => l.length < 60)).toBe(true)
     }), 40_000)
 
   for (const args of [["--help"], ["export", "cloudflare", "--help"]]) {
