@@ -3,9 +3,9 @@
  * and requests held back by a rate budget. Drawn through the platform's `Terminal`.
  *
  * On a terminal the line is redrawn in place, cut to the terminal's width; elsewhere a plain
- * line is printed every few seconds, so logs of a cron job stay readable. Progress belongs on stderr (stdout carries
- * the records), and the platform's Node terminal displays on stdout, so `stderr` makes a
- * `Terminal` over a stream of your choice (standard error by default).
+ * line is printed every few seconds, so logs of a cron job stay readable. Progress belongs on
+ * stderr (stdout carries the records), and the platform's Node terminal displays on stdout, so
+ * `stderr` makes a `Terminal` over a stream of your choice (standard error by default).
  *
  * @since 0.1.0
  */
@@ -138,8 +138,9 @@ const widthOf = (text: string): number => {
 }
 
 /**
- * The progress line, fitted to `columns` when given: less important pieces are left out,
- * then shorter wordings used, and what still does not fit is cut with `…`.
+ * The progress line, its text escaped (`TerminalText.line`), and fitted to `columns` when
+ * given: less important pieces are left out, then shorter wordings used, and what still does
+ * not fit is cut with `…`.
  *
  * @since 0.1.0
  * @category formatting
@@ -147,7 +148,7 @@ const widthOf = (text: string): number => {
 export const format = (s: Snapshot, columns?: number): string => {
   const all = parts(s)
   const join = (rank: number, short: boolean) =>
-    all.filter((p) => p.rank <= rank).map((p) => (short ? p.short ?? p.text : p.text)).join(" · ")
+    all.filter((p) => p.rank <= rank).map((p) => TerminalText.line(short ? p.short ?? p.text : p.text)).join(" · ")
   const full = join(2, false)
   if (columns === undefined || widthOf(full) <= columns) return full
   for (const line of [join(1, false), join(0, false), join(1, true), join(0, true)]) {
@@ -210,8 +211,8 @@ const erase = (drawn: number, columns: number): string => {
  *
  * On a terminal the line is cut to its width (one column spare, so the cursor never wraps)
  * and redrawn four times a second at the width of the moment, so a resized terminal shows
- * one line again at its next redraw. Text in the line is escaped (`TerminalText`): the only
- * control sequences written are the reporter's own.
+ * one line again at its next redraw. Text in the line is escaped (`format`): the only control
+ * sequences written are the reporter's own.
  *
  * @since 0.1.0
  * @category running
@@ -246,7 +247,7 @@ export const report = (summary: Summary.Summary, options: Options = {}): Effect.
     let drawn = 0
     const redraw = Effect.gen(function*() {
       const columns = yield* terminal.columns
-      const line = TerminalText.line(format(yield* snapshot, columns > 1 ? columns - 1 : undefined))
+      const line = format(yield* snapshot, columns > 1 ? columns - 1 : undefined)
       yield* show(erase(drawn, columns) + line)
       drawn = [...line].length
     })
@@ -254,7 +255,7 @@ export const report = (summary: Summary.Summary, options: Options = {}): Effect.
       if (drawn > 0) yield* show(erase(drawn, yield* terminal.columns))
       drawn = 0
     })
-    const print = Effect.flatMap(snapshot, (s) => show(`steptrail: ${TerminalText.line(format(s))}\n`))
+    const print = Effect.flatMap(snapshot, (s) => show(`steptrail: ${format(s)}\n`))
     // off a terminal the first line comes after one interval: a short export prints none
     const loop = tty
       ? Effect.repeat(redraw, Schedule.spaced(Duration.millis(250)))
