@@ -6,8 +6,8 @@
  * sequence shown as text, and the summary after it; help fits 80 columns. Needs `tmux`
  * (`.ci/run` installs it).
  */
-import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Scope } from "effect"
+import { expect, layer } from "@effect/vitest"
+import { Context, Effect, Layer, type Scope } from "effect"
 import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -62,11 +62,15 @@ const terminal = (
 
 const cli = (...args: ReadonlyArray<string>) => [process.execPath, BIN, ...args].map(quote).join(" ")
 
-/** `steptrail emulator` as a child process; its startup line; killed with the scope. */
-const emulator = (...args: ReadonlyArray<string>) =>
+/** `steptrail emulator`'s startup line. */
+class EmulatorInfo extends Context.Tag("EmulatorInfo")<EmulatorInfo, { readonly cloudflare: { readonly baseUrl: string; readonly accountId: string } }>() {}
+
+/** `steptrail emulator` as a child process, shared by the tests of this file; killed at the end. */
+const EmulatorLive = Layer.scoped(
+  EmulatorInfo,
   Effect.acquireRelease(
-    Effect.async<{ readonly child: ReturnType<typeof spawn>; readonly info: { cloudflare: { baseUrl: string; accountId: string } } }>((resume) => {
-      const child = spawn(process.execPath, [BIN, "emulator", ...args], { env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "ignore"] })
+    Effect.async<{ readonly child: ReturnType<typeof spawn>; readonly info: EmulatorInfo["Type"] }>((resume) => {
+      const child = spawn(process.execPath, [BIN, "emulator", "--instances", "100", "--latency", "5-15"], { env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "ignore"] })
       let out = ""
       child.stdout!.on("data", (c: Buffer) => {
         out += c.toString()
@@ -74,7 +78,8 @@ const emulator = (...args: ReadonlyArray<string>) =>
       })
     }),
     ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
-  ).pipe(Effect.timeout("20 seconds"), Effect.orDie)
+  ).pipe(Effect.timeout("20 seconds"), Effect.orDie, Effect.map(({ info }) => info))
+)
 
 /**
  * Reads the screen every 100 ms until the command's exit line shows (at most `seconds`);
@@ -102,7 +107,7 @@ const exportsOn = (width: number, narrowTo?: number) =>
   Effect.gen(function*() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-terminal-"))
     yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
-    const { info } = yield* emulator("--instances", "100", "--latency", "5-15")
+    const info = yield* EmulatorInfo
     const out = path.join(dir, "runs.ndjson")
     // 40 requests a second for about 110: the export waits on its budget twice (the longest line)
     const { resize, screen, visible } = yield* terminal(
@@ -140,8 +145,9 @@ const exportsOn = (width: number, narrowTo?: number) =>
     return seen
   })
 
-describe("on a terminal (tmux)", () => {
-  it.scopedLive("80 columns: one progress line, cut to fit, and the summary after it", () =>
+// the live clock: the tests wait on a real terminal
+layer(EmulatorLive, { excludeTestServices: true, timeout: "30 seconds" })("on a terminal (tmux)", (it) => {
+  it.scoped("80 columns: one progress line, cut to fit, and the summary after it", () =>
     Effect.gen(function*() {
       const seen = yield* exportsOn(80)
       expect(seen.length).toBeGreaterThan(0)
@@ -151,21 +157,21 @@ describe("on a terminal (tmux)", () => {
       for (const l of waits) expect(l).toMatch(/ · ETA \d+s$/)
     }), 40_000)
 
-  it.scopedLive("200 columns: the whole line, the budget's wait in full", () =>
+  it.scoped("200 columns: the whole line, the budget's wait in full", () =>
     Effect.gen(function*() {
       const seen = yield* exportsOn(200)
       expect(seen.some((l) => /^\d+\/101 runs · waiting for the rate budget \(40\/1s\), next request in \d+s · ETA \d+s · elapsed \d+s$/.test(l)), seen.join("\n"))
         .toBe(true)
     }), 40_000)
 
-  it.scopedLive("narrowed from 200 to 60 columns while the line shows: the rows it was rewrapped onto are erased, then it fits", () =>
+  it.scoped("narrowed from 200 to 60 columns while the line shows: the rows it was rewrapped onto are erased, then it fits", () =>
     Effect.gen(function*() {
       const seen = yield* exportsOn(200, 60)
       expect(seen.some((l) => l.length < 60)).toBe(true)
     }), 40_000)
 
   for (const args of [["--help"], ["export", "cloudflare", "--help"]]) {
-    it.scopedLive(`steptrail ${args.join(" ")} at 80 columns: nothing wider, no escape text`, () =>
+    it.scoped(`steptrail ${args.join(" ")} at 80 columns: nothing wider, no escape text`, () =>
       Effect.gen(function*() {
         const { screen } = yield* terminal(80, cli(...args))
         const text = (yield* watch(screen, 10)).at(-1)!
