@@ -7,8 +7,6 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Scope } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { PassThrough } from "node:stream"
-import * as TerminalText from "../src/TerminalText.js"
 import { run as spawnCli, stderrLines } from "./cli.js"
 import { run } from "./inProcess.js"
 
@@ -35,26 +33,6 @@ const hostileServer = (status: number): Effect.Effect<string, never, Scope.Scope
   ).pipe(Effect.map((server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4`))
 
 const raw = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]/
-
-describe("TerminalText.escape", () => {
-  it("shows control characters as escapes and keeps newlines", () => {
-    expect(TerminalText.escape(HOSTILE)).toBe(SHOWN)
-    expect(TerminalText.escape("a\tb\rc\nd\x00\x7f\u2028")).toBe("a\\tb\\rc\nd\\x00\\x7f\\u2028")
-    expect(TerminalText.escape("plain text, ünïcödé and emoji 🚀")).toBe("plain text, ünïcödé and emoji 🚀")
-    expect(TerminalText.line("two\nlines")).toBe("two\\nlines")
-  })
-
-  it("the progress stream lets through only the redraw sequences the reporter writes", () => {
-    const target = new PassThrough()
-    const chunks: Array<string> = []
-    target.on("data", (c: Buffer) => chunks.push(c.toString()))
-    const stream = TerminalText.stream(target)
-    stream.write("\x1b[1G")
-    stream.write("\x1b[2K")
-    stream.write("12 runs \x1b[2J")
-    expect(chunks).toEqual(["\x1b[1G", "\x1b[2K", "12 runs \\x1b[2J"])
-  })
-})
 
 describe("provider text on stderr", () => {
   it.scopedLive("a 404 whose message carries escape sequences reaches stderr as visible escapes (the bundle)", () =>

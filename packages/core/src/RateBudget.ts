@@ -37,7 +37,7 @@ export interface Status {
   readonly queued: number
   /** When the first of them may start (epoch millis); null when none is held back. */
   readonly nextAt: number | null
-  /** Total time requests were held back (by the budget or a 429 pause), in milliseconds. */
+  /** Total time requests were held back (by the budget or a 429 pause), in milliseconds, the wait under way included. */
   readonly waitedMillis: number
   /** Of that, the time held back by 429 pauses. */
   readonly pausedMillis: number
@@ -101,6 +101,9 @@ const unsafeMake = (budget: Budget | undefined): RateBudget => {
   let waitedMillis = 0
   let pausedMillis = 0
   let started = 0
+  // the wait under way: since when, and until when a 429 pause explains it
+  let sleepingSince: number | null = null
+  let sleepingPaused = 0
 
   // The lock holder is the only fiber that sleeps here, so its sleeps add up to the wall
   // time during which the budget held requests back.
@@ -121,7 +124,11 @@ const unsafeMake = (budget: Budget | undefined): RateBudget => {
         return slot
       }
       nextAt = until
-      yield* Effect.sleep(Duration.millis(until - now))
+      sleepingSince = now
+      sleepingPaused = Math.min(paused, until)
+      yield* Effect.sleep(Duration.millis(until - now)).pipe(Effect.ensuring(Effect.sync(() => {
+        sleepingSince = null
+      })))
       waitedMillis += until - now
       if (paused > now) pausedMillis += Math.min(paused, until) - now
     }
@@ -156,7 +163,15 @@ const unsafeMake = (budget: Budget | undefined): RateBudget => {
           pausedUntil = Math.max(pausedUntil, now + Math.max(0, millis))
         })
       ),
-    status: Effect.sync(() => ({ budget, queued, nextAt, waitedMillis, pausedMillis, started, pausedUntil }))
+    // a progress display reads the wait under way too, so a long pause counts while it lasts
+    status: Effect.clockWith((c) =>
+      c.currentTimeMillis.pipe(Effect.map((now) => {
+        const since = sleepingSince
+        const waited = since === null ? 0 : Math.max(0, now - since)
+        const paused = since === null ? 0 : Math.max(0, Math.min(now, sleepingPaused) - since)
+        return { budget, queued, nextAt, waitedMillis: waitedMillis + waited, pausedMillis: pausedMillis + paused, started, pausedUntil }
+      }))
+    )
   } satisfies RateBudget
 }
 

@@ -17,6 +17,7 @@ import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
 import * as State from "./State.js"
 import * as Summary from "./Summary.js"
+import * as TerminalText from "./TerminalText.js"
 
 /**
  * @since 0.2.0
@@ -37,7 +38,7 @@ export interface Options extends Pick<Export.Options, "format" | "concurrency" |
   } | undefined
   /** No progress line and no summary. */
   readonly quiet?: boolean | undefined
-  /** Where progress and the summary are drawn (default: `Progress.stderr()`). */
+  /** Where progress and the summary are drawn (default: `Progress.stderr()`); their text is escaped (`TerminalText`). */
   readonly terminal?: Terminal.Terminal | undefined
   /** Where records go without `out` (default: `process.stdout`). */
   readonly stdout?: NodeJS.WritableStream | undefined
@@ -112,7 +113,7 @@ export const run = (options: Options): Effect.Effect<Summary.Summary, Error, Fil
       options.quiet === true ? Effect.void : stopProgress.pipe(
         Effect.zipRight(waited),
         Effect.flatMap((waits) =>
-          Effect.ignore(terminal.display(Summary.format(summary) + [...notes, ...waits].map((n) => `\n  ${n}`).join("") + "\n"))
+          Effect.ignore(terminal.display(TerminalText.escape(Summary.format(summary) + [...notes, ...waits].map((n) => `\n  ${n}`).join("")) + "\n"))
         )
       )
     const exportOptions: Export.Options = {

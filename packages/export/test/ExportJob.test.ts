@@ -45,6 +45,17 @@ describe("ExportJob", () => {
       expect(summaryOf(second.text())).toBe(`exported 0 runs, 0 steps to ${out}\n  skipped: 1 run unchanged since the last export\n`)
     }).pipe(Effect.provide(FileSystemLive)))
 
+  it.effect("the summary's text is escaped: a control character in a name is shown, not sent to the terminal", () =>
+    Effect.gen(function*() {
+      const out = path.join(tempDir(), "runs\u001b]0;title\u0007.ndjson")
+      const t = terminal()
+      const exit = yield* drive(ExportJob.run({ sources: [{ provider: fakeProvider(1, 1), workflow: "wf" }], out, terminal: t.terminal }))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(summaryOf(t.text()).split("\n")[0]).toBe(`exported 1 run, 1 step to ${out.replace("\u001b", "\\x1b").replace("\u0007", "\\x07")}`)
+      // eslint-disable-next-line no-control-regex
+      expect(t.text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/)
+    }).pipe(Effect.provide(FileSystemLive)))
+
   it.effect("a second export of the same state file or output, while the first runs, is refused at once", () =>
     Effect.gen(function*() {
       const dir = tempDir()

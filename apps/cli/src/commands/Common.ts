@@ -7,7 +7,6 @@ import { Duration, Effect, Either, Option } from "effect"
 import * as path from "node:path"
 import { UsageError } from "../Failure.js"
 import { Stdio } from "../Stdio.js"
-import * as TerminalText from "../TerminalText.js"
 import type { CommonFlags } from "./Flags.js"
 
 /** The export flags once a config file's values and the defaults are applied. */
@@ -71,7 +70,7 @@ export const runExport = (
         : undefined,
       quiet: flags.quiet,
       stdout: stdio.stdout,
-      // provider text (names, ids, messages) reaches the terminal escaped
-      terminal: Progress.stderr(TerminalText.stream(stdio.stderr))
+      // the progress line and the summary escape their text themselves (TerminalText)
+      terminal: Progress.stderr(stdio.stderr)
     })
   })
