@@ -4,9 +4,9 @@ import { Stdio } from "../Stdio.js"
 import { usage } from "./Common.js"
 
 const port = Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1, 0 to 65535 (0: any free port)."), Options.withDefault(0))
-const token = Options.text("token").pipe(Options.withDescription("The API token/key all three APIs accept."), Options.withPseudoName("TOKEN"), Options.optional)
+const token = Options.text("token").pipe(Options.withDescription("The API token/key every emulated API accepts."), Options.withPseudoName("TOKEN"), Options.optional)
 const extraTokens = Options.text("extra-token").pipe(
-  Options.withDescription("Another token all three APIs accept (repeatable); stats name it by its index, 1, 2, ..."),
+  Options.withDescription("Another token every emulated API accepts (repeatable); stats name it by its index, 1, 2, ..."),
   Options.withPseudoName("TOKEN"),
   Options.repeated
 )
@@ -14,7 +14,7 @@ const seed = Options.integer("seed").pipe(Options.withDescription("Seed of the g
 const instances = Options.integer("instances").pipe(Options.withDescription("Cloudflare instances in the main workflow."), Options.optional)
 const steps = Options.integer("steps").pipe(Options.withDescription("Steps of every Cloudflare instance (default: varied)."), Options.optional)
 const outputBytes = Options.integer("output-bytes").pipe(Options.withDescription("Approximate size of large step outputs."), Options.withPseudoName("BYTES"), Options.optional)
-const runs = Options.integer("runs").pipe(Options.withDescription("Runs of the Orchestra and Onepin workflows."), Options.optional)
+const runs = Options.integer("runs").pipe(Options.withDescription("Runs of the Orchestra and Onepin workflows and of the Temporal workflow type."), Options.optional)
 const live = Options.integer("live").pipe(Options.withDescription("Runs per provider that progress with the virtual clock."), Options.optional)
 const faults = Options.text("faults").pipe(
   Options.withDescription("Fault rates, e.g. 5xx=0.1,429=0.05,reset=0.02,malformed=0.01,seed=7 (see docs/emulator.md)."),
@@ -75,6 +75,7 @@ export const emulator = Command.make(
         cloudflare: { instances: orUndefined(flags.instances), steps: orUndefined(flags.steps), outputBytes: orUndefined(flags.outputBytes), live },
         orchestra: { runs, live },
         onepin: { runs, live },
+        temporal: { runs, live },
         faults: yield* parsed("faults", flags.faults, Faults.parse),
         rateLimit: yield* parsed("rate-limit", flags.rateLimit, RateLimit.parse),
         latency: yield* parsed("latency", flags.latency, Latency.parse),
@@ -87,7 +88,7 @@ export const emulator = Command.make(
     }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(
-    "Serve local emulators of the Cloudflare Workflows, Arcee Orchestra and Onepin APIs on 127.0.0.1 with seeded data. " +
+    "Serve local emulators of the Cloudflare Workflows, Arcee Orchestra, Onepin and Temporal APIs on 127.0.0.1 with seeded data. " +
       "Prints one JSON line (token, base URLs, a workflow of each) to stdout once listening, then serves until stopped.\n\n" +
       "Examples:\n  steptrail emulator --port 8787 --instances 500 --faults 5xx=0.1,429=0.05\n" +
       "  steptrail emulator --rate-limit 40/60s --latency 20-150 --extra-token second --storm 20s,retry-after=5"
