@@ -1,45 +1,27 @@
 /**
  * Temporal data: a run ordinal is an `OrderWorkflow` execution, plus the
  * `ShipmentWorkflow` children it starts and, for one fixture, the run it
- * continues as new into; each is a history derived from (seed, ordinal).
- * Live runs are cut at the virtual now by `view.ts`.
+ * continues as new into; each is a history derived from (seed, ordinal),
+ * made of the scenes of `scenes.ts`. Live runs are cut at the virtual now by
+ * `view.ts`.
  *
  * @internal
  */
 import { Rng, Tag } from "../random.js"
 import * as Runs from "../runs.js"
-import { Builder, type Event } from "./history.js"
-import type { Config, Key, Part } from "./model.js"
-import { CHILD_TYPE, Fixture, MAIN_TYPE, runIdOf, SCHEDULE, taskQueue, workflowIdOf } from "./model.js"
-import type { Payloads } from "./payloads.js"
+import type { Execution } from "./execution.js"
+import { begin, execution, type Ids, MAIN_WORKER, spawn } from "./execution.js"
+import type { Config, Key } from "./model.js"
+import { Fixture, MAIN_TYPE, runIdOf, SCHEDULE, taskQueue } from "./model.js"
 import * as P from "./payloads.js"
-import { Scenes } from "./scenes.js"
 
-export interface Execution {
-  readonly key: Key
-  readonly live: boolean
-  readonly workflowId: string
-  readonly runId: string
-  readonly type: string
-  readonly start: number
-  readonly events: ReadonlyArray<Event>
-  readonly firstRunId: string
-  readonly parent?: { readonly workflowId: string; readonly runId: string }
-  readonly root: { readonly workflowId: string; readonly runId: string }
-  readonly memo?: unknown
-  readonly searchAttributes?: unknown
-  /** The workflow execution timeout, when one is set. */
-  readonly timeoutMs?: number
-}
+export type { Execution } from "./execution.js"
 
 /** A run ordinal's executions: the run first, then its children, then the run it continued as new into. */
 export interface RunPlan {
   readonly ordinal: number
   readonly executions: ReadonlyArray<Execution>
 }
-
-const MAIN_WORKER = "4711@orders-worker-5d8f7c9b4-x2kqp@"
-const CHILD_WORKER = "1@shipments-worker-0@"
 
 const order = (rng: Rng, ordinal: number) => ({
   orderId: `ord_${rng.hex(10)}`,
@@ -48,120 +30,6 @@ const order = (rng: Rng, ordinal: number) => ({
   totalCents: rng.int(500, 250_000),
   ordinal
 })
-
-interface Ids {
-  readonly seed: number
-  readonly ordinal: number
-  readonly live: boolean
-  readonly encrypted: boolean
-}
-
-interface Started {
-  readonly s: Scenes
-  readonly workflowId: string
-  readonly runId: string
-}
-
-/** A builder with the execution's started event and first workflow task written. */
-const begin = (
-  ids: Ids,
-  part: Part,
-  start: number,
-  attrs: Record<string, unknown>,
-  worker: string,
-  sdk: string
-): Started => {
-  const b = new Builder(start, Rng.at(ids.seed, Tag.tmEvent, ids.ordinal, typeof part === "number" ? 10 + part : part === "main" ? 0 : 1), worker)
-  const s = new Scenes(b, ids.encrypted, ids.live, sdk)
-  const workflowId = workflowIdOf(ids.seed, ids.ordinal, part)
-  const runId = runIdOf(ids.seed, ids.ordinal, part)
-  b.add("WorkflowExecutionStarted", {
-    taskQueue,
-    workflowTaskTimeout: "10s",
-    originalExecutionRunId: runId,
-    identity: "api-gateway@checkout-7f9c",
-    firstExecutionRunId: runId,
-    attempt: 1,
-    workflowId,
-    ...attrs
-  })
-  b.wft()
-  return { s, workflowId, runId }
-}
-
-const execution = (ids: Ids, part: Part, started: Started, type: string, extra: Partial<Execution> = {}): Execution => ({
-  key: { ordinal: ids.ordinal, part },
-  live: ids.live,
-  workflowId: started.workflowId,
-  runId: started.runId,
-  type,
-  start: started.s.b.events[0]!.ms,
-  events: started.s.b.events,
-  firstRunId: started.runId,
-  root: { workflowId: started.workflowId, runId: started.runId },
-  ...extra
-})
-
-interface ChildResult {
-  readonly execution: Execution
-  readonly result?: Payloads
-  readonly failure?: Record<string, unknown>
-}
-
-/** Child `k`: packs and books a carrier, and fails when the carrier refuses. */
-const child = (ids: Ids, k: number, start: number, parent: Started, initiatedId: number, namespace: string, fails: boolean): ChildResult => {
-  const parentRef = { workflowId: parent.workflowId, runId: parent.runId }
-  const input = parent.s.values({ parcels: k + 1 })
-  const c = begin(ids, k, start, {
-    workflowType: { name: CHILD_TYPE },
-    parentWorkflowNamespace: namespace,
-    parentWorkflowExecution: parentRef,
-    parentInitiatedEventId: String(initiatedId),
-    taskQueue: { name: "shipments", kind: "TASK_QUEUE_KIND_NORMAL" },
-    input,
-    rootWorkflowExecution: parentRef
-  }, CHILD_WORKER, "TypeScriptSDK")
-  c.s.activity("PackItems", c.s.values({ parcels: k + 1 }), { kind: "completed", result: c.s.value({ boxes: k + 1 }) })
-  const booked = c.s.activity("BookCarrier", c.s.values({ carrier: "ups" }), fails ? { kind: "failed", attempts: 3 } : { kind: "completed", result: c.s.value({ tracking: `1Z${c.s.rng.hex(12).toUpperCase()}` }) })
-  let result: Payloads | undefined
-  let failure: Record<string, unknown> | undefined
-  if (fails) {
-    failure = { message: "Activity task failed", source: "TypeScriptSDK", cause: booked.failure, activityFailureInfo: { scheduledEventId: String(booked.scheduled), startedEventId: String(booked.started), identity: CHILD_WORKER, activityType: { name: "BookCarrier" }, activityId: booked.id, retryState: "RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED" } }
-    c.s.failed(failure)
-  } else {
-    result = c.s.values({ shipped: true, parcels: k + 1 })
-    c.s.completed(result)
-  }
-  return { execution: execution(ids, k, c, CHILD_TYPE, { parent: parentRef, root: parentRef }), result, failure }
-}
-
-/** Writes a child workflow into the parent's history, from initiated to its outcome; returns its execution. */
-const spawn = (ids: Ids, run: Started, k: number, namespace: string, fails: boolean): ChildResult => {
-  const b = run.s.b
-  const workflowId = workflowIdOf(ids.seed, ids.ordinal, k)
-  const initiated = b.add("StartChildWorkflowExecutionInitiated", {
-    namespace,
-    workflowId,
-    workflowType: { name: CHILD_TYPE },
-    taskQueue: { name: "shipments", kind: "TASK_QUEUE_KIND_NORMAL" },
-    input: run.s.values({ parcels: k + 1 }),
-    workflowTaskTimeout: "10s",
-    parentClosePolicy: "PARENT_CLOSE_POLICY_TERMINATE",
-    workflowTaskCompletedEventId: String(b.wftDone),
-    workflowIdReusePolicy: "WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE"
-  }, { after: 1 })
-  const c = child(ids, k, b.t + run.s.rng.int(8, 40), run, initiated, namespace, fails)
-  const execution_ = { workflowId, runId: c.execution.runId }
-  const common = { namespace, workflowExecution: execution_, workflowType: { name: CHILD_TYPE }, initiatedEventId: String(initiated) }
-  b.t = c.execution.start + run.s.rng.int(3, 15)
-  const started = b.add("ChildWorkflowExecutionStarted", { namespace, initiatedEventId: String(initiated), workflowExecution: execution_, workflowType: { name: CHILD_TYPE } })
-  b.wft()
-  b.t = Math.max(b.t, c.execution.events[c.execution.events.length - 1]!.at) + run.s.rng.int(5, 30)
-  if (fails) b.add("ChildWorkflowExecutionFailed", { failure: c.failure, ...common, startedEventId: String(started), retryState: "RETRY_STATE_RETRY_POLICY_NOT_SET" })
-  else b.add("ChildWorkflowExecutionCompleted", { result: c.result, ...common, startedEventId: String(started) })
-  b.wft()
-  return c
-}
 
 const pdf = (rng: Rng): Buffer => Buffer.concat([Buffer.from("%PDF-1.7\n"), rng.bytes(rng.int(40, 120))])
 
@@ -186,15 +54,14 @@ export const buildRun = (config: Config, ordinal: number): RunPlan => {
   const final: Final = live ? "completed" : finalOf(ordinal, rng)
   const timeoutMs = final === "timedOut" ? 3_600_000 : undefined
   const data = order(rng, ordinal)
-  const plainS = new Scenes(new Builder(0, rng, MAIN_WORKER), ids.encrypted, live, "GoSDK")
-  const run = begin(ids, "main", created, {
+  const run = begin(ids, "main", created, (s) => ({
     workflowType: { name: MAIN_TYPE },
-    input: plainS.values(data),
+    input: s.values(data),
     workflowExecutionTimeout: timeoutMs === undefined ? undefined : "3600s",
-    workflowExecutionExpirationTime: undefined,
-    memo: { fields: { customer: P.one(plainS.value({ id: data.customer })) } },
+    memo: { fields: { customer: P.one(s.value({ id: data.customer })) } },
+    // search attributes are never encoded by a codec, and carry their type
     searchAttributes: { indexedFields: { CustomerTier: P.one({ encoding: "json/plain", data: Buffer.from(JSON.stringify(rng.pick(["gold", "silver"]))), meta: { type: "Keyword" } }) } }
-  }, MAIN_WORKER, "GoSDK")
+  }), MAIN_WORKER, "GoSDK")
   const s = run.s
   const children: Array<Execution> = []
   let k = 0
@@ -202,12 +69,11 @@ export const buildRun = (config: Config, ordinal: number): RunPlan => {
   const extra: Partial<Execution> = { memo: run.s.b.events[0]!.attrs["memo"], searchAttributes: run.s.b.events[0]!.attrs["searchAttributes"], timeoutMs }
   let next: Execution | undefined
 
-  const reserve = s.activity("ReserveInventory", s.values({ orderId: data.orderId, items: data.items }), {
+  s.activity("ReserveInventory", s.values({ orderId: data.orderId, items: data.items }), {
     kind: "completed",
     attempts: ordinal === Fixture.showcase || live ? 3 : rng.chance(0.15) ? rng.int(2, 4) : 1,
     result: s.value({ reservationId: `res_${rng.hex(8)}` })
   })
-  void reserve
   if (live) {
     s.timer(20_000, "let the customer add items")
     s.signal("addGiftNote", s.values({ note: "Happy birthday!" }))
@@ -246,13 +112,13 @@ export const buildRun = (config: Config, ordinal: number): RunPlan => {
       workflowTaskCompletedEventId: String(s.b.wftDone),
       initiator: "CONTINUE_AS_NEW_INITIATOR_WORKFLOW"
     }, { after: 1 })
-    const n = begin(ids, "next", s.b.t + rng.int(10, 50), {
+    const n = begin(ids, "next", s.b.t + rng.int(10, 50), () => ({
       workflowType: { name: MAIN_TYPE },
       input,
       continuedExecutionRunId: run.runId,
       initiator: "CONTINUE_AS_NEW_INITIATOR_WORKFLOW",
       firstExecutionRunId: run.runId
-    }, MAIN_WORKER, "GoSDK")
+    }), MAIN_WORKER, "GoSDK")
     n.s.activity("SendConfirmationEmail", n.s.values({ to: "customer@example.com" }), { kind: "completed" })
     n.s.completed(n.s.values({ status: "fulfilled", orderId: data.orderId }))
     next = execution(ids, "next", n, MAIN_TYPE, { firstRunId: run.runId, root: { workflowId: run.workflowId, runId: run.runId } })
