@@ -25,15 +25,14 @@ export const compare = (a: Row, b: Row): number =>
   (b.closeMs ?? Infinity) - (a.closeMs ?? Infinity) || b.startMs - a.startMs || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0)
 
 export class Store {
-  private readonly historic: Array<ReadonlyArray<Entry> | undefined> = []
+  /** Every historic execution's entry, in visibility's order, once asked for. */
+  private historic: ReadonlyArray<Entry> | undefined
   private readonly runs
   constructor(readonly config: Config, readonly namespaceId: string) {
     this.runs = runSet(config)
   }
 
-  private entries(ordinal: number, now: number): ReadonlyArray<Entry> {
-    const cached = this.historic[ordinal]
-    if (cached !== undefined) return cached
+  private entries(ordinal: number, now: number): Array<Entry> {
     const out: Array<Entry> = []
     for (const e of buildRun(this.config, ordinal).executions) {
       if (!visible(e, now)) continue
@@ -43,16 +42,27 @@ export class Store {
         info: info(this.config.seed, v, this.namespaceId)
       })
     }
-    if (ordinal < this.config.runs) this.historic[ordinal] = out
     return out
   }
 
-  /** Every execution listed at `now`, in visibility's order. */
+  /** Every execution listed at `now`, in visibility's order: the historic ones (sorted once) merged with the live ones. */
   list(now: number): Array<Entry> {
+    if (this.historic === undefined) {
+      const all: Array<Entry> = []
+      for (let o = 0; o < this.config.runs; o++) all.push(...this.entries(o, now))
+      this.historic = all.sort((a, b) => compare(a.row, b.row))
+    }
+    const live: Array<Entry> = []
+    for (let o = this.config.runs; o < this.runs.visibleCount(now); o++) live.push(...this.entries(o, now))
+    live.sort((a, b) => compare(a.row, b.row))
     const out: Array<Entry> = []
-    const n = this.runs.visibleCount(now)
-    for (let o = 0; o < n; o++) out.push(...this.entries(o, now))
-    return out.sort((a, b) => compare(a.row, b.row))
+    let i = 0
+    for (const h of this.historic) {
+      while (i < live.length && compare(live[i]!.row, h.row) < 0) out.push(live[i++]!)
+      out.push(h)
+    }
+    while (i < live.length) out.push(live[i++]!)
+    return out
   }
 
   /** The run of a workflow id (the latest started one when `runId` is not given), when started by `now`. */
