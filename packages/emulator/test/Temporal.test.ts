@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { Emulator } from "@steptrail/emulator"
-import { bearer, expectKeys, get, request, tm as path } from "./helpers.js"
+import { bearer, expectKeys, get, manualClock, request, tm as path } from "./helpers.js"
 
 /** A path of the emulator's namespace with query parameters (encoded, as page tokens need). */
 const tm = (em: Emulator.Emulator, rest = "", params: Record<string, string> = {}) => {
@@ -249,7 +249,7 @@ describe("Temporal", () => {
       expect(missing.json.details).toEqual([{ "@type": "type.googleapis.com/temporal.api.errordetails.v1.NamespaceNotFoundFailure", namespace: "nope" }])
     }))
 
-  it.scoped("429: RESOURCE_EXHAUSTED with Temporal's details and no Retry-After; injected 5xx are gRPC statuses", () =>
+  it.scoped("429: RESOURCE_EXHAUSTED with Temporal's details and no Retry-After (rate limit, storm); injected 5xx are gRPC statuses", () =>
     Effect.gen(function*() {
       const em = yield* Emulator.start({ rateLimit: { limit: 1, windowMs: 60_000 } })
       expect((yield* get(em, tm(em, "/workflow-count"))).status).toBe(200)
@@ -268,6 +268,12 @@ describe("Temporal", () => {
       const stats = yield* em.stats
       expect(stats.providers.temporal.routes["countWorkflowExecutions"]).toEqual({ requests: 2, byStatus: { "200": 1, "429": 1 } })
       expect(stats.credentials.temporal["0"]).toMatchObject({ requests: 2, rateLimited: 1 })
+      const wall = manualClock()
+      const stormy = yield* Emulator.start({ storm: { durationMs: 1_000, retryAfterSeconds: 5 }, wallClock: wall.clock })
+      const stormed = yield* get(stormy, tm(stormy, "/workflow-count"))
+      expect([stormed.status, stormed.json.code, stormed.headers.get("retry-after")]).toEqual([429, 8, null])
+      wall.tick(1_000)
+      expect((yield* get(stormy, tm(stormy, "/workflow-count"))).status).toBe(200)
       const faulty = yield* Emulator.start({ faults: { serverError: 1 } })
       const e = yield* get(faulty, tm(faulty, "/workflows"))
       expect([500, 502, 503]).toContain(e.status)
