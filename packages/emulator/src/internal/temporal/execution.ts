@@ -107,11 +107,13 @@ const child = (ids: Ids, k: number, start: number, parent: Started, initiatedId:
     rootWorkflowExecution: parentRef
   }), CHILD_WORKER, "TypeScriptSDK")
   c.s.activity("PackItems", c.s.values({ parcels: k + 1 }), { kind: "completed", result: c.s.value({ boxes: k + 1 }) })
-  const booked = c.s.activity("BookCarrier", c.s.values({ carrier: "ups" }), fails ? { kind: "failed", attempts: 3 } : { kind: "completed", result: c.s.value({ tracking: `1Z${c.s.rng.hex(12).toUpperCase()}` }) })
+  const booked = c.s.activity("BookCarrier", c.s.values({ carrier: "ups" }), fails
+    ? { kind: "failed", attempts: 3 }
+    : { kind: "completed", result: c.s.value({ tracking: `1Z${c.s.rng.hex(12).toUpperCase()}` }) })
   let result: Payloads | undefined
   let failure: Record<string, unknown> | undefined
   if (fails) {
-    failure = { message: "Activity task failed", source: "TypeScriptSDK", cause: booked.failure, activityFailureInfo: { scheduledEventId: String(booked.scheduled), startedEventId: String(booked.started), identity: CHILD_WORKER, activityType: { name: "BookCarrier" }, activityId: booked.id, retryState: "RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED" } }
+    failure = c.s.activityTaskFailed(booked, "BookCarrier")
     c.s.failed(failure)
   } else {
     result = c.s.values({ shipped: true, parcels: k + 1 })

@@ -60,7 +60,7 @@ export const buildRun = (config: Config, ordinal: number): RunPlan => {
     workflowExecutionTimeout: timeoutMs === undefined ? undefined : "3600s",
     memo: { fields: { customer: P.one(s.value({ id: data.customer })) } },
     // search attributes are never encoded by a codec, and carry their type
-    searchAttributes: { indexedFields: { CustomerTier: P.one({ encoding: "json/plain", data: Buffer.from(JSON.stringify(rng.pick(["gold", "silver"]))), meta: { type: "Keyword" } }) } }
+    searchAttributes: { indexedFields: { CustomerTier: P.one({ ...P.json(rng.pick(["gold", "silver"])), meta: { type: "Keyword" } }) } }
   }), MAIN_WORKER, "GoSDK")
   const s = run.s
   const children: Array<Execution> = []
@@ -153,12 +153,7 @@ export const buildRun = (config: Config, ordinal: number): RunPlan => {
       ? { kind: "failed", attempts: 5 }
       : { kind: "completed", attempts: rng.chance(0.1) ? 2 : 1, result: s.value({ chargeId: `ch_${rng.hex(12)}` }) })
     if (final === "failed") {
-      s.failed({
-        message: "Activity task failed",
-        source: "GoSDK",
-        cause: charge.failure,
-        activityFailureInfo: { scheduledEventId: String(charge.scheduled), startedEventId: String(charge.started), identity: MAIN_WORKER, activityType: { name: "ChargePayment" }, activityId: charge.id, retryState: "RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED" }
-      })
+      s.failed(s.activityTaskFailed(charge, "ChargePayment"))
     } else if (final === "terminated") {
       s.activity("NotifyWarehouse", s.values({ orderId: data.orderId }), { kind: "completed" })
       s.terminated("stuck on a carrier that closed its API")

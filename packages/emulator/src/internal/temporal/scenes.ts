@@ -18,6 +18,17 @@ export type ActivityOutcome =
   | { readonly kind: "failed"; readonly attempts: number }
   | { readonly kind: "timedOut"; readonly timeout: "START_TO_CLOSE" | "SCHEDULE_TO_START" }
 
+/** What `activity` wrote: its events' ids, its activity id, and the failure it ended with, if any. */
+export interface ActivityRun {
+  readonly id: string
+  readonly scheduled: number
+  readonly started: number
+  readonly closed: number
+  readonly failure?: Record<string, unknown>
+}
+
+const RETRY = { initialInterval: "1s", backoffCoefficient: 2, maximumInterval: "100s", maximumAttempts: 5 }
+
 const FAILURES: Readonly<Record<string, readonly [string, string]>> = {
   ChargePayment: ["PaymentGatewayError", "payment gateway answered 502"],
   ReserveInventory: ["InventoryServiceUnavailable", "inventory service unavailable"],
@@ -77,7 +88,25 @@ export class Scenes {
   }
 
   private timeoutFailure(timeoutType: string): Record<string, unknown> {
-    return { message: `activity ${timeoutType === "SCHEDULE_TO_START" ? "ScheduleToStart" : "StartToClose"} timeout`, source: "Server", timeoutFailureInfo: { timeoutType: `TIMEOUT_TYPE_${timeoutType}` } }
+    const which = timeoutType === "SCHEDULE_TO_START" ? "ScheduleToStart" : "StartToClose"
+    return { message: `activity ${which} timeout`, source: "Server", timeoutFailureInfo: { timeoutType: `TIMEOUT_TYPE_${timeoutType}` } }
+  }
+
+  /** The failure a workflow ends with when an activity failed: the activity's failure as the cause. */
+  activityTaskFailed(run: ActivityRun, name: string): Record<string, unknown> {
+    return {
+      message: "Activity task failed",
+      source: this.sdk,
+      cause: run.failure,
+      activityFailureInfo: {
+        scheduledEventId: String(run.scheduled),
+        startedEventId: String(run.started),
+        identity: this.b.worker,
+        activityType: { name },
+        activityId: run.id,
+        retryState: "RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED"
+      }
+    }
   }
 
   private busy(): number {
@@ -93,18 +122,22 @@ export class Scenes {
       input,
       startToCloseTimeout: "30s",
       workflowTaskCompletedEventId: String(this.b.wftDone),
-      retryPolicy: { initialInterval: "1s", backoffCoefficient: 2, maximumInterval: "100s", maximumAttempts: 5 },
+      retryPolicy: RETRY,
       ...extra
     }, { after: this.rng.int(1, 10) })
     return { id, scheduled }
   }
 
   /** An activity from scheduled to its outcome (the last attempt's started event carries `attempt` and `lastFailure`), then a workflow task. */
-  activity(name: string, input: Payloads, outcome: ActivityOutcome): { readonly closed: number; readonly failure?: Record<string, unknown>; readonly scheduled: number; readonly started: number; readonly id: string } {
+  activity(name: string, input: Payloads, outcome: ActivityOutcome): ActivityRun {
     const b = this.b
     const timedOut = outcome.kind === "timedOut"
     const { id, scheduled } = this.schedule(name, input, timedOut
-      ? { startToCloseTimeout: "10s", scheduleToStartTimeout: outcome.timeout === "SCHEDULE_TO_START" ? "60s" : undefined, retryPolicy: { initialInterval: "1s", backoffCoefficient: 2, maximumInterval: "100s", maximumAttempts: 2 } }
+      ? {
+        startToCloseTimeout: "10s",
+        scheduleToStartTimeout: outcome.timeout === "SCHEDULE_TO_START" ? "60s" : undefined,
+        retryPolicy: { ...RETRY, maximumAttempts: 2 }
+      }
       : {})
     const sched = String(scheduled)
     if (timedOut && outcome.timeout === "SCHEDULE_TO_START") {

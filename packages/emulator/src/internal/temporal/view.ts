@@ -93,12 +93,11 @@ export const info = (seed: number, v: View, namespaceId: string): Record<string,
 }
 
 /** Activities scheduled and not closed by the cut; their started event (written later) says whether a worker has them. */
+const ACTIVITY_CLOSES = new Set(["ActivityTaskCompleted", "ActivityTaskFailed", "ActivityTaskTimedOut", "ActivityTaskCanceled"])
+
 const pendingActivities = (seed: number, v: View, now: number): Array<unknown> => {
   const closedIds = new Set<string>()
-  for (const e of v.events) {
-    const sched = e.attrs["scheduledEventId"]
-    if (e.type.startsWith("ActivityTask") && e.type !== "ActivityTaskScheduled" && e.type !== "ActivityTaskStarted" && e.type !== "ActivityTaskCancelRequested") closedIds.add(sched as string)
-  }
+  for (const e of v.events) if (ACTIVITY_CLOSES.has(e.type)) closedIds.add(e.attrs["scheduledEventId"] as string)
   const out: Array<unknown> = []
   for (const e of v.events) {
     if (e.type !== "ActivityTaskScheduled" || closedIds.has(String(e.id))) continue
