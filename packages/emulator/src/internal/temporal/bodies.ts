@@ -1,8 +1,10 @@
 /**
  * Temporal's HTTP answers: successes written with or without payload
- * shorthand (and indented with `?pretty`), and errors the way grpc-gateway
- * writes a gRPC status: `{code, message, details}` with the HTTP status of
- * the code and Temporal's error details as `Any` messages.
+ * shorthand (and indented with `?pretty`), and errors the way Temporal's
+ * gateway writes a gRPC status: `{code, message, details}` with the HTTP
+ * status of the code, Temporal's error details as `Any` messages, and like
+ * every body in proto3 JSON without the fields left at their default (no
+ * `details` when there are none).
  *
  * @internal
  */
@@ -21,20 +23,20 @@ export const ok = (route: string, req: ApiRequest, body: unknown): Reply => ({
 
 const detail = (type: string, fields: Record<string, unknown>) => ({ "@type": `type.googleapis.com/temporal.api.errordetails.v1.${type}`, ...fields })
 
-/** A gRPC status as grpc-gateway writes it. */
+/** A gRPC status as the gateway writes it. */
 export const status = (route: string, http: number, code: number, message: string, details: ReadonlyArray<unknown> = []): Reply => ({
   status: http,
   route,
   headers: JSON_TYPE,
-  body: JSON.stringify({ code, message, details })
+  body: JSON.stringify(details.length === 0 ? { code, message } : { code, message, details })
 })
 
 export const invalidArgument = (route: string, message: string): Reply => status(route, 400, 3, message)
 
 export const unauthenticated = (route: string): Reply => status(route, 401, 16, "Request unauthorized.")
 
-export const permissionDenied = (route: string, namespace: string): Reply =>
-  status(route, 403, 7, "Request unauthorized.", [detail("PermissionDeniedFailure", { reason: `no access to namespace ${namespace}` })])
+/** The authorizer's refusal: its reason is empty, so the detail has only its type. */
+export const permissionDenied = (route: string): Reply => status(route, 403, 7, "Request unauthorized.", [detail("PermissionDeniedFailure", {})])
 
 export const namespaceNotFound = (route: string, namespace: string): Reply =>
   status(route, 404, 5, `Namespace ${namespace} is not found.`, [detail("NamespaceNotFoundFailure", { namespace })])

@@ -134,7 +134,7 @@ export const make = (config: Config): Provider => {
     const s = path(req.segments)
     const namespace = s[1]!
     if (namespace !== config.namespace) {
-      return config.auth === "required" ? Bodies.permissionDenied(route, namespace) : Bodies.namespaceNotFound(route, namespace)
+      return config.auth === "required" ? Bodies.permissionDenied(route) : Bodies.namespaceNotFound(route, namespace)
     }
     switch (route) {
       case "listWorkflowExecutions":
