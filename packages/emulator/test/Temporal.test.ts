@@ -219,7 +219,8 @@ describe("Temporal", () => {
         expect(r.status, url).toBe(404)
         expectKeys(r.json, ["code", "message", "details"])
         expect(r.json.code).toBe(5)
-        expect(r.json.details).toEqual([{ "@type": NOT_FOUND, currentCluster: "active", activeCluster: "active" }])
+        expect(r.json.details).toEqual([{ "@type": NOT_FOUND }])
+        expect(r.json.message).toMatch(url.includes("runId") ? /^workflow execution not found for workflow ID "[^"]+" and run ID "[^"]+"$/ : /^workflow not found for ID: /)
       }
       const route = yield* get(em, tm(em, "/schedules"))
       expect(route.status).toBe(404)

@@ -41,8 +41,17 @@ export const permissionDenied = (route: string): Reply => status(route, 403, 7, 
 export const namespaceNotFound = (route: string, namespace: string): Reply =>
   status(route, 404, 5, `Namespace ${namespace} is not found.`, [detail("NamespaceNotFoundFailure", { namespace })])
 
-export const notFound = (route: string, message: string): Reply =>
-  status(route, 404, 5, message, [detail("NotFoundFailure", { currentCluster: "active", activeCluster: "active" })])
+/** The server's words: the current run of a workflow id, or a run by its id, not found. */
+export const workflowNotFound = (route: string, workflowId: string, runId: string | undefined): Reply =>
+  status(
+    route,
+    404,
+    5,
+    runId === undefined
+      ? `workflow not found for ID: ${workflowId}`
+      : `workflow execution not found for workflow ID ${JSON.stringify(workflowId)} and run ID ${JSON.stringify(runId)}`,
+    [detail("NotFoundFailure", {})]
+  )
 
 /** No route: grpc-gateway's own answer. */
 export const noRoute = (): Reply => status("unknown", 404, 5, "Not Found")

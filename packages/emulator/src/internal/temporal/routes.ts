@@ -104,7 +104,7 @@ export const make = (config: Config): Provider => {
       from = p.n
     }
     const execution = store.find(workflowId, runId, now)
-    if (execution === undefined) return Bodies.notFound(route, `workflow execution not found for workflow ID "${workflowId}" and run ID "${runId ?? ""}"`)
+    if (execution === undefined) return Bodies.workflowNotFound(route, workflowId, runId)
     const v = view(execution, now)
     if (filterType === "HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT") {
       const close = v.closeMs === null ? [] : [v.events[v.events.length - 1]!]
@@ -122,7 +122,7 @@ export const make = (config: Config): Provider => {
     const route = "describeWorkflowExecution"
     const runId = Http.param(req.query, "execution.runId") || undefined
     const execution = store.find(workflowId, runId, now)
-    if (execution === undefined) return Bodies.notFound(route, `workflow not found for ID: ${workflowId}`)
+    if (execution === undefined) return Bodies.workflowNotFound(route, workflowId, runId)
     return Bodies.ok(route, req, describe(config.seed, view(execution, now), namespaceId, now))
   }
 
