@@ -130,7 +130,7 @@ describe("answers byte for byte", () => {
         cloudflare: "41a7b3a753fed1c6",
         orchestra: "35ac7cb4b7a7c6c2",
         onepin: "63f9b4b4a8e8b272",
-        temporal: "f1438cd037c5052b",
+        temporal: "2a202ba10d35b087",
         seed7: "c44597480a29b0b1",
         upgrade: "e878ef2b65b47cb2"
       })

@@ -97,7 +97,7 @@ export const buildRun = (config: Config, ordinal: number): RunPlan => {
     s.update("setShippingAddress", s.values({ city: "Lyon", postalCode: "69002" }), true)
     s.update("setShippingAddress", s.values({ city: "Nowhere" }), false)
     s.activity("GenerateInvoicePdf", s.values({ orderId: data.orderId }), { kind: "completed", result: s.bytes(pdf(rng)) })
-    s.activity("SendConfirmationEmail", s.values({ to: "customer@example.com" }), { kind: "completed", result: P.NULL })
+    s.activity("SendConfirmationEmail", s.values({ to: "customer@example.com" }), { kind: "completed", result: s.nothing() })
     s.completed(s.values({ status: "fulfilled", orderId: data.orderId }))
   } else if (ordinal === Fixture.continuedAsNew) {
     s.activity("ChargePayment", s.values({ cents: data.totalCents }), { kind: "completed", result: s.value({ chargeId: `ch_${rng.hex(12)}` }) })
@@ -159,7 +159,7 @@ export const buildRun = (config: Config, ordinal: number): RunPlan => {
       s.terminated("stuck on a carrier that closed its API")
     } else {
       if (rng.chance(0.5)) s.activity("GenerateInvoicePdf", s.values({ orderId: data.orderId }), { kind: "completed", result: s.bytes(pdf(rng)) })
-      s.activity("SendConfirmationEmail", s.values({ to: "customer@example.com" }), { kind: "completed", result: P.NULL })
+      s.activity("SendConfirmationEmail", s.values({ to: "customer@example.com" }), { kind: "completed", result: s.nothing() })
       s.completed(s.values({ status: "fulfilled", orderId: data.orderId }))
     }
   }

@@ -66,6 +66,11 @@ export class Scenes {
     return this.encrypted ? this.sealed(data) : P.binary(data)
   }
 
+  /** "No value" (an activity returning nothing), as this run's data converter writes it. */
+  nothing(): Payload {
+    return this.encrypted ? this.sealed(Buffer.alloc(0)) : P.NULL
+  }
+
   sealed(plain: Buffer): Payload {
     return P.encrypted(this.rng.bytes(plain.length + 28), "orders-key-2026-01")
   }
