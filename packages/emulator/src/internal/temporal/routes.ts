@@ -61,19 +61,21 @@ export const make = (config: Config): Provider => {
     let after: Query.Row | undefined
     if (token !== undefined && token !== "") {
       const p = Paging.open(token) as { c: number | null; s: number; r: string } | undefined
-      if (p === undefined || typeof p.s !== "number" || typeof p.r !== "string") return Bodies.invalidArgument(route, "invalid NextPageToken")
+      if (p === undefined || typeof p.s !== "number" || typeof p.r !== "string" || !(p.c === null || typeof p.c === "number")) {
+        return Bodies.invalidArgument(route, "invalid NextPageToken")
+      }
       after = { workflowType: "", workflowId: "", status: "", runId: p.r, startMs: p.s, closeMs: p.c }
     }
     const entries = filtered(route, req, now)
     if (!Array.isArray(entries)) return entries
     const rest = after === undefined ? entries : entries.filter((e) => compare(e.row, after!) > 0)
-    const page = rest.slice(0, pageSize(size, DEFAULT_PAGE_SIZE))
+    const limit = pageSize(size, DEFAULT_PAGE_SIZE)
+    const page = rest.slice(0, limit)
     // like visibility, a full page always carries a token (the next one may be empty)
-    const last = page[page.length - 1]
-    const full = page.length === pageSize(size, DEFAULT_PAGE_SIZE)
+    const last = page.length === limit ? page[limit - 1]!.row : undefined
     return Bodies.ok(route, req, {
       executions: page.length === 0 ? undefined : page.map((e) => e.info),
-      nextPageToken: full && last !== undefined ? Paging.seal({ c: last.row.closeMs, s: last.row.startMs, r: last.row.runId }) : undefined
+      nextPageToken: last === undefined ? undefined : Paging.seal({ c: last.closeMs, s: last.startMs, r: last.runId })
     })
   }
 
