@@ -276,19 +276,23 @@ describe("steptrail emulator and demo", () => {
   it.live("emulator prints its startup line on stdout once listening, and serves until stopped", () =>
     Effect.gen(function*() {
       const captured = io()
-      const emulator = yield* Effect.fork(Main.run(["emulator", "--port", "0", "--token", "tok"], captured.io))
+      const emulator = yield* Effect.fork(Main.run(["emulator", "--port", "0", "--token", "tok", "--runs", "3", "--live", "0"], captured.io))
       for (let i = 0; i < 200 && !captured.stdout.text().includes("\n"); i++) yield* Effect.sleep("25 millis")
       const [line, ...rest] = captured.stdout.text().split("\n")
       expect(rest).toEqual([""])
       const info = JSON.parse(line!)
       expect(info.token).toBe("tok")
-      for (const p of ["cloudflare", "orchestra", "onepin"]) {
+      for (const p of ["cloudflare", "orchestra", "onepin", "temporal"]) {
         expect(info[p].baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//)
         expect(typeof info[p].workflow).toBe("string")
       }
       const url = `${info.cloudflare.baseUrl}/accounts/${info.cloudflare.accountId}/workflows/${info.cloudflare.workflow}/instances`
       const res = yield* Effect.promise(() => fetch(url, { headers: { authorization: "Bearer tok" } }))
       expect(res.status).toBe(200)
+      // --runs and --live reach the Temporal emulation too: 3 runs of its workflow type, none live
+      const count = `${info.temporal.baseUrl}/api/v1/namespaces/${info.temporal.namespace}/workflow-count?query=${encodeURIComponent(`WorkflowType = '${info.temporal.workflow}'`)}`
+      const counted = yield* Effect.promise(() => fetch(count, { headers: { authorization: "Bearer tok" } }).then((r) => r.json()))
+      expect(counted).toEqual({ count: "3" })
       yield* Fiber.interrupt(emulator)
       expect(captured.stderr.text()).toBe("")
       // stopped: nothing listens any more

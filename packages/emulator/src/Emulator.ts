@@ -1,6 +1,6 @@
 /**
- * A local emulator of the Cloudflare Workflows, Arcee Orchestra and Onepin
- * APIs, on one 127.0.0.1 port. Tests, benchmarks and the demo run against it;
+ * A local emulator of the Cloudflare Workflows, Arcee Orchestra, Onepin and
+ * Temporal (HTTP) APIs, on one 127.0.0.1 port. Tests, benchmarks and the demo run against it;
  * its bodies are written from the provider documents alone and share no code
  * with steptrail's clients, so a misreading cannot hide on both sides.
  *
@@ -27,6 +27,7 @@ import * as Onepin from "./internal/onepin/plan.js"
 import * as Options_ from "./internal/options.js"
 import * as Orchestra from "./internal/orchestra/plan.js"
 import * as Server from "./internal/server.js"
+import * as Temporal from "./internal/temporal/model.js"
 import type * as Stats_ from "./internal/stats.js"
 
 /**
@@ -36,9 +37,9 @@ import type * as Stats_ from "./internal/stats.js"
 export interface Options {
   /** Default 0 (ephemeral). The emulator always binds 127.0.0.1. */
   readonly port?: number
-  /** Default `steptrail-emulator-token`; valid for all three providers. */
+  /** Default `steptrail-emulator-token`; valid for every provider. */
   readonly token?: string
-  /** More tokens, each valid for all three providers like `token` (credential labels `"1"`, `"2"`, ...). */
+  /** More tokens, each valid for every provider like `token` (credential labels `"1"`, `"2"`, ...). */
   readonly tokens?: ReadonlyArray<string>
   /** Default 1. All data is a pure function of (seed, options, virtual clock). */
   readonly seed?: number
@@ -62,6 +63,16 @@ export interface Options {
     readonly workspaceId?: string
     /** When set, every Onepin request is answered 426 with `X-OnePin-Required-Version`. */
     readonly requiredVersion?: string
+  }
+  readonly temporal?: {
+    /** Historic `OrderWorkflow` runs, default 150 (their children and continuations come on top). */
+    readonly runs?: number
+    /** Live runs whose history grows with the virtual clock, default 2. */
+    readonly live?: number
+    /** The one namespace served, default `steptrail-emulator.a1b2c`. */
+    readonly namespace?: string
+    /** `required` (default): a Bearer API key, like Temporal Cloud; `none`: no check, like a local dev server. */
+    readonly auth?: "required" | "none"
   }
   readonly faults?: Faults.Options
   /** Per provider and credential; see the RateLimit module. */
@@ -97,6 +108,8 @@ export interface Info {
   readonly cloudflare: { readonly baseUrl: string; readonly accountId: string; readonly workflow: string }
   readonly orchestra: { readonly baseUrl: string; readonly workflow: string }
   readonly onepin: { readonly baseUrl: string; readonly workflow: string; readonly workspaceId: string }
+  /** `baseUrl` is the HTTP API's address: paths go on with `/api/v1/namespaces/{namespace}/...`; `workflow` is a workflow type. */
+  readonly temporal: { readonly baseUrl: string; readonly namespace: string; readonly workflow: string }
   readonly adminUrl: string
   /** `token`, then the extra tokens; a credential's label is its index here. */
   readonly tokens: ReadonlyArray<string>
@@ -202,6 +215,12 @@ export const constants = {
     truncationMarker: Cloudflare.TRUNCATION_MARKER,
     redacted: Cloudflare.REDACTED,
     codes: Codes
+  },
+  temporal: {
+    workflow: Temporal.MAIN_TYPE,
+    childWorkflow: Temporal.CHILD_TYPE,
+    emptyWorkflow: Temporal.EMPTY_TYPE,
+    taskQueue: Temporal.TASK_QUEUE
   }
 } as const
 
@@ -251,6 +270,7 @@ const infoOf = (r: Options_.Resolved, port: number): Info => {
       workflow: Onepin.workflowIds(r.seed).main,
       workspaceId: r.onepin.workspaceId
     },
+    temporal: { baseUrl: `${origin}/${Server.PREFIX.temporal.join("/")}`, namespace: r.temporal.namespace, workflow: Temporal.MAIN_TYPE },
     adminUrl: `${origin}/${Server.ADMIN_PREFIX}`,
     tokens: r.tokens
   }
@@ -331,7 +351,7 @@ export const layer = (options: Options = {}): Layer.Layer<EmulatorTag, EmulatorE
 
 /**
  * The one JSON line `steptrail emulator` prints once listening: the contract's
- * keys first (`token`, `cloudflare`, `orchestra`, `onepin`), then the extras
+ * keys first (`token`, `cloudflare`, `orchestra`, `onepin`, `temporal`), then the extras
  * (`tokens` only when there is more than one).
  *
  * @since 0.1.0
@@ -343,6 +363,7 @@ export const startupLine = (info: Info): string =>
     cloudflare: { baseUrl: info.cloudflare.baseUrl, accountId: info.cloudflare.accountId, workflow: info.cloudflare.workflow },
     orchestra: { baseUrl: info.orchestra.baseUrl, workflow: info.orchestra.workflow },
     onepin: { baseUrl: info.onepin.baseUrl, workflow: info.onepin.workflow, workspaceId: info.onepin.workspaceId },
+    temporal: { baseUrl: info.temporal.baseUrl, namespace: info.temporal.namespace, workflow: info.temporal.workflow },
     adminUrl: info.adminUrl,
     ...(info.tokens !== undefined && info.tokens.length > 1 ? { tokens: info.tokens } : {})
   })

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { Emulator } from "@steptrail/emulator"
-import { bearer, cf, get, manualClock, op, or, request } from "./helpers.js"
+import { bearer, cf, get, manualClock, op, or, request, tm } from "./helpers.js"
 
 describe("extra tokens", () => {
-  it.scoped("every token is valid for all three providers; others are not", () =>
+  it.scoped("every token is valid for every provider; others are not", () =>
     Effect.gen(function*() {
       const em = yield* Emulator.start({ token: "main", tokens: ["second", "third"] })
       expect(em.info.token).toBe("main")
@@ -14,10 +14,12 @@ describe("extra tokens", () => {
         expect((yield* get(em, cf(em, "/instances?per_page=1"), { "x-auth-email": "me@example.com", "x-auth-key": token })).status).toBe(200)
         expect((yield* get(em, or(em, "/runs?limit=1"), bearer(token))).status).toBe(200)
         expect((yield* get(em, op(em, "/runs?limit=1"), bearer(token))).status).toBe(200)
+        expect((yield* get(em, tm(em, "/workflows?pageSize=1"), bearer(token))).status).toBe(200)
       }
       expect((yield* get(em, cf(em, "/instances"), bearer("fourth"))).status).toBe(401)
       expect((yield* get(em, or(em, "/runs"), bearer("fourth"))).status).toBe(401)
       expect((yield* get(em, op(em, "/runs"), bearer("fourth"))).status).toBe(401)
+      expect((yield* get(em, tm(em, "/workflows"), bearer("fourth"))).status).toBe(401)
     }))
 
   it.scoped("the startup line lists the tokens only when there are several", () =>
@@ -27,7 +29,7 @@ describe("extra tokens", () => {
       expect(JSON.parse(Emulator.startupLine(one.info)).tokens).toBeUndefined()
       const three = yield* Emulator.start({ token: "main", tokens: ["second", "third"] })
       const line = JSON.parse(Emulator.startupLine(three.info))
-      expect(Object.keys(line)).toEqual(["token", "cloudflare", "orchestra", "onepin", "adminUrl", "tokens"])
+      expect(Object.keys(line)).toEqual(["token", "cloudflare", "orchestra", "onepin", "temporal", "adminUrl", "tokens"])
       expect(line.tokens).toEqual(["main", "second", "third"])
       expect((yield* request(`${three.info.adminUrl}/info`)).json.tokens).toEqual(["main", "second", "third"])
     }))
@@ -50,6 +52,7 @@ describe("per-credential stats", () => {
       yield* get(em, or(em, "/runs?limit=1"), bearer("second"))
       yield* request(op(em, "/runs"))
       yield* get(em, op(em, "/runs"), bearer("wrong"))
+      yield* get(em, tm(em, "/workflow-count"), bearer("second"))
       const stats = yield* em.stats
       expect(stats.credentials).toEqual({
         cloudflare: {
@@ -65,7 +68,8 @@ describe("per-credential stats", () => {
             rateLimited: 0,
             storm: 0
           }
-        }
+        },
+        temporal: { "1": { requests: 1, tooManyRequests: 0, rateLimited: 0, storm: 0 } }
       })
       expect(Object.keys(stats.credentials.onepin).find((k) => k.startsWith("other-"))).toMatch(/^other-[0-9a-f]{8}$/)
       expect(JSON.stringify(stats)).not.toContain("wrong")
@@ -73,7 +77,7 @@ describe("per-credential stats", () => {
       // the limit is per credential: token 1 was never limited
       expect(stats.rateLimited).toBe(1)
       yield* em.resetStats
-      expect((yield* em.stats).credentials).toEqual({ cloudflare: {}, orchestra: {}, onepin: {} })
+      expect((yield* em.stats).credentials).toEqual({ cloudflare: {}, orchestra: {}, onepin: {}, temporal: {} })
     }))
 
   it.scoped("peakInWindow: the most requests in any window, accepted or arrived, also over HTTP", () =>

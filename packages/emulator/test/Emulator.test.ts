@@ -12,7 +12,7 @@ describe("Emulator", () => {
       const line = Emulator.startupLine(em.info)
       expect(line).not.toContain("\n")
       const parsed = JSON.parse(line)
-      expect(Object.keys(parsed).slice(0, 4)).toEqual(["token", "cloudflare", "orchestra", "onepin"])
+      expect(Object.keys(parsed).slice(0, 5)).toEqual(["token", "cloudflare", "orchestra", "onepin", "temporal"])
       expect(parsed.token).toBe("t0k")
       expect(parsed.cloudflare.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/cloudflare\/client\/v4$/)
       expect(parsed.cloudflare.accountId).toMatch(/^[0-9a-f]{32}$/)
@@ -20,6 +20,7 @@ describe("Emulator", () => {
       expect(parsed.orchestra.baseUrl).toMatch(/\/orchestra\/api\/v1\/workflow$/)
       expect(parsed.onepin.baseUrl).toMatch(/\/onepin\/api\/v1$/)
       expect(parsed.onepin.workspaceId).toBe(Emulator.defaults.onepin.workspaceId)
+      expect(parsed.temporal).toEqual({ baseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/temporal$/), namespace: Emulator.defaults.temporal.namespace, workflow: "OrderWorkflow" })
       expect(Emulator.fixtures({ seed: 3, token: "t0k" })).toEqual(em.fixtures)
     }))
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
 import { Emulator } from "@steptrail/emulator"
-import { bearer, cf, op, or } from "./helpers.js"
+import { bearer, cf, op, or, tm } from "./helpers.js"
 
 const VOLATILE = new Set(["date", "connection", "keep-alive"])
 
@@ -88,6 +88,27 @@ const onepin = (em: Emulator.Emulator) => {
   ] as const
 }
 
+const temporal = (em: Emulator.Emulator) => {
+  const fx = em.fixtures.temporal
+  const history = (run: { readonly workflowId: string; readonly runId: string } | null, query = "") =>
+    tm(em, `/workflows/${run!.workflowId}/history?execution.runId=${run!.runId}${query}`)
+  return [
+    tm(em, "/workflows?pageSize=20"),
+    tm(em, "/workflow-count"),
+    tm(em, `/workflows?query=${encodeURIComponent("ExecutionStatus = 'Failed' AND WorkflowType = 'OrderWorkflow'")}`),
+    ...Object.values(fx.runs).flatMap((run) => [tm(em, `/workflows/${run!.workflowId}?execution.runId=${run!.runId}`), history(run, "&noPayloadShorthand")]),
+    history(fx.runs.showcase),
+    history(fx.continuedRun),
+    history(fx.children.failed),
+    tm(em, `/workflows/${fx.live[0]!.id}`),
+    history({ workflowId: fx.live[0]!.id, runId: fx.live[0]!.runId }),
+    [tm(em, "/workflows"), {}],
+    tm(em, "/workflows?query=Foo%3D1"),
+    tm(em, "/workflows/order-99999-000000"),
+    tm(em, "/schedules")
+  ] as const
+}
+
 const listings = (em: Emulator.Emulator) => [
   cf(em, "/instances?per_page=3"),
   ...em.fixtures.cloudflare.live.map((l) => cf(em, `/instances/${l.id}`)),
@@ -102,12 +123,14 @@ describe("answers byte for byte", () => {
         cloudflare: yield* digest({}, cloudflare),
         orchestra: yield* digest({}, orchestra),
         onepin: yield* digest({}, onepin),
+        temporal: yield* digest({}, temporal),
         seed7: yield* digest({ seed: 7, cloudflare: { steps: 20, stepBody: "mixed", outputBytes: 4096 } }, cloudflare),
         upgrade: yield* digest({ onepin: { requiredVersion: "2.1.0" } }, onepin)
       }).toEqual({
         cloudflare: "41a7b3a753fed1c6",
         orchestra: "35ac7cb4b7a7c6c2",
         onepin: "63f9b4b4a8e8b272",
+        temporal: "2a202ba10d35b087",
         seed7: "c44597480a29b0b1",
         upgrade: "e878ef2b65b47cb2"
       })

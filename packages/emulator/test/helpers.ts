@@ -40,6 +40,9 @@ export const or = (em: Emulator.Emulator, path = "") => `${em.info.orchestra.bas
 
 export const op = (em: Emulator.Emulator, path = "") => `${em.info.onepin.baseUrl}/workflows/${em.info.onepin.workflow}${path}`
 
+/** A Temporal HTTP API path in the emulator's namespace. */
+export const tm = (em: Emulator.Emulator, path = "") => `${em.info.temporal.baseUrl}/api/v1/namespaces/${em.info.temporal.namespace}${path}`
+
 export const keys = (o: object) => Object.keys(o).sort()
 
 export const expectKeys = (o: unknown, expected: ReadonlyArray<string>) => {
@@ -96,4 +99,5 @@ export const arrivals = (em: Emulator.Emulator, n: number) =>
 
 /** Answers sent so far, all providers (counted when sent, unlike `requests`). */
 export const answered = (stats: Emulator.Stats) =>
-  stats.providers.cloudflare.requests + stats.providers.orchestra.requests + stats.providers.onepin.requests
+  stats.providers.cloudflare.requests + stats.providers.orchestra.requests + stats.providers.onepin.requests +
+  stats.providers.temporal.requests

@@ -16,6 +16,8 @@ describe("Progress", () => {
     const line = Progress.format({ runs: 50, steps: 600, totalRuns: 200, elapsedMillis: 10_000, retries: 3 })
     expect(line).toBe("50/200 runs · 600 steps · 5.0 runs/s · ETA 30s · elapsed 10s · 3 retries")
     expect(Progress.format({ runs: 7, steps: 9, totalRuns: undefined, elapsedMillis: 0, retries: 0 })).toBe("7 runs · 9 steps · 0.0 runs/s · elapsed 0s")
+    expect(Progress.format({ runs: 1, steps: 1, totalRuns: undefined, elapsedMillis: 0, retries: 0 })).toBe("1 run · 1 step · 0.0 runs/s · elapsed 0s")
+    expect(Progress.format({ runs: 0, steps: 0, totalRuns: 1, elapsedMillis: 0, retries: 0 })).toMatch(/^0\/1 run · 0 steps/)
   })
 
   it("while the budget holds requests back, says so, and takes the ETA from the budget, not from the first burst", () => {

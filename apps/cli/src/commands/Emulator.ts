@@ -11,12 +11,12 @@ export const DEFAULTS = { token: "steptrail-emulator-token", instances: 150, out
 
 const port = Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1, 0 to 65535 (0: any free port)."), Options.withDefault(0))
 const token = Options.text("token").pipe(
-  Options.withDescription("The API token/key all three APIs accept."),
+  Options.withDescription("The API token/key every emulated API accepts."),
   Options.withPseudoName("TOKEN"),
   Options.withDefault(DEFAULTS.token)
 )
 const extraTokens = Options.text("extra-token").pipe(
-  Options.withDescription("Another token all three APIs accept (repeatable); stats name it by its index, 1, 2, ..."),
+  Options.withDescription("Another token every emulated API accepts (repeatable); stats name it by its index, 1, 2, ..."),
   Options.withPseudoName("TOKEN"),
   Options.repeated
 )
@@ -30,7 +30,7 @@ const count = (name: keyof typeof LEAST, description: string, placeholder = "N")
 const instances = count("instances", "Cloudflare instances in the main workflow, besides the live ones.").pipe(Options.withDefault(DEFAULTS.instances))
 const steps = count("steps", "Steps of every Cloudflare instance, 1 or more (default: varied).").pipe(Options.optional)
 const outputBytes = count("output-bytes", "Approximate size of large step outputs.", "BYTES").pipe(Options.withDefault(DEFAULTS.outputBytes))
-const runs = count("runs", "Runs of the Orchestra and Onepin workflows, besides the live ones.").pipe(Options.withDefault(DEFAULTS.runs))
+const runs = count("runs", "Runs of the Orchestra and Onepin workflows and of the Temporal workflow type, besides the live ones.").pipe(Options.withDefault(DEFAULTS.runs))
 const live = count("live", "Runs per provider that progress with the virtual clock.").pipe(Options.withDefault(DEFAULTS.live))
 const faults = Options.text("faults").pipe(
   Options.withDescription("Fault rates, e.g. 5xx=0.1,429=0.05,reset=0.02,malformed=0.01,seed=7 (see docs/emulator.md)."),
@@ -101,6 +101,7 @@ export const emulator = Command.make(
         cloudflare: { instances: flags.instances, steps: orUndefined(flags.steps), outputBytes: flags.outputBytes, live },
         orchestra: { runs, live },
         onepin: { runs, live },
+        temporal: { runs, live },
         faults: yield* parsed("faults", flags.faults, Faults.parse),
         rateLimit: yield* parsed("rate-limit", flags.rateLimit, RateLimit.parse),
         latency: yield* parsed("latency", flags.latency, Latency.parse),
@@ -113,7 +114,7 @@ export const emulator = Command.make(
     }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(
-    "Serve local emulators of the Cloudflare Workflows, Arcee Orchestra and Onepin APIs on 127.0.0.1 with seeded data. " +
+    "Serve local emulators of the Cloudflare Workflows, Arcee Orchestra, Onepin and Temporal APIs on 127.0.0.1 with seeded data. " +
       "Prints one JSON line (token, base URLs, a workflow of each) to stdout once listening, then serves until stopped.\n\n" +
       "Examples:\n  steptrail emulator --port 8787 --instances 500 --faults 5xx=0.1,429=0.05\n" +
       "  steptrail emulator --rate-limit 40/60s --latency 20-150 --extra-token second --storm 20s,retry-after=5"

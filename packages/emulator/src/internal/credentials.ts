@@ -10,9 +10,9 @@
  */
 import { hashString } from "./random.js"
 
-export type ProviderName = "cloudflare" | "orchestra" | "onepin"
+export type ProviderName = "cloudflare" | "orchestra" | "onepin" | "temporal"
 
-export const PROVIDERS: ReadonlyArray<ProviderName> = ["cloudflare", "orchestra", "onepin"]
+export const PROVIDERS: ReadonlyArray<ProviderName> = ["cloudflare", "orchestra", "onepin", "temporal"]
 
 export interface CredentialStats {
   /** Requests that arrived, whatever the answer. */
@@ -113,7 +113,7 @@ export class Credentials {
   }
 
   snapshot(windowMs?: number): Record<ProviderName, Record<string, CredentialStats>> {
-    const out: Record<ProviderName, Record<string, CredentialStats>> = { cloudflare: {}, orchestra: {}, onepin: {} }
+    const out: Record<ProviderName, Record<string, CredentialStats>> = { cloudflare: {}, orchestra: {}, onepin: {}, temporal: {} }
     const sorted = [...this.accounts.values()].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0))
     for (const { account, label, provider } of sorted) out[provider][label] = account.snapshot(windowMs)
     return out

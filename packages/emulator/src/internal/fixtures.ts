@@ -12,6 +12,8 @@ import * as Iso from "./iso.js"
 import * as Onepin from "./onepin/plan.js"
 import type { Resolved } from "./options.js"
 import * as Orchestra from "./orchestra/plan.js"
+import * as Temporal from "./temporal/model.js"
+import * as TemporalPlan from "./temporal/plan.js"
 
 /**
  * The ids and step names of the seeded special cases, as a pure function of
@@ -55,6 +57,27 @@ export interface Fixtures {
     readonly iterationNodes: { readonly process: string; readonly save: string; readonly loop: string }
     readonly live: ReadonlyArray<LiveRun>
   }
+  readonly temporal: {
+    readonly namespace: string
+    /** The workflow type with runs; its children are `childWorkflow`s; `emptyWorkflow` has none. */
+    readonly workflow: string
+    readonly childWorkflow: string
+    readonly emptyWorkflow: string
+    /** The `OrderWorkflow` run of each fixture; historic ordinals 0..8, oldest first. */
+    readonly runs: { readonly [K in Temporal.FixtureName]: TemporalRun | null }
+    /** The run `runs.continuedAsNew` continued as new into (same workflow id). */
+    readonly continuedRun: TemporalRun | null
+    /** The child `runs.showcase` started (completed) and the one `runs.childFailed` started (failed). */
+    readonly children: { readonly completed: TemporalRun | null; readonly failed: TemporalRun | null }
+    /** `id` is the workflow id. */
+    readonly live: ReadonlyArray<LiveRun & { readonly runId: string }>
+  }
+}
+
+/** A Temporal execution: a workflow id and one of its runs. */
+export interface TemporalRun {
+  readonly workflowId: string
+  readonly runId: string
 }
 
 /**
@@ -87,6 +110,15 @@ export const fixturesOf = (r: Resolved): Fixtures => {
   const orId = (o: number) => (o < or.runs ? Orchestra.runId(or, o) : null)
   const op = r.onepin
   const opId = (o: number) => (o < op.runs ? Onepin.runId(op, o) : null)
+  const tm = r.temporal
+  const tmRun = (o: number, part: Temporal.Part = "main"): TemporalRun | null =>
+    o < tm.runs ? { workflowId: Temporal.workflowIdOf(r.seed, o, part), runId: Temporal.runIdOf(r.seed, o, part) } : null
+  const tmRuns = {} as { [K in Temporal.FixtureName]: TemporalRun | null }
+  for (const [name, o] of Object.entries(Temporal.Fixture)) tmRuns[name as Temporal.FixtureName] = tmRun(o)
+  const tmLive = (o: number) => {
+    const main = TemporalPlan.buildRun(tm, o).executions[0]!
+    return { ...liveRun({ id: main.workflowId, createdAt: main.start, settledAt: main.events[main.events.length - 1]!.at }), runId: main.runId }
+  }
   const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
   return {
     cloudflare: {
@@ -123,6 +155,16 @@ export const fixturesOf = (r: Resolved): Fixtures => {
         loop: Onepin.nodeIdFor(r.seed, "loop")!
       },
       live: range(op.runs, op.live).map((o) => liveRun(Onepin.planFacts(op, o)))
+    },
+    temporal: {
+      namespace: tm.namespace,
+      workflow: Temporal.MAIN_TYPE,
+      childWorkflow: Temporal.CHILD_TYPE,
+      emptyWorkflow: Temporal.EMPTY_TYPE,
+      runs: tmRuns,
+      continuedRun: tmRun(Temporal.Fixture.continuedAsNew, "next"),
+      children: { completed: tmRun(Temporal.Fixture.showcase, 0), failed: tmRun(Temporal.Fixture.childFailed, 0) },
+      live: range(tm.runs, tm.live).map(tmLive)
     }
   }
 }

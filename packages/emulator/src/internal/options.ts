@@ -17,6 +17,8 @@ import type * as Onepin from "./onepin/plan.js"
 import * as OnepinPlan from "./onepin/plan.js"
 import type * as Orchestra from "./orchestra/plan.js"
 import * as OrchestraPlan from "./orchestra/plan.js"
+import type * as Temporal from "./temporal/model.js"
+import * as TemporalModel from "./temporal/model.js"
 
 export interface Resolved {
   readonly port: number
@@ -26,6 +28,7 @@ export interface Resolved {
   readonly cloudflare: Cloudflare.Config
   readonly orchestra: Orchestra.Config
   readonly onepin: Onepin.Config
+  readonly temporal: Temporal.Config
   readonly faults: Faults.Options
   readonly rateLimit: RateLimit.Options | undefined
   readonly latency: Latency.Options | undefined
@@ -39,7 +42,15 @@ export const defaults = {
   seed: 1,
   cloudflare: { instances: 150, outputBytes: 2048, live: 2, stepBody: "envelope" as const, perPage: CloudflareModel.DEFAULT_PER_PAGE },
   orchestra: { runs: 150, live: 2, limit: OrchestraPlan.DEFAULT_LIMIT },
-  onepin: { runs: 150, live: 2, workspaceId: OnepinPlan.DEFAULT_WORKSPACE_ID, limit: OnepinPlan.DEFAULT_LIMIT }
+  onepin: { runs: 150, live: 2, workspaceId: OnepinPlan.DEFAULT_WORKSPACE_ID, limit: OnepinPlan.DEFAULT_LIMIT },
+  temporal: {
+    runs: 150,
+    live: 2,
+    namespace: TemporalModel.DEFAULT_NAMESPACE,
+    auth: "required" as const,
+    pageSize: TemporalModel.DEFAULT_PAGE_SIZE,
+    historyPageSize: TemporalModel.DEFAULT_HISTORY_PAGE_SIZE
+  }
 } as const
 
 const checkTokens = (token: string, extra: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, string> => {
@@ -68,6 +79,7 @@ export const resolve = (options: EmulatorOptions.Options): Either.Either<Resolve
   const cf = options.cloudflare ?? {}
   const or = options.orchestra ?? {}
   const op = options.onepin ?? {}
+  const tm = options.temporal ?? {}
   const count = (name: string, value: number | undefined, fallback: number, min = 0): number | string => {
     const v = value ?? fallback
     return Number.isInteger(v) && v >= min ? v : `${name} must be an integer >= ${min}`
@@ -81,7 +93,9 @@ export const resolve = (options: EmulatorOptions.Options): Either.Either<Resolve
     orRuns: count("orchestra.runs", or.runs, defaults.orchestra.runs),
     orLive: count("orchestra.live", or.live, defaults.orchestra.live),
     opRuns: count("onepin.runs", op.runs, defaults.onepin.runs),
-    opLive: count("onepin.live", op.live, defaults.onepin.live)
+    opLive: count("onepin.live", op.live, defaults.onepin.live),
+    tmRuns: count("temporal.runs", tm.runs, defaults.temporal.runs),
+    tmLive: count("temporal.live", tm.live, defaults.temporal.live)
   }
   for (const v of Object.values(checks)) if (typeof v === "string") return Either.left(v)
   const n = checks as { [K in keyof typeof checks]: Exclude<(typeof checks)[K], string> }
@@ -92,6 +106,10 @@ export const resolve = (options: EmulatorOptions.Options): Either.Either<Resolve
   if (Either.isLeft(tokenList)) return Either.left(tokenList.left)
   const stepBody = cf.stepBody ?? defaults.cloudflare.stepBody
   if (!["envelope", "flat", "mixed"].includes(stepBody)) return Either.left("cloudflare.stepBody must be envelope, flat or mixed")
+  const auth = tm.auth ?? defaults.temporal.auth
+  if (auth !== "required" && auth !== "none") return Either.left("temporal.auth must be required or none")
+  const namespace = tm.namespace ?? defaults.temporal.namespace
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(namespace)) return Either.left("temporal.namespace must be letters, digits, '.', '_' or '-'")
   const faults = Faults.validate(options.faults ?? {})
   if (Either.isLeft(faults)) return Either.left(faults.left)
   const timing = checkTiming(options)
@@ -111,6 +129,7 @@ export const resolve = (options: EmulatorOptions.Options): Either.Either<Resolve
       workspaceId: op.workspaceId ?? defaults.onepin.workspaceId,
       requiredVersion: op.requiredVersion
     },
+    temporal: { seed, tokens, runs: n.tmRuns, live: n.tmLive, namespace, auth },
     faults: faults.right,
     ...timing.right,
     wallClock: options.wallClock ?? Clock.system

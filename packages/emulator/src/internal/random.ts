@@ -108,5 +108,8 @@ export const Tag = {
   opStep: 22,
   faults: 30,
   requestId: 31,
-  latency: 32
+  latency: 32,
+  tmRun: 40,
+  tmEvent: 41,
+  tmValue: 42
 } as const

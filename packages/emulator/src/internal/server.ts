@@ -23,12 +23,14 @@ import { Rng, Tag } from "./random.js"
 import { Limiter } from "./rateLimit.js"
 import { Counters, type Stats } from "./stats.js"
 import { Storm } from "./storm.js"
+import * as Temporal from "./temporal/routes.js"
 
 /** Path prefixes (as raw segments) in front of each provider's documented paths. */
 export const PREFIX: Record<ProviderName, ReadonlyArray<string>> = {
   cloudflare: ["cloudflare", "client", "v4"],
   orchestra: ["orchestra", "api", "v1", "workflow"],
-  onepin: ["onepin", "api", "v1"]
+  onepin: ["onepin", "api", "v1"],
+  temporal: ["temporal"]
 }
 export const ADMIN_PREFIX = "_emulator"
 
@@ -70,7 +72,8 @@ export const make = (
   const providers: Record<ProviderName, Provider> = {
     cloudflare: Cloudflare.make(resolved.cloudflare),
     orchestra: Orchestra.make(resolved.orchestra),
-    onepin: Onepin.make(resolved.onepin)
+    onepin: Onepin.make(resolved.onepin),
+    temporal: Temporal.make(resolved.temporal)
   }
   const faults = new FaultGenerator.Generator(resolved.faults, resolved.seed)
   const retryAfter = resolved.faults.retryAfter ?? 1
@@ -191,13 +194,14 @@ export const make = (
     if (startsWith(raw, PREFIX.cloudflare)) return api("cloudflare", req, res, raw)
     if (startsWith(raw, PREFIX.orchestra)) return api("orchestra", req, res, raw)
     if (startsWith(raw, PREFIX.onepin)) return api("onepin", req, res, raw)
+    if (startsWith(raw, PREFIX.temporal)) return api("temporal", req, res, raw)
     if (raw[1] === ADMIN_PREFIX) {
       counters.adminRequests++
       return send(res, Admin.handle(adminState, req, raw))
     }
     send(res, Http.json("unknown", 404, {
       error: "not found",
-      hint: "provider APIs live under /cloudflare/client/v4, /orchestra/api/v1/workflow, /onepin/api/v1; admin under /_emulator"
+      hint: "provider APIs live under /cloudflare/client/v4, /orchestra/api/v1/workflow, /onepin/api/v1, /temporal; admin under /_emulator"
     }))
   }
 

@@ -20,7 +20,12 @@ export interface Stats {
   /** API requests (all providers, admin routes excluded), counted when they arrive. */
   readonly requests: number
   /** Answers per provider and route, by status, counted when sent. */
-  readonly providers: { readonly cloudflare: ProviderStats; readonly orchestra: ProviderStats; readonly onepin: ProviderStats }
+  readonly providers: {
+    readonly cloudflare: ProviderStats
+    readonly orchestra: ProviderStats
+    readonly onepin: ProviderStats
+    readonly temporal: ProviderStats
+  }
   /** Every 429 sent: rate limit, storm, or injected. */
   readonly tooManyRequests: number
   /** 429s sent by the rate limiter. */
@@ -95,7 +100,7 @@ export class Counters {
     for (const k of kinds) faults[k] = this.faults[k] ?? 0
     return {
       requests: this.requests,
-      providers: { cloudflare: provider("cloudflare"), orchestra: provider("orchestra"), onepin: provider("onepin") },
+      providers: { cloudflare: provider("cloudflare"), orchestra: provider("orchestra"), onepin: provider("onepin"), temporal: provider("temporal") },
       tooManyRequests: this.tooManyRequests,
       rateLimited: this.rateLimited,
       storm: this.storm,
