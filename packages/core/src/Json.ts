@@ -1,0 +1,276 @@
+/**
+ * JSON with every value kept as it was sent: numbers with all their digits, nesting of any
+ * depth.
+ *
+ * `JSON.parse` makes every number a double, so `12345678901234567891`, `9007199254740993`,
+ * `1e400` and `-0` come out changed; `JSON.stringify` recurses, so a value nested some
+ * thousands deep throws. Both stay the fast path here. `parse` first scans the text for a
+ * number a double would change (rare: 16 or more digits, a fraction, an exponent, `-0`), and
+ * only when it finds one parses the text again with a loop that keeps such a number as a
+ * `RawNumber`, its source text. `stringify` writes a `RawNumber` as those digits, and falls
+ * back to a loop only when `JSON.stringify` runs out of stack.
+ *
+ * @since 0.1.0
+ */
+import { randomBytes } from "node:crypto"
+
+// `RawNumber.toJSON` returns this plus the digits; `stringify` then puts the bare digits in
+// place of the quoted string. Random per process, so no provider string can be taken for it.
+const MARK = `~steptrail-number-${randomBytes(16).toString("hex")}~`
+const MARKED = new RegExp(`"${MARK}([-+.0-9eE]+)"`, "g")
+// how many `RawNumber`s the `JSON.stringify` under way has met (`stringify` is synchronous)
+let marked = 0
+
+/**
+ * A number a double would change (`12345678901234567891`, `1e400`, `-0`, `1.50`): kept as the
+ * text the provider sent, and written back as that text.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class RawNumber {
+  constructor(
+    /** The number as it was written in the JSON text. */
+    readonly text: string
+  ) {}
+  /** The nearest double (what `JSON.parse` would have given). */
+  valueOf(): number {
+    return Number(this.text)
+  }
+  toString(): string {
+    return this.text
+  }
+  /** For `JSON.stringify` under `stringify` only: any other caller sees a marked string. */
+  toJSON(): string {
+    marked++
+    return MARK + this.text
+  }
+}
+
+/**
+ * Whether a value is a `RawNumber`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRawNumber = (value: unknown): value is RawNumber => value instanceof RawNumber
+
+/** A number token a double would not write back as it was sent. */
+const changes = (token: string): boolean => String(Number(token)) !== token
+
+// Number tokens that may not survive a double: 16 digits or more, a fraction, an exponent, or
+// `-0` (an integer of at most 15 digits always does). A number token follows `:`, `,`, `[` or
+// the start, and precedes `,`, `}`, `]` or the end, so digits inside strings rarely match
+// (a timestamp's `:05.123Z` does not); a match inside a string costs only a slower parse.
+const TOKEN = String.raw`(?=-?\d{16}|-?\d+[.eE]|-0(?![\d.eE]))(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)(?=[ \t\n\r]*(?:[,}\]]|$))`
+// apart, as a pattern starting with one character class is scanned for much faster
+const FIRST = new RegExp(String.raw`^[ \t\n\r]*` + TOKEN)
+const SUSPECT = new RegExp(String.raw`[:,[][ \t\n\r]*` + TOKEN, "g")
+
+/**
+ * Whether `text` (JSON) may hold a number that `JSON.parse` would change.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const hasChangedNumber = (text: string): boolean => {
+  const first = FIRST.exec(text)
+  if (first !== null && changes(first[1]!)) return true
+  SUSPECT.lastIndex = 0
+  let match: RegExpExecArray | null
+  while ((match = SUSPECT.exec(text)) !== null) if (changes(match[1]!)) return true
+  return false
+}
+
+/**
+ * Parses JSON as `JSON.parse` does, except that a number a double would change is a
+ * `RawNumber`. Throws `JSON.parse`'s `SyntaxError` on text that is not JSON. Any depth.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parse = (text: string): unknown => {
+  if (!hasChangedNumber(text)) return JSON.parse(text)
+  JSON.parse(text) // the same verdict on text that is not JSON; `keeping` then may trust it
+  return keeping(text)
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
+
+const define = (target: Record<string, unknown>, key: string, value: unknown) => {
+  // as `JSON.parse` does: an own property, even for "__proto__"
+  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
+  else target[key] = value
+}
+
+// A loop over valid JSON text (checked by `JSON.parse` first), containers on a stack of its own.
+const keeping = (text: string): unknown => {
+  let i = 0
+  const space = () => {
+    for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = text.charCodeAt(++i));
+  }
+  const string = (): string => {
+    let j = i + 1
+    let escaped = false
+    for (let c = text.charCodeAt(j); c !== 34; c = text.charCodeAt(j)) {
+      if (c === 92) {
+        escaped = true
+        j += 2
+      } else j++
+    }
+    const value = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j)
+    i = j + 1
+    return value
+  }
+  const key = (): string => {
+    space()
+    const name = string()
+    space()
+    i++ // ":"
+    return name
+  }
+  const containers: Array<Array<unknown> | Record<string, unknown>> = []
+  const keys: Array<string> = [] // the key being read in each object, "" in arrays
+  for (;;) {
+    space()
+    let value: unknown
+    const c = text.charCodeAt(i)
+    if (c === 123 || c === 91) { // { [
+      i++
+      space()
+      if (text.charCodeAt(i) === c + 2) { // } ]
+        i++
+        value = c === 123 ? {} : []
+      } else {
+        containers.push(c === 123 ? {} : [])
+        keys.push(c === 123 ? key() : "")
+        continue
+      }
+    } else if (c === 34) value = string()
+    else if (c === 116) {
+      value = true
+      i += 4
+    } else if (c === 102) {
+      value = false
+      i += 5
+    } else if (c === 110) {
+      value = null
+      i += 4
+    } else {
+      NUMBER.lastIndex = i
+      const token = NUMBER.exec(text)![0]
+      i += token.length
+      value = changes(token) ? new RawNumber(token) : Number(token)
+    }
+    // hand the value to its container; a container that ends is handed to its own in turn
+    for (;;) {
+      const top = containers[containers.length - 1]
+      if (top === undefined) return value
+      if (Array.isArray(top)) top.push(value)
+      else define(top, keys[keys.length - 1]!, value)
+      space()
+      if (text.charCodeAt(i++) === 44) { // ,
+        if (!Array.isArray(top)) keys[keys.length - 1] = key()
+        break
+      }
+      value = containers.pop()
+      keys.pop()
+    }
+  }
+}
+
+/**
+ * `JSON.stringify(value)` with every `RawNumber` written as its digits, at any depth: a value
+ * too deep for `JSON.stringify`'s recursion is written by a loop instead. Throws only where
+ * `JSON.stringify` would for a reason other than depth (a `BigInt`, a text longer than a
+ * string can be).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const stringify = (value: unknown): string => {
+  marked = 0
+  let text: string
+  try {
+    text = JSON.stringify(value)
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e
+    text = deep(value)
+  }
+  return marked === 0 ? text : text.replace(MARKED, "$1")
+}
+
+/**
+ * The same text as `stringify`, written by a loop: used when `JSON.stringify` runs out of
+ * stack, and on its own by tests.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const deep = (root: unknown): string => {
+  interface Frame {
+    readonly value: Record<string, unknown> & Array<unknown>
+    readonly keys: ReadonlyArray<string> | undefined // undefined for an array
+    i: number
+    wrote: boolean
+  }
+  const out: Array<string> = []
+  const stack: Array<Frame> = []
+  // writes a value, or opens a container; false for a value JSON has not (left out, or null)
+  const write = (key: string, v: unknown): boolean => {
+    if (typeof v === "object" && v !== null && !(v instanceof RawNumber) && typeof (v as { toJSON?: unknown }).toJSON === "function") {
+      v = (v as { toJSON: (key: string) => unknown }).toJSON(key)
+    }
+    switch (typeof v) {
+      case "string":
+        out.push(JSON.stringify(v))
+        return true
+      case "number":
+        out.push(Number.isFinite(v) ? String(v) : "null")
+        return true
+      case "boolean":
+        out.push(v ? "true" : "false")
+        return true
+      case "bigint":
+        throw new TypeError("Do not know how to serialize a BigInt")
+      case "object": {
+        if (v === null) out.push("null")
+        else if (v instanceof RawNumber) out.push(v.text)
+        else {
+          const array = Array.isArray(v)
+          out.push(array ? "[" : "{")
+          stack.push({ value: v as Frame["value"], keys: array ? undefined : Object.keys(v), i: 0, wrote: false })
+        }
+        return true
+      }
+      default:
+        return false
+    }
+  }
+  if (!write("", root)) return undefined as unknown as string // as JSON.stringify(undefined)
+  for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
+    const { keys, value } = frame
+    if (keys === undefined) {
+      if (frame.i === value.length) {
+        out.push("]")
+        stack.pop()
+        continue
+      }
+      if (frame.i > 0) out.push(",")
+      const index = frame.i++
+      if (!write(String(index), value[index])) out.push("null")
+    } else {
+      if (frame.i === keys.length) {
+        out.push("}")
+        stack.pop()
+        continue
+      }
+      const name = keys[frame.i++]!
+      const mark = out.length
+      out.push(frame.wrote ? "," : "", JSON.stringify(name), ":")
+      if (write(name, value[name])) frame.wrote = true
+      else out.length = mark
+    }
+  }
+  return out.join("")
+}
