@@ -214,31 +214,38 @@ export const deep = (root: unknown): string => {
     i: number
     wrote: boolean
   }
+  // the text in pieces of some KiB: far fewer parts to join than one per token
   const out: Array<string> = []
-  const stack: Array<Frame> = []
-  // writes a value, or opens a container; false for a value JSON has not (left out, or null)
-  const write = (key: string, v: unknown): boolean => {
-    if (typeof v === "object" && v !== null && !(v instanceof RawNumber) && typeof (v as { toJSON?: unknown }).toJSON === "function") {
-      v = (v as { toJSON: (key: string) => unknown }).toJSON(key)
+  let piece = ""
+  const emit = (text: string) => {
+    piece += text
+    if (piece.length > 16_384) {
+      out.push(piece)
+      piece = ""
     }
+  }
+  const stack: Array<Frame> = []
+  // writes a value (after its `toJSON`), or opens a container; false for one JSON has not
+  // (`undefined`, a function, a symbol), which an object leaves out and an array writes as null
+  const write = (v: unknown): boolean => {
     switch (typeof v) {
       case "string":
-        out.push(JSON.stringify(v))
+        emit(JSON.stringify(v))
         return true
       case "number":
-        out.push(Number.isFinite(v) ? String(v) : "null")
+        emit(Number.isFinite(v) ? String(v) : "null")
         return true
       case "boolean":
-        out.push(v ? "true" : "false")
+        emit(v ? "true" : "false")
         return true
       case "bigint":
         throw new TypeError("Do not know how to serialize a BigInt")
       case "object": {
-        if (v === null) out.push("null")
-        else if (v instanceof RawNumber) out.push(v.text)
+        if (v === null) emit("null")
+        else if (v instanceof RawNumber) emit(v.text)
         else {
           const array = Array.isArray(v)
-          out.push(array ? "[" : "{")
+          emit(array ? "[" : "{")
           stack.push({ value: v as Frame["value"], keys: array ? undefined : Object.keys(v), i: 0, wrote: false })
         }
         return true
@@ -247,30 +254,39 @@ export const deep = (root: unknown): string => {
         return false
     }
   }
-  if (!write("", root)) return undefined as unknown as string // as JSON.stringify(undefined)
+  if (!write(prepare("", root))) return undefined as unknown as string // as JSON.stringify(undefined)
   for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
     const { keys, value } = frame
     if (keys === undefined) {
       if (frame.i === value.length) {
-        out.push("]")
+        emit("]")
         stack.pop()
         continue
       }
-      if (frame.i > 0) out.push(",")
+      if (frame.i > 0) emit(",")
       const index = frame.i++
-      if (!write(String(index), value[index])) out.push("null")
+      if (!write(prepare(String(index), value[index]))) emit("null")
     } else {
       if (frame.i === keys.length) {
-        out.push("}")
+        emit("}")
         stack.pop()
         continue
       }
       const name = keys[frame.i++]!
-      const mark = out.length
-      out.push(frame.wrote ? "," : "", JSON.stringify(name), ":")
-      if (write(name, value[name])) frame.wrote = true
-      else out.length = mark
+      const v = prepare(name, value[name])
+      const type = typeof v
+      if (type === "undefined" || type === "function" || type === "symbol") continue
+      emit(frame.wrote ? "," + JSON.stringify(name) + ":" : JSON.stringify(name) + ":")
+      frame.wrote = true
+      write(v)
     }
   }
+  out.push(piece)
   return out.join("")
 }
+
+// what JSON.stringify writes for a value: its `toJSON(key)` where it has one
+const prepare = (key: string, v: unknown): unknown =>
+  typeof v === "object" && v !== null && !(v instanceof RawNumber) && typeof (v as { toJSON?: unknown }).toJSON === "function"
+    ? (v as { toJSON: (key: string) => unknown }).toJSON(key)
+    : v
