@@ -12,13 +12,14 @@
  *
  * @since 0.1.0
  */
-import { randomBytes } from "node:crypto"
-
 // `RawNumber.toJSON` returns this plus the digits; `stringify` then puts the bare digits in
 // place of the quoted string. Random per process, so no provider string can be taken for it.
-const MARK = `~steptrail-number-${randomBytes(16).toString("hex")}~`
+const MARK = `~steptrail-number-${
+  Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")
+}~`
 const MARKED = new RegExp(`"${MARK}([-+.0-9eE]+)"`, "g")
-// how many `RawNumber`s the `JSON.stringify` under way has met (`stringify` is synchronous)
+// whether `stringify` is under way, and how many `RawNumber`s it has met (it is synchronous)
+let active = false
 let marked = 0
 
 /**
@@ -40,8 +41,9 @@ export class RawNumber {
   toString(): string {
     return this.text
   }
-  /** For `JSON.stringify` under `stringify` only: any other caller sees a marked string. */
-  toJSON(): string {
+  /** Under `stringify`, marks the digits; any other `JSON.stringify` gets the nearest double. */
+  toJSON(): string | number {
+    if (!active) return this.valueOf()
     marked++
     return MARK + this.text
   }
@@ -190,12 +192,15 @@ const keeping = (text: string): unknown => {
  */
 export const stringify = (value: unknown): string => {
   marked = 0
+  active = true
   let text: string
   try {
     text = JSON.stringify(value)
   } catch (e) {
     if (!(e instanceof RangeError)) throw e
     text = deep(value)
+  } finally {
+    active = false
   }
   return marked === 0 ? text : text.replace(MARKED, "$1")
 }

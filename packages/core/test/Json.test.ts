@@ -100,4 +100,8 @@ describe("Json", () => {
     const value = { s: "~steptrail-number-00000000000000000000000000000000~1", n: new Json.RawNumber("1e400") }
     expect(Json.stringify(value)).toBe(`{"s":"~steptrail-number-00000000000000000000000000000000~1","n":1e400}`)
   })
+
+  it("outside stringify, JSON.stringify writes a RawNumber as its nearest double", () => {
+    expect(JSON.stringify({ n: new Json.RawNumber("9007199254740993"), m: new Json.RawNumber("1e400") })).toBe(`{"n":9007199254740992,"m":null}`)
+  })
 })
