@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { JSONSchema, Schema } from "effect"
+import * as Json from "./Json.js"
 
 /**
  * Bumped only on a breaking change of the record; consumers may branch on it.
@@ -148,7 +149,7 @@ export const errorOf = (error: unknown): StepError | null => {
     const { message, name } = error as { message: string; name?: unknown }
     return { name: typeof name === "string" ? name : "Error", message }
   }
-  return { name: "Error", message: JSON.stringify(error) }
+  return { name: "Error", message: Json.stringify(error) }
 }
 
 /**
@@ -282,7 +283,7 @@ export interface StepRecord extends Schema.Schema.Type<typeof StepRecord> {}
 
 /**
  * The record with its keys in the Schema's order and every missing value as null: one
- * `JSON.stringify` of it is a contract line, and records built by it share one shape.
+ * `Json.stringify` of it is a contract line, and records built by it share one shape.
  *
  * @since 0.1.0
  * @category constructors

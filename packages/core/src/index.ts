@@ -2,6 +2,7 @@
  * @since 0.1.0
  */
 export * as ErrorBody from "./ErrorBody.js"
+export * as Json from "./Json.js"
 export * as Metrics from "./Metrics.js"
 export * as NodeExecution from "./NodeExecution.js"
 export * as Pagination from "./Pagination.js"

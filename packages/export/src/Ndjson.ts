@@ -3,17 +3,18 @@
  *
  * @since 0.1.0
  */
-import { StepRecord } from "@steptrail/core"
+import { Json, StepRecord } from "@steptrail/core"
 
 /**
  * One record as one line. Keys come out in the Schema's order whatever order the object was
- * built in, and a missing value is written as null rather than dropped. `JSON.stringify`
- * escapes every control character, so a line never holds a raw newline.
+ * built in, and a missing value is written as null rather than dropped. `Json.stringify`
+ * escapes every control character, so a line never holds a raw newline, and writes every
+ * number with the digits the provider sent, at any depth (see `Json`).
  *
  * @since 0.1.0
  * @category encoding
  */
-export const line = (record: StepRecord.StepRecord): string => JSON.stringify(StepRecord.make(record)) + "\n"
+export const line = (record: StepRecord.StepRecord): string => Json.stringify(StepRecord.make(record)) + "\n"
 
 /**
  * Several records as one UTF-8 buffer: a run is written with a single write.

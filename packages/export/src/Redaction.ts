@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import type { StepRecord } from "@steptrail/core"
+import { Json, type StepRecord } from "@steptrail/core"
 import { Either } from "effect"
 
 /**
@@ -127,8 +127,9 @@ export const parseAll = (texts: Iterable<string>): Either.Either<ReadonlyArray<P
   return Either.right(paths)
 }
 
+// a number kept as its digits (`Json.RawNumber`) is a value, with nothing under it
 const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+  typeof value === "object" && value !== null && !Array.isArray(value) && !Json.isRawNumber(value)
 
 // Returns `value` itself when nothing under it matched, so unmatched records cost no copies.
 const redactAt = (value: unknown, segments: ReadonlyArray<Segment>, i: number): unknown => {

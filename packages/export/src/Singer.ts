@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { StepRecord } from "@steptrail/core"
+import { Json, StepRecord } from "@steptrail/core"
 import { JSONSchema } from "effect"
 import * as Ndjson from "./Ndjson.js"
 
@@ -168,4 +168,4 @@ export const recordLine = (record: StepRecord.StepRecord, timeExtracted?: string
  * @since 0.1.0
  * @category encoding
  */
-export const stateLine = (value: unknown): string => JSON.stringify({ type: "STATE", value }) + "\n"
+export const stateLine = (value: unknown): string => Json.stringify({ type: "STATE", value }) + "\n"

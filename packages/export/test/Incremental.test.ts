@@ -4,7 +4,7 @@ import { Cloudflare } from "@steptrail/cloudflare"
 import { ProviderError, type WorkflowProvider } from "@steptrail/core"
 import { Emulator } from "@steptrail/emulator"
 import { Incremental, Output, State } from "@steptrail/export"
-import { Effect, Exit, Redacted, Stream } from "effect"
+import { Cause, Effect, Exit, Redacted, Stream } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { collect, drive, fakeProvider, FileSystemLive, lines, runIdsOf, tempDir } from "./fixtures.js"
@@ -105,6 +105,31 @@ describe("Incremental.run", () => {
       expect(Exit.isSuccess(second)).toBe(true)
       if (Exit.isSuccess(second)) expect(second.value.resumedRuns).toBe(9)
       expect(fs.readFileSync(out, "utf8")).toBe(expected)
+    }).pipe(Effect.provide(FileSystemLive)))
+
+  it.effect("a value that cannot be written: the run is written without it, the export fails naming run and step, a resume goes on after it", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const out = path.join(dir, "out.ndjson")
+      const file = path.join(dir, "state.json")
+      // not JSON at all (any depth and any number is written): the one kind of value left
+      const provider = () => fakeProvider(20, 3, [], { outputOf: (run, step) => (run === "run-4" && step === 1 ? 10n : undefined) })
+      const first = yield* drive(Incremental.run(source(provider()), { state: file, out, checkpointMillis: 0, concurrency: 1 }))
+      expect(Exit.isFailure(first)).toBe(true)
+      if (Exit.isFailure(first)) {
+        const error = Cause.squash(first.cause) as ProviderError.DecodeFailure
+        expect(error._tag).toBe("DecodeFailure")
+        expect(error.message).toContain("at step 1")
+        expect(error.message).toContain("run run-4")
+      }
+      expect((yield* State.load(file)).pending!.sources[0]).toMatchObject({ passed: 5, last: "run-4" })
+      const second = yield* drive(Incremental.run(source(provider()), { state: file, out }))
+      expect(Exit.isSuccess(second)).toBe(true)
+      const records = lines(fs.readFileSync(out, "utf8"))
+      expect(records).toHaveLength(60)
+      expect(records.filter((r) => r.output === null)).toEqual([
+        expect.objectContaining({ run_id: "run-4", step_index: 1, output: null, output_truncated: true })
+      ])
     }).pipe(Effect.provide(FileSystemLive)))
 
   it.effect("a resume goes on after the last run written even when new runs were listed before it meanwhile; the next export has them", () =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { StepRecord } from "@steptrail/core"
-import { Ndjson } from "@steptrail/export"
+import { Json, StepRecord } from "@steptrail/core"
+import { Ndjson, Singer } from "@steptrail/export"
 import { Schema } from "effect"
 import { record } from "./fixtures.js"
 
@@ -37,5 +37,15 @@ describe("Ndjson", () => {
     const bytes = Ndjson.encode([record("r", 0, { output: "é€😀" })])
     expect(Buffer.from(bytes).toString("utf8")).toContain("é€😀")
     expect(bytes.length).toBeGreaterThan(Ndjson.line(record("r", 0, { output: "eee" })).length)
+  })
+
+  it("writes numbers with the digits sent and outputs of any depth, in NDJSON and Singer alike", () => {
+    const depth = 100_000
+    const sent = `{"id":12345678901234567891,"x":0.1000000000000000055511151231257827,"deep":${"[".repeat(depth)}-0${"]".repeat(depth)}}`
+    const r = record("r", 0, { output: Json.parse(sent), input: Json.parse("[1e400,9007199254740993]") })
+    const line = Ndjson.line(r)
+    expect(line.includes(`"input":[1e400,9007199254740993],"output":${sent},"output_encoding"`)).toBe(true)
+    expect(line.endsWith("}\n")).toBe(true)
+    expect(Singer.recordLine(r).includes(`"record":${line.slice(0, -1)}`)).toBe(true)
   })
 })

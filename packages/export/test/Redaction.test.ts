@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { StepRecord } from "@steptrail/core"
-import { Export, Incremental, Output, Redaction } from "@steptrail/export"
+import { Json, type StepRecord } from "@steptrail/core"
+import { Export, Incremental, Ndjson, Output, Redaction } from "@steptrail/export"
 import { Effect, Either, Exit } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -172,4 +172,14 @@ describe("Export with redact", () => {
       expect(text).not.toContain("@example.com")
       expect(text.trimEnd().split("\n")).toHaveLength(8)
     }).pipe(Effect.provide(FileSystemLive)))
+
+  it("a number kept as its digits is a value: redacted where named, never looked into, kept where not named", () => {
+    const output = Json.parse(`{"id":12345678901234567891,"card":{"n":1e400},"list":[-0,9007199254740993]}`)
+    const r = record("r", 0, { output })
+    expect(Ndjson.line(redact(r, "output.id"))).toContain(`"output":{"id":"[REDACTED]","card":{"n":1e400},"list":[-0,9007199254740993]}`)
+    expect(redact(r, "output.id.text", "output.card.n.*", "output.list[1][0]")).toBe(r)
+    expect(Ndjson.line(redact(r, "output.list[*]", "output.card.*"))).toContain(
+      `"output":{"id":12345678901234567891,"card":{"n":"[REDACTED]"},"list":["[REDACTED]","[REDACTED]"]}`
+    )
+  })
 })

@@ -93,6 +93,8 @@ export interface FakeOptions {
   readonly created?: ((id: string) => string | null) | undefined
   /** What a lookup by id answers for the run's status (default: as listed). */
   readonly lookupStatus?: "unknown" | undefined
+  /** A step's output instead of `{ index }`, where it gives one. */
+  readonly outputOf?: ((run: string, step: number) => unknown) | undefined
 }
 
 export interface Calls {
@@ -145,7 +147,11 @@ export const fakeProvider = (
         // a run in progress: its last step is still running
         const live = options.running?.has(run.id) ?? false
         const make = (s: number) =>
-          record(run.id, s, { run_status: live ? "running" : "complete", status: live && s === steps - 1 ? "running" : "complete" })
+          record(run.id, s, {
+            run_status: live ? "running" : "complete",
+            status: live && s === steps - 1 ? "running" : "complete",
+            ...(options.outputOf?.(run.id, s) !== undefined ? { output: options.outputOf(run.id, s) } : {})
+          })
         // one step at a time, as a provider's answer takes longer for a longer run
         return Effect.as(Effect.sleep(steps * (Number.isNaN(i) ? 1 : Math.max(1, runs - i))), Array.from({ length: steps }, (_, s) => make(s)))
       })

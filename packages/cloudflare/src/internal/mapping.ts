@@ -9,7 +9,7 @@
  * @internal
  */
 import type { StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Timestamp } from "@steptrail/core"
+import { Json, Timestamp } from "@steptrail/core"
 import { Encoding } from "effect"
 import type * as CloudflareApi from "../CloudflareApi.js"
 import type * as CloudflareSchema from "../CloudflareSchema.js"
@@ -156,7 +156,7 @@ export const isPreview = (output: string): boolean => output.endsWith(TRUNCATED_
  */
 export const parseLogged = (output: string): StepRecord.StepRecord["output"] => {
   try {
-    return JSON.parse(output) as StepRecord.StepRecord["output"]
+    return Json.parse(output) as StepRecord.StepRecord["output"]
   } catch {
     return output
   }

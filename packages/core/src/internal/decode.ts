@@ -1,5 +1,6 @@
 /**
- * Decoding bodies: JSON parsing, then a Schema, with the first bad field named.
+ * Decoding bodies: JSON parsing (numbers kept with their digits, see `Json`), then a Schema,
+ * with the first bad field named.
  *
  * A raw Schema without transformations decodes an accepted value to itself, so a predicate
  * compiled from its AST answers the common case several times faster than the decoder; the
@@ -10,8 +11,10 @@
  * @internal
  */
 import { Effect, ParseResult, Schema } from "effect"
+import * as Json from "../Json.js"
 import { DecodeFailure } from "../ProviderError.js"
 import { oneLine, utf8 } from "./response.js"
+import * as DeclaredNumbers from "./declaredNumbers.js"
 import * as SchemaGuard from "./schemaGuard.js"
 
 /** @internal */
@@ -42,9 +45,13 @@ export const decode = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> => 
 const makeDecoder = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> => {
   const run = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: "ignore" })
   const accepts = SchemaGuard.compile(schema.ast)
+  const numbers = DeclaredNumbers.compile(schema.ast)
   return (provider, input, context = {}) => {
     if (accepts !== undefined && accepts(input)) return Effect.succeed(input as A)
-    const result = run(input)
+    // a number kept as its digits (`Json.RawNumber`) where the schema declares a number
+    const value = numbers(input)
+    if (value !== input && accepts !== undefined && accepts(value)) return Effect.succeed(value as A)
+    const result = run(value)
     if (result._tag === "Right") return Effect.succeed(result.right)
     const issue = ParseResult.ArrayFormatter.formatErrorSync(result.left)[0]
     return Effect.fail(
@@ -76,7 +83,7 @@ export const parseJson = <A, I>(
     }
     let value: unknown
     try {
-      value = JSON.parse(utf8.decode(body.bytes))
+      value = Json.parse(utf8.decode(body.bytes))
     } catch (e) {
       return transient(`body is not valid JSON (${oneLine(String((e as Error).message), 80)})`)
     }

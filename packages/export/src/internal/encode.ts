@@ -3,7 +3,7 @@
  * be written is the encoded bytes (counted exactly against the byte budget), not the record
  * objects, which are released as soon as they are encoded.
  */
-import type { StepRecord } from "@steptrail/core"
+import { ProviderError, type StepRecord } from "@steptrail/core"
 import * as Ndjson from "../Ndjson.js"
 import * as Singer from "../Singer.js"
 import type * as Summary from "../Summary.js"
@@ -18,6 +18,11 @@ export interface Encoded {
   readonly chunks: ReadonlyArray<Uint8Array>
   readonly bytes: number
   readonly counts: Summary.Counts
+  /**
+   * A record whose value could not be written (see `encode`): the run is written with it left
+   * out, then the export fails with this.
+   */
+  readonly unwritable?: ProviderError.DecodeFailure | undefined
 }
 
 const CHUNK = 1 << 20
@@ -38,9 +43,26 @@ export const encode = (
   const byStatus: Partial<Record<StepRecord.Status, number>> = {}
   let bytes = 0
   let text = ""
+  let unwritable: ProviderError.DecodeFailure | undefined
   for (const record of records) {
     byStatus[record.status] = (byStatus[record.status] ?? 0) + 1
-    text += line(record)
+    let written: string
+    try {
+      written = line(record)
+    } catch (e) {
+      // Any depth and any number is written (`Json`); what is left is a line longer than a
+      // string can be (far past the body size limit) or a value that is not JSON at all.
+      written = line({ ...record, input: null, output: null, output_truncated: true, error: null })
+      unwritable ??= new ProviderError.DecodeFailure({
+        provider: record.provider,
+        workflow: record.workflow,
+        run: record.run_id,
+        path: `step ${record.step_index}`,
+        detail: `its input, output or error cannot be written (${String((e as Error)?.message ?? e).slice(0, 80)}); ` +
+          "the run was written with them as null and output_truncated true"
+      })
+    }
+    text += written
     if (text.length >= CHUNK) {
       const chunk = Buffer.from(text, "utf8")
       chunks.push(chunk)
@@ -53,7 +75,7 @@ export const encode = (
     chunks.push(chunk)
     bytes += chunk.length
   }
-  return { chunks, bytes, counts: { steps: records.length, byStatus } }
+  return { chunks, bytes, counts: { steps: records.length, byStatus }, unwritable }
 }
 
 /** The first line of an output in this format (`""` where there is none). */

@@ -109,10 +109,14 @@ export const writeInOrder = <I, F extends encoding.Encoded, E, R>(options: {
     items: options.items,
     work: options.fetch,
     size: (fetched) => fetched.bytes,
-    each: (item, fetched) =>
-      fetched === undefined || fetched.bytes === 0
+    each: (item, fetched) => {
+      const written = fetched === undefined || fetched.bytes === 0
         ? options.after(item, fetched)
-        : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched)),
+        : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched))
+      // a run with a value that could not be written is written and recorded, then stops the
+      // export: a resume goes on after it rather than failing on it again
+      return fetched?.unwritable === undefined ? written : Effect.zipRight(written, Effect.fail(fetched.unwritable))
+    },
     concurrency: options.fetchOptions.concurrency ?? 4,
     budget: options.fetchOptions.bufferBytes ?? DEFAULT_BUFFER_BYTES
   })

@@ -1,4 +1,4 @@
-import { NodeExecution, StatusTable, StepRecord, Timestamp, type WorkflowProvider } from "@steptrail/core"
+import { Json, NodeExecution, StatusTable, StepRecord, Timestamp, type WorkflowProvider } from "@steptrail/core"
 import type { Run, Step } from "../OrchestraSchema.js"
 
 /**
@@ -52,7 +52,11 @@ export const toRunRef = (workflow: string, run: Run): WorkflowProvider.RunRef =>
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
-const count = (u: unknown): number | null => (typeof u === "number" && Number.isFinite(u) ? u : null)
+// a count in a form a double would change (`12.0`) is still a count
+const count = (u: unknown): number | null => {
+  const n = Json.isRawNumber(u) ? Number(u.text) : u
+  return typeof n === "number" && Number.isFinite(n) ? n : null
+}
 
 /**
  * Token usage: a model node's output is a chat completion whose `usage` holds the counts;
