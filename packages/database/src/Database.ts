@@ -101,9 +101,9 @@ const mapFailure = <A, R>(target: string, effect: Effect.Effect<A, unknown, R>):
  * @since 0.3.0
  * @category retries
  */
-export const retry = <A, R>(effect: Effect.Effect<A, DatabaseError, R>, retries = 4): Effect.Effect<A, DatabaseError, R> =>
+export const retry = <A, E, R>(effect: Effect.Effect<A, E, R>, retries = 4): Effect.Effect<A, E, R> =>
   Effect.retry(effect, {
-    while: (e) => e.reason === "unavailable",
+    while: (e) => e instanceof DatabaseError && e.reason === "unavailable",
     schedule: Schedule.exponential("200 millis", 2).pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(retries)))
   })
 

@@ -11,6 +11,9 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import { Cause, Effect, Layer, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import type { ProviderError as PE } from "@steptrail/core"
+import type { Export, Store } from "@steptrail/export"
+import * as Database from "./Database.js"
 import { classify, DatabaseError } from "./Database.js"
 
 /**
@@ -116,3 +119,21 @@ export const layer = (url: Url): Layer.Layer<SqlClient.SqlClient, DatabaseError>
         Layer.mapError((e) => classify(url.display, e))
       ) as Layer.Layer<SqlClient.SqlClient, DatabaseError>
     }))
+
+/**
+ * Exports `sources` into the database `url` names: connected (a server that cannot be
+ * reached is tried again, as provider calls are), tables migrated, then `Database.run`.
+ *
+ * @since 0.3.0
+ * @category running
+ */
+export const run = (
+  url: Url,
+  sources: ReadonlyArray<Export.Source>,
+  options: Database.Options = {}
+): Effect.Effect<Store.Result, DatabaseError | PE.ProviderError | Export.SourceError> =>
+  Database.run(sources, url.display, options).pipe(
+    Effect.provide(layer(url)),
+    // a server that went away: connected again, and the export resumes from what it committed
+    Database.retry
+  )
