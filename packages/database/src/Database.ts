@@ -67,6 +67,10 @@ export const classify = (target: string, error: unknown): DatabaseError => {
   const code: string = typeof e?.code === "string" ? e.code : ""
   const text = firstLine(String(e?.message ?? (error as any)?.message ?? error))
   const make = (reason: DatabaseError["reason"], detail: string) => new DatabaseError({ target, reason, detail })
+  // the CLI loads the SQLite driver, a native module, only for `sqlite:`
+  if (/bindings file|better_sqlite3\.node|Cannot find (package|module) 'better-sqlite3'|NODE_MODULE_VERSION/.test(text)) {
+    return make("open", "the SQLite driver (better-sqlite3 12) is not installed or not built for this Node; install it beside steptrail: npm i -g better-sqlite3@12")
+  }
   if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/.test(code) || code.startsWith("08") || code === "57P01" || code === "57P03" || code === "53300" || /timeout|terminated unexpectedly|Connection terminated/i.test(text)) {
     return make("unavailable", `cannot reach the server: ${code !== "" && !/^\d/.test(code) ? code : text}`)
   }
@@ -134,9 +138,12 @@ export const migrate = (target: string): Effect.Effect<void, DatabaseError, SqlC
 const Owner = Schema.parseJson(Schema.Struct({ pid: Schema.Int, host: Schema.String, started_at: Schema.String, token: Schema.String }))
 type Owner = typeof Owner.Type
 
-const alive = (owner: Owner, heartbeat: string | null, mine: ReadonlySet<string>, now: number): boolean => {
+// the exports of this process: another one in this process is as alive as we are
+const live = new Set<string>()
+
+const alive = (owner: Owner, heartbeat: string | null, now: number): boolean => {
   if (owner.host !== os.hostname()) return heartbeat !== null && now - Date.parse(heartbeat) < STALE_MILLIS
-  if (owner.pid === process.pid) return mine.has(owner.token)
+  if (owner.pid === process.pid) return live.has(owner.token)
   try {
     process.kill(owner.pid, 0)
     return true
@@ -177,9 +184,8 @@ export const store = (target: string): Effect.Effect<Store.Store<Row, DatabaseEr
     const sql = yield* SqlClient.SqlClient
     const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
     const bool = pg ? (b: boolean) => b : (b: boolean) => (b ? 1 : 0)
-    const mine = new Set<string>()
     const token = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
-    mine.add(token)
+    yield* Effect.acquireRelease(Effect.sync(() => live.add(token)), () => Effect.sync(() => live.delete(token)))
     const me: Owner = { pid: process.pid, host: os.hostname(), started_at: new Date().toISOString(), token }
     const meText = Schema.encodeSync(Owner)(me)
     const wrap = <A>(effect: Effect.Effect<A, unknown, never>) => retry(mapFailure(target, effect))
@@ -263,7 +269,7 @@ export const store = (target: string): Effect.Effect<Store.Store<Row, DatabaseEr
           { readonly state: unknown; readonly progress: unknown; readonly owner: string | null; readonly heartbeat_at: string | null }
         >`SELECT state, progress, owner, heartbeat_at FROM ${sql(Tables.SOURCES)} WHERE source = ${key}`.withoutTransform
         const holder = row?.owner == null ? undefined : Schema.decodeUnknownOption(Owner)(row.owner)
-        if (holder !== undefined && Option.isSome(holder) && alive(holder.value, row!.heartbeat_at, mine, Date.now())) {
+        if (holder !== undefined && Option.isSome(holder) && alive(holder.value, row!.heartbeat_at, Date.now())) {
           const h = holder.value
           const where = h.host === os.hostname() ? "" : ` on ${h.host}`
           return yield* new DatabaseError({
@@ -322,7 +328,10 @@ export const store = (target: string): Effect.Effect<Store.Store<Row, DatabaseEr
  * @since 0.3.0
  * @category models
  */
-export interface Options extends Store.Options {}
+export interface Options extends Store.FollowOptions {
+  /** Export again every `poll` while runs are not terminal (`Store.follow`). */
+  readonly follow?: boolean | undefined
+}
 
 /**
  * Exports `sources` into the database of the `SqlClient` in context: the tables created or
@@ -339,5 +348,5 @@ export const run = (
   Effect.scoped(Effect.gen(function*() {
     yield* migrate(target)
     const s = yield* store(target)
-    return yield* Store.run(sources, s, options)
+    return yield* (options.follow === true ? Store.follow(sources, s, options) : Store.run(sources, s, options))
   }))

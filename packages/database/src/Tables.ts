@@ -177,3 +177,31 @@ export const layout: Effect.Effect<number, SqlError, SqlClient.SqlClient> = Effe
     sql<{ readonly id: number | null }>`SELECT max(migration_id) AS id FROM ${sql(MIGRATIONS)}`.withoutTransform,
     (rows) => Number(rows[0]?.id ?? 0)
   ))
+
+const parsed = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v)
+
+/**
+ * A row of `steptrail_steps` read back as the record it holds, as its NDJSON line has it: the
+ * account `''` as null, JSON columns parsed (SQLite holds text, a PostgreSQL driver may parse
+ * `jsonb` already: pass `jsonText: false` then), booleans and integers as such.
+ *
+ * @since 0.3.0
+ * @category rows
+ */
+export const recordOf = (row: Readonly<Record<string, unknown>>, jsonText = true): Record<string, unknown> => {
+  const json = jsonText ? parsed : (v: unknown) => v
+  const out: Record<string, unknown> = {}
+  for (const column of COLUMNS) {
+    const v = row[column]
+    out[column] = column === "account"
+      ? (v === "" ? null : v)
+      : JSON_COLUMNS.has(column)
+      ? (v == null ? null : json(v))
+      : column === "output_truncated" || column === "output_redacted"
+      ? Boolean(v)
+      : (column === "duration_ms" || column === "step_index" || column === "iteration" || column === "schema_version") && v !== null
+      ? Number(v)
+      : v
+  }
+  return out
+}

@@ -99,7 +99,10 @@ export const layer = (url: Url): Layer.Layer<SqlClient.SqlClient, DatabaseError>
       if (!fs.existsSync(dir)) {
         return yield* new DatabaseError({ target: url.display, reason: "open", detail: `no such directory ${dir}` })
       }
-      const { SqliteClient } = yield* Effect.promise(() => import("@effect/sql-sqlite-node"))
+      const { SqliteClient } = yield* Effect.tryPromise({
+        try: () => import("@effect/sql-sqlite-node"),
+        catch: (e) => classify(url.display, e)
+      })
       return SqliteClient.layer({ filename: url.filename }).pipe(
         Layer.catchAllCause((cause) => Layer.fail(classify(url.display, Cause.squash(cause))))
       ) as Layer.Layer<SqlClient.SqlClient, DatabaseError>

@@ -5,7 +5,7 @@ import * as net from "node:net"
 import { provider } from "./fake.js"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer } from "effect"
-import * as postgres from "./postgres.js"
+import * as postgres from "@steptrail/database/TestServer"
 import { suite } from "./suite.js"
 
 let server: postgres.Server

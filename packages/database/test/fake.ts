@@ -1,6 +1,7 @@
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { ProviderError, type StepRecord, type WorkflowProvider } from "@steptrail/core"
+import { Tables } from "@steptrail/database"
 import { Ndjson } from "@steptrail/export"
 import { Effect, Stream } from "effect"
 import * as fs from "node:fs"
@@ -98,20 +99,9 @@ export const provider = (options: {
 export const tableRecords = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const rows = yield* sql<Record<string, unknown>>`SELECT * FROM steptrail_steps ORDER BY provider, account, workflow, run_id, step_index`.withoutTransform
-  const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v)
-  return rows.map((r) => ({
-    ...r,
-    account: r.account === "" ? null : r.account,
-    duration_ms: r.duration_ms === null ? null : Number(r.duration_ms),
-    attempts: json(r.attempts),
-    retry_config: json(r.retry_config),
-    input: json(r.input),
-    output: json(r.output),
-    usage: json(r.usage),
-    error: json(r.error),
-    output_truncated: Boolean(r.output_truncated),
-    output_redacted: Boolean(r.output_redacted)
-  }))
+  // JSON text in SQLite; node-postgres parses jsonb itself
+  const text = sql.onDialectOrElse({ pg: () => false, orElse: () => true })
+  return rows.map((r) => Tables.recordOf(r, text))
 })
 
 /** What a clean NDJSON export of these records holds, parsed, in the same order. */

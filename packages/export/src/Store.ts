@@ -15,7 +15,7 @@
  * @since 0.3.0
  */
 import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
-import { Effect, Schema, Stream } from "effect"
+import { type Duration, Effect, Schema, Stream } from "effect"
 import type * as Export from "./Export.js"
 import { type Item, lookups, resumeListing } from "./internal/items.js"
 import { inOrder } from "./internal/pipeline.js"
@@ -89,6 +89,8 @@ export interface Result extends Summary.Summary {
   resumedRuns: number
   /** Runs skipped because they had not changed since the last export. */
   unchangedRuns: number
+  /** Runs that were not terminal when last seen (what a follow waits for). */
+  openRuns: number
 }
 
 const keyOf = (source: Export.Source) => State.sourceKey(source.provider.provider, source.provider.account, source.workflow)
@@ -120,6 +122,7 @@ export const run = <Row, E>(
     const result = summary as Result
     result.resumedRuns = 0
     result.unchangedRuns = 0
+    result.openRuns = 0
     const maxRows = Math.max(1, options.batchRows ?? 2000)
     const every = options.batchMillis ?? 1000
 
@@ -179,7 +182,9 @@ export const run = <Row, E>(
           })
 
         if (explicit) {
-          yield* pipeline(internal.lookedUp(source, internal.explicitIds(source)), (run) => fetch(source, run), () => {})
+          yield* pipeline(internal.lookedUp(source, internal.explicitIds(source)), (run) => fetch(source, run), (run) => {
+            if (!run.terminal) result.openRuns++
+          })
           return yield* flush(true)
         }
         let since = source.filter?.since
@@ -226,9 +231,50 @@ export const run = <Row, E>(
           Effect.tapError((e) => (Schema.is(PE.ProviderError)(e) ? Effect.ignore(flush(false)) : Effect.void))
         )
         yield* flush(true)
+        result.openRuns += window.openRuns().length
       })
 
     const failures = yield* internal.eachSource(sources, exportSource)
     if (failures.length > 0) return yield* Effect.fail(internal.failureOf(sources, failures))
+    return result
+  })
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export interface FollowOptions extends Options {
+  /** Between two exports (default 5 seconds). */
+  readonly poll?: Duration.DurationInput | undefined
+  /** Stop following after this long (default: until every run is terminal). */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * Follow mode into a store: `run`, then `run` again every `poll` while some run is not
+ * terminal. Each pass fetches the runs that changed and replaces their rows, so a run's rows
+ * follow its steps as they progress; the summary counts every pass. Ends when every run is
+ * terminal, or at `timeout` (what was committed stays).
+ *
+ * @since 0.3.0
+ * @category running
+ */
+export const follow = <Row, E>(
+  sources: ReadonlyArray<Export.Source>,
+  store: Store<Row, E>,
+  options: FollowOptions = {}
+): Effect.Effect<Result, PE.ProviderError | Export.SourceError | E> =>
+  Effect.gen(function*() {
+    const summary = options.summary ?? Summary.empty(store.target)
+    const pass = run(sources, store, { ...options, summary })
+    let result = yield* pass
+    const loop = Effect.gen(function*() {
+      while (result.openRuns > 0) {
+        yield* Effect.sleep(options.poll ?? "5 seconds")
+        result = yield* pass
+      }
+    })
+    if (options.timeout === undefined) yield* loop
+    else yield* Effect.timeoutOption(loop, options.timeout)
     return result
   })

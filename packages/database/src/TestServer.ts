@@ -1,7 +1,9 @@
 /**
- * A throwaway PostgreSQL 15 server for a test file: `initdb` and `pg_ctl` (Debian's
+ * For tests (not in the index): a throwaway PostgreSQL 15 server for a test file: `initdb` and `pg_ctl` (Debian's
  * `postgresql` package) as the `postgres` user, in a temporary directory, on a free port of
  * 127.0.0.1, stopped by `stop`. Without the package the tests fail with one line naming it.
+ *
+ * @since 0.3.0
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -11,6 +13,10 @@ import * as path from "node:path"
 
 const BIN = process.env.STEPTRAIL_PG_BIN ?? "/usr/lib/postgresql/15/bin"
 
+/**
+ * @since 0.3.0
+ * @category models
+ */
 export interface Server {
   readonly port: number
   readonly dir: string
@@ -34,6 +40,12 @@ const freePort = () =>
 const asPostgres = (args: ReadonlyArray<string>, options: { input?: string } = {}) =>
   execFileSync("runuser", ["-u", "postgres", "--", ...args], { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...options })
 
+/**
+ * Starts a server; `stop` it after the tests.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
 export const start = async (): Promise<Server> => {
   if (!fs.existsSync(path.join(BIN, "initdb"))) {
     throw new Error(`PostgreSQL 15 is not installed (${BIN}/initdb is missing): apt-get install -y postgresql`)
