@@ -5,49 +5,20 @@
  * errors. PostgreSQL is a throwaway server started here (see packages/database/test).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { StepRecord } from "@steptrail/core"
 import { Emulator } from "@steptrail/emulator"
 import { Effect, Fiber } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Tables } from "@steptrail/database"
 import * as postgres from "@steptrail/database/TestServer"
-import { SqliteClient } from "@effect/sql-sqlite-node"
-import * as SqlClient from "@effect/sql/SqlClient"
-import { lines, runWithEnv as run, stderrLines } from "./inProcess.js"
+import { ndjson, pgRecords, sqliteRecords } from "./databaseRows.js"
+import { runWithEnv as run, stderrLines } from "./inProcess.js"
 
 const TOKEN = "database-cli-token"
 const PASSWORD = "db-pa55-word"
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-cli-db-"))
-
-/** The rows of steptrail_steps as the records they hold, in key order. */
-const sqliteRecords = (file: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => sql<Record<string, unknown>>`SELECT * FROM steptrail_steps`.withoutTransform).pipe(
-    Effect.map(normalize),
-    Effect.provide(SqliteClient.layer({ filename: file })),
-    Effect.orDie
-  )
-
-const pgRecords = (server: postgres.Server, database: string) =>
-  normalize(
-    server.psql(database, "SELECT row_to_json(s) FROM steptrail_steps s").trim().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)),
-    false
-  )
-
-/** JSON columns are text in SQLite, values already in PostgreSQL (jsonb through row_to_json). */
-const normalize = (rows: ReadonlyArray<Record<string, unknown>>, text = true) => sorted(rows.map((r) => Tables.recordOf(r, text)))
-
-const sorted = <A extends Record<string, unknown>>(records: ReadonlyArray<A>) =>
-  [...records].sort((a, b) => {
-    const ka = StepRecord.key(a as never)
-    const kb = StepRecord.key(b as never)
-    return ka < kb ? -1 : ka > kb ? 1 : 0
-  })
-
-const ndjson = (text: string) => sorted(lines(text).map((l) => JSON.parse(l) as Record<string, unknown>))
 
 const sources = (info: Emulator.Info) => [
   { provider: "cloudflare", account_id: info.cloudflare.accountId, workflow: info.cloudflare.workflow, base_url: info.cloudflare.baseUrl, full_output: true },

@@ -38,7 +38,7 @@ const freePort = () =>
   })
 
 const asPostgres = (args: ReadonlyArray<string>, options: { input?: string } = {}) =>
-  execFileSync("runuser", ["-u", "postgres", "--", ...args], { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...options })
+  execFileSync("runuser", ["-u", "postgres", "--", ...args], { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], maxBuffer: 1 << 30, ...options })
 
 /**
  * Starts a server; `stop` it after the tests.
