@@ -119,4 +119,16 @@ describe(`Database.run into ${name}`, () => {
       expect((refused as Database.DatabaseError).exitCode).toBe(2)
       expect((yield* tableRecords).length).toBe(2)
     }).pipe(Effect.provide(fresh())))
+
+  it.live("a table of another layout (made by hand, unknown to the migrations) is refused (exit 2), nothing written", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`CREATE TABLE steptrail_steps (id integer)`.withoutTransform
+      const refused = yield* Effect.flip(Database.run([{ provider: provider({ ids: () => ids(2), steps: 1 }), workflow: "wf" }], TARGET))
+      expect(refused._tag).toBe("DatabaseError")
+      expect((refused as Database.DatabaseError).exitCode).toBe(2)
+      expect(refused.message).toMatch(/not of the layout this version writes/)
+      const count = yield* sql<{ n: number }>`SELECT CAST(count(*) AS integer) AS n FROM steptrail_steps`.withoutTransform
+      expect(count).toEqual([{ n: 0 }])
+    }).pipe(Effect.provide(fresh())))
 })
