@@ -587,22 +587,17 @@ async function database() {
       // the floor: the NDJSON the file export wrote, \copy'd as it is
       server.psql("postgres", `DROP DATABASE IF EXISTS copy_floor; CREATE DATABASE copy_floor`)
       server.psql("copy_floor", "CREATE TABLE steps (record jsonb)")
-      const psql = (name, command) => runProcess(name, [
-        "-e",
-        `require("child_process").execFileSync("runuser", ["-u", "postgres", "--", process.argv[1], "-h", process.argv[2], "-p", process.argv[3], "-d", "copy_floor", "-c", process.argv[4]], { stdio: "inherit" })`,
-        path.join("/usr/lib/postgresql/15/bin", "psql"), server.dir, String(server.port), command
-      ], { countOutput: false })
-      // what starting node, runuser and psql costs, taken off the copy's wall time
-      const baseline = await psql("db-copy-baseline", "SELECT 1")
+      // psql's own timing of the copy: the load alone, without starting psql
+      const copyOut = path.join(work, "copy.out")
       const copy = await runProcess("db-copy", [
         "-e",
-        `require("child_process").execFileSync("runuser", ["-u", "postgres", "--", process.argv[1], "-h", process.argv[2], "-p", process.argv[3], "-d", "copy_floor", "-c", process.argv[4]], { stdio: "inherit" })`,
+        `require("child_process").execFileSync("runuser", ["-u", "postgres", "--", process.argv[1], "-h", process.argv[2], "-p", process.argv[3], "-d", "copy_floor", "-c", "\\\\timing on", "-c", process.argv[4]], { stdio: "inherit" })`,
         path.join("/usr/lib/postgresql/15/bin", "psql"), server.dir, String(server.port),
         // csv with a quote and a delimiter no JSON line holds: every line one jsonb value, unescaped
         `\\copy steps (record) FROM '${file}' WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`
-      ], { countOutput: false })
+      ], { outFile: copyOut, countOutput: false })
+      copy.wallMs = Number(/Time: ([\d.]+) ms/.exec(readFileSync(copyOut, "utf8"))?.[1] ?? NaN)
       copy.rows = Number(server.psql("copy_floor", "SELECT count(*) FROM steps").trim())
-      copy.wallMs -= baseline.wallMs
       log(`  copy #${r + 1}: ${fmt(copy.wallMs)} ms, ${copy.rows} rows, exit ${copy.code}`)
       runs.copy.push(copy)
       // the write path alone, apart from fetching: the same rows through Database.store
@@ -650,7 +645,7 @@ async function database() {
   md.push(`### Database outputs (${fmt(opts.instances)} instances x ${opts.steps} steps, outputs ~${opts.outputBytes} B, --full-output, concurrency ${opts.concurrency}, median of ${opts.repeat})`, "")
   md.push("| contender | wall ms | rows/s | CPU ms | peak RSS MiB | rows |")
   md.push("| --- | ---: | ---: | ---: | ---: | ---: |")
-  const label = { copy: "psql \\copy (floor; psql's wall less its start-up)", upsertPostgres: "upserts alone, PostgreSQL (commit time)", upsertSqlite: "upserts alone, SQLite (commit time)" }
+  const label = { copy: "psql \\copy (floor; psql's \\timing)", upsertPostgres: "upserts alone, PostgreSQL (commit time)", upsertSqlite: "upserts alone, SQLite (commit time)" }
   for (const [name, s] of Object.entries(summary)) md.push(`| ${label[name] ?? `export --out ${name}`} | ${fmt(s.wallMs)} | ${fmt(s.rowsPerSec)} | ${fmt(s.cpuMs)} | ${fmt(s.rssMiB, 1)} | ${fmt(s.rows)} |`)
   md.push("")
   md.push(`- SQLite / file: wall **${section.ratios.sqliteWall}x** (target <= 1.5x: ${section.targets["sqlite within 1.5x of the file"] ? "met" : "**missed**"})`)
