@@ -238,12 +238,31 @@ export const store = (target: string): Effect.Effect<Store.Store<Row, DatabaseEr
       return { rows: out, bytes }
     }
 
-    const updates = sql.unsafe(
-      Tables.COLUMNS.filter((c) => !(Tables.KEY as ReadonlyArray<string>).includes(c)).map((c) => `"${c}" = excluded."${c}"`).join(", ")
-    )
-    const upsert = (batch: ReadonlyArray<Row>) =>
-      sql`INSERT INTO ${sql(Tables.STEPS)} ${sql.insert(batch as Array<Row>)} ON CONFLICT (provider, account, workflow, run_id, step_index) DO UPDATE SET ${updates}`
-        .withoutTransform
+    // One statement text per number of rows, its parameters a flat array: @effect/sql's
+    // fragment compiler is not on the hot path, and a driver's statement cache is hit.
+    const columns = Tables.COLUMNS.map((c) => `"${c}"`).join(", ")
+    const updates = Tables.COLUMNS.filter((c) => !(Tables.KEY as ReadonlyArray<string>).includes(c)).map((c) => `"${c}" = excluded."${c}"`).join(", ")
+    const width = Tables.COLUMNS.length
+    const texts = new Map<number, string>()
+    const textOf = (n: number) => {
+      let text = texts.get(n)
+      if (text === undefined) {
+        const tuples: Array<string> = []
+        for (let r = 0; r < n; r++) {
+          const marks: Array<string> = []
+          for (let c = 0; c < width; c++) marks.push(pg ? `$${r * width + c + 1}` : "?")
+          tuples.push(`(${marks.join(",")})`)
+        }
+        text = `INSERT INTO ${Tables.STEPS} (${columns}) VALUES ${tuples.join(",")} ON CONFLICT (${Tables.KEY.join(", ")}) DO UPDATE SET ${updates}`
+        texts.set(n, text)
+      }
+      return text
+    }
+    const upsert = (batch: ReadonlyArray<Row>) => {
+      const params: Array<unknown> = []
+      for (const row of batch) for (const c of Tables.COLUMNS) params.push(row[c])
+      return sql.unsafe(textOf(batch.length), params).withoutTransform
+    }
 
     // a key twice in one statement is refused by PostgreSQL: the later row wins, as it would
     const distinct = (batch: ReadonlyArray<Row>): ReadonlyArray<Row> => {
