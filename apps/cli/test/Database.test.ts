@@ -108,6 +108,18 @@ describe("export --out sqlite:PATH", () => {
       expect((yield* run(args, ENV)).code).toBe(0)
     }), 120_000)
 
+  it.scopedLive("exports of different sources into one database at once both commit, each with its own state row", () =>
+    Effect.gen(function*() {
+      const { info } = yield* Emulator.start({ token: TOKEN, seed: 12, orchestra: { runs: 30, live: 0 }, onepin: { runs: 30, live: 0 }, faults: { slow: 0.3, slowMs: 30 } })
+      const file = path.join(tempDir(), "shared.db")
+      const orchestra = ["export", "orchestra", "--base-url", info.orchestra.baseUrl, "--workflow", info.orchestra.workflow, "--quiet"]
+      const onepin = ["export", "onepin", "--base-url", info.onepin.baseUrl, "--workflow", info.onepin.workflow, "--workspace", info.onepin.workspaceId, "--quiet"]
+      const [a, b] = yield* Effect.all([run([...orchestra, "--out", `sqlite:${file}`], ENV), run([...onepin, "--out", `sqlite:${file}`], ENV)], { concurrency: 2 })
+      expect([a.code, a.stderr, b.code, b.stderr]).toEqual([0, "", 0, ""])
+      const [cleanA, cleanB] = yield* Effect.all([run(orchestra, ENV), run(onepin, ENV)])
+      expect(yield* sqliteRecords(file)).toEqual(ndjson(cleanA.stdout + cleanB.stdout))
+    }), 120_000)
+
   it.effect("usage: --state, --gzip and --format singer do not apply to a database; a missing directory is exit 2", () =>
     Effect.gen(function*() {
       const base = ["export", "orchestra", "--workflow", "w", "--base-url", "http://127.0.0.1:9/x"]

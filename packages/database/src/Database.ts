@@ -7,7 +7,7 @@
  * @since 0.3.0
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import type { StepRecord } from "@steptrail/core"
+import { StepRecord } from "@steptrail/core"
 import type { ProviderError as PE } from "@steptrail/core"
 import { type Export, Ndjson, State, Store } from "@steptrail/export"
 import { Cause, Duration, Effect, Option, Schedule, Schema, type Scope } from "effect"
@@ -164,12 +164,16 @@ const json = (value: unknown): unknown => (typeof value === "string" ? JSON.pars
 const STATEMENT_ROWS = 1000
 
 /**
- * A row: the record's fields in `Tables.COLUMNS` order, JSON fields as JSON text.
+ * A record made ready for its table, with its key (a batch holds each key once): its values in
+ * `Tables.COLUMNS` order (SQLite), or the record as JSON (PostgreSQL, which takes a batch as
+ * one `jsonb` array: `jsonb_populate_recordset`).
  *
  * @since 0.3.0
  * @category models
  */
-export type Row = Record<(typeof Tables.COLUMNS)[number], unknown>
+export type Row =
+  | { readonly key: string; readonly values: ReadonlyArray<unknown> }
+  | { readonly key: string; readonly json: string }
 
 /**
  * The store of an export into the database of the `SqlClient` in context (its tables
@@ -183,7 +187,6 @@ export const store = (target: string): Effect.Effect<Store.Store<Row, DatabaseEr
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
-    const bool = pg ? (b: boolean) => b : (b: boolean) => (b ? 1 : 0)
     const token = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
     yield* Effect.acquireRelease(Effect.sync(() => live.add(token)), () => Effect.sync(() => live.delete(token)))
     const me: Owner = { pid: process.pid, host: os.hostname(), started_at: new Date().toISOString(), token }
@@ -193,81 +196,67 @@ export const store = (target: string): Effect.Effect<Store.Store<Row, DatabaseEr
     const jsonParam = (value: unknown) => (value === null ? null : Ndjson.json(value))
     const jsonCast = pg ? sql`::jsonb` : sql``
 
+    const keyOf = (r: StepRecord.StepRecord) => `${r.provider}\u0000${r.account ?? ""}\u0000${r.workflow}\u0000${r.run_id}\u0000${r.step_index}`
     const rows = (records: ReadonlyArray<StepRecord.StepRecord>) => {
       const out: Array<Row> = []
       let bytes = 0
-      for (const r of records) {
-        const json = (v: unknown) => {
-          if (v === null || v === undefined) return null
-          const text = Ndjson.json(v)
-          bytes += text.length
-          return text
+      for (const record of records) {
+        // the record as its NDJSON line has it (a null account as '', see Tables.KEY)
+        const r = StepRecord.make(record)
+        if (pg) {
+          const json = Ndjson.json(r.account === null ? { ...r, account: "" } : r)
+          bytes += json.length
+          out.push({ key: keyOf(r), json })
+          continue
         }
-        out.push({
-          schema_version: r.schema_version,
-          provider: r.provider,
-          account: r.account ?? "",
-          workflow: r.workflow,
-          run_id: r.run_id,
-          step_index: r.step_index,
-          step_id: r.step_id ?? null,
-          name: r.name ?? null,
-          kind: r.kind,
-          node_type: r.node_type ?? null,
-          display_name: r.display_name ?? null,
-          iteration: r.iteration ?? null,
-          status: r.status,
-          provider_status: r.provider_status ?? null,
-          started_at: r.started_at ?? null,
-          ended_at: r.ended_at ?? null,
-          duration_ms: r.duration_ms ?? null,
-          attempts: json(r.attempts),
-          retry_config: json(r.retry_config),
-          input: json(r.input),
-          output: json(r.output),
-          output_encoding: r.output_encoding,
-          output_truncated: bool(r.output_truncated),
-          output_redacted: bool(r.output_redacted),
-          usage: json(r.usage),
-          error: json(r.error),
-          trigger: r.trigger ?? null,
-          run_status: r.run_status
-        })
+        const values: Array<unknown> = []
+        for (const c of Tables.COLUMNS) {
+          const v = r[c]
+          if (c === "account") values.push(v ?? "")
+          else if (Tables.JSON_COLUMNS.has(c)) {
+            const text = v === null || v === undefined ? null : Ndjson.json(v)
+            if (text !== null) bytes += text.length
+            values.push(text)
+          } else if (typeof v === "boolean") values.push(v ? 1 : 0)
+          else values.push(v)
+        }
         bytes += 200
+        out.push({ key: keyOf(r), values })
       }
       return { rows: out, bytes }
     }
 
-    // One statement text per number of rows, its parameters a flat array: @effect/sql's
-    // fragment compiler is not on the hot path, and a driver's statement cache is hit.
+    // SQLite: one statement text per number of rows, its parameters a flat array (the
+    // fragment compiler of @effect/sql is not on the hot path; the driver's statement cache is
+    // hit). PostgreSQL: the batch as one jsonb array, spread into rows by the server.
     const columns = Tables.COLUMNS.map((c) => `"${c}"`).join(", ")
-    const updates = Tables.COLUMNS.filter((c) => !(Tables.KEY as ReadonlyArray<string>).includes(c)).map((c) => `"${c}" = excluded."${c}"`).join(", ")
+    const conflict = `ON CONFLICT (${Tables.KEY.join(", ")}) DO UPDATE SET ${
+      Tables.COLUMNS.filter((c) => !(Tables.KEY as ReadonlyArray<string>).includes(c)).map((c) => `"${c}" = excluded."${c}"`).join(", ")
+    }`
     const width = Tables.COLUMNS.length
     const texts = new Map<number, string>()
     const textOf = (n: number) => {
       let text = texts.get(n)
       if (text === undefined) {
         const tuples: Array<string> = []
-        for (let r = 0; r < n; r++) {
-          const marks: Array<string> = []
-          for (let c = 0; c < width; c++) marks.push(pg ? `$${r * width + c + 1}` : "?")
-          tuples.push(`(${marks.join(",")})`)
-        }
-        text = `INSERT INTO ${Tables.STEPS} (${columns}) VALUES ${tuples.join(",")} ON CONFLICT (${Tables.KEY.join(", ")}) DO UPDATE SET ${updates}`
+        for (let r = 0; r < n; r++) tuples.push(`(${Array.from({ length: width }, () => "?").join(",")})`)
+        text = `INSERT INTO ${Tables.STEPS} (${columns}) VALUES ${tuples.join(",")} ${conflict}`
         texts.set(n, text)
       }
       return text
     }
+    const fromJson = `INSERT INTO ${Tables.STEPS} (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::${Tables.STEPS}, $1::jsonb) ${conflict}`
     const upsert = (batch: ReadonlyArray<Row>) => {
+      if (pg) return sql.unsafe(fromJson, ["[" + batch.map((row) => (row as { json: string }).json).join(",") + "]"]).withoutTransform
       const params: Array<unknown> = []
-      for (const row of batch) for (const c of Tables.COLUMNS) params.push(row[c])
+      for (const row of batch) for (const v of (row as { values: ReadonlyArray<unknown> }).values) params.push(v)
       return sql.unsafe(textOf(batch.length), params).withoutTransform
     }
 
     // a key twice in one statement is refused by PostgreSQL: the later row wins, as it would
     const distinct = (batch: ReadonlyArray<Row>): ReadonlyArray<Row> => {
       const seen = new Map<string, Row>()
-      for (const row of batch) seen.set(`${row.provider}\u0000${row.account}\u0000${row.workflow}\u0000${row.run_id}\u0000${row.step_index}`, row)
+      for (const row of batch) seen.set(row.key, row)
       return seen.size === batch.length ? batch : [...seen.values()]
     }
 
