@@ -3,7 +3,7 @@
 // `apps/cli/dist/bin.js`; `pnpm bench` rebuilds it first).
 //
 //   node bench/run.mjs [--instances N] [--steps S] [--output-bytes B] [--repeat K]
-//                      [--concurrency C] [--smoke] [--only throughput,memory,large,state,rate,economy,startup]
+//                      [--concurrency C] [--smoke] [--only throughput,memory,large,state,rate,economy,startup,database]
 //                      [--memory-sizes 1000,20000] [--large 64x100x1000000] [--state-sizes 20000,200000]
 //                      [--rate-limit 100/5s] [--rate-windows 6] [--startup-repeat 15] [--keep]
 //
@@ -12,7 +12,7 @@
 // preload, request counts from the emulator's admin stats (reset before every run).
 // Markdown on stdout, JSON in bench/results/latest.json, progress on stderr.
 import { spawn } from "node:child_process"
-import { cpSync, createReadStream, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { cpSync, createReadStream, mkdirSync, openSync, closeSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -55,7 +55,7 @@ const opts = {
   startupRepeat: Number(flag("startup-repeat", smoke ? 1 : 15)),
   seed: Number(flag("seed", 1)),
   keep: flag("keep", false) === true,
-  only: String(flag("only", "throughput,memory,large,state,rate,economy,startup")).split(",")
+  only: String(flag("only", "throughput,memory,large,state,rate,economy,startup,database")).split(",")
 }
 const log = (...a) => process.stderr.write(`[bench] ${a.join(" ")}\n`)
 
@@ -543,8 +543,119 @@ async function startup() {
   md.push("", `- worst of --version, --help, completion: **${round(Math.max(...fast.map((r) => r.ratio)), 2)}x** (target <= 2.5x: ${target ? "met" : "**missed**"})`, "")
 }
 
+/**
+ * The throughput case with --full-output into SQLite and PostgreSQL (a throwaway server, as the
+ * tests start one), against the same export into an NDJSON file, and against the floor for
+ * PostgreSQL: psql's \copy of that NDJSON into an unindexed table (one jsonb column).
+ */
+async function database() {
+  log(`database: ${opts.instances} instances x ${opts.steps} steps, ${opts.outputBytes} B outputs, --full-output, ${opts.repeat} repeats`)
+  const { start } = await import(path.join(root, "packages/database/dist/TestServer.js"))
+  const server = await start()
+  // the bundle loads the SQLite driver, a native module, from beside it
+  // (a link: Node resolves it to where the driver's own dependencies are)
+  mkdirSync(path.join(path.dirname(cli), "node_modules"), { recursive: true })
+  symlinkSync(realpathSync(path.join(root, "apps/cli/node_modules/better-sqlite3")), path.join(path.dirname(cli), "node_modules", "better-sqlite3"))
+  const emu = await startEmulator(emulatorArgs(opts.instances, ["--live", "0"]))
+  const info = emu.info
+  const file = path.join(work, "db-file.ndjson")
+  const common = ["--rate-limit", UNLIMITED, "--full-output"]
+  const contenders = {
+    file: () => steptrailArgs(info, [...common, "--out", file]),
+    sqlite: (r) => {
+      const db = path.join(work, `db-${r}.sqlite`)
+      rmSync(db, { force: true })
+      return steptrailArgs(info, [...common, "--out", `sqlite:${db}`])
+    },
+    postgres: (r) => {
+      server.createDatabase(`bench_${r}`)
+      return steptrailArgs(info, [...common, "--out", server.url(`bench_${r}`)])
+    }
+  }
+  const runs = { file: [], sqlite: [], postgres: [], copy: [], upsertPostgres: [], upsertSqlite: [] }
+  try {
+    if (!opts.smoke) await runProcess("warmup", steptrailArgs(info, [...common, "--out", path.join(work, "warmup.ndjson")]), { countOutput: false })
+    const names = Object.keys(contenders)
+    for (let r = 0; r < opts.repeat; r++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + r) % names.length]
+        const m = await measured(emu, `db-${name}`, contenders[name](r), { outFile: name === "file" ? undefined : "/dev/null", countOutput: false })
+        m.rows = name === "file" ? await countLines(file) : name === "sqlite" ? null : Number(server.psql(`bench_${r}`, "SELECT count(*) FROM steptrail_steps").trim())
+        log(`  ${name} #${r + 1}: ${fmt(m.wallMs)} ms, ${fmt(m.rssMiB)} MiB, exit ${m.code}`)
+        runs[name].push(m)
+      }
+      // the floor: the NDJSON the file export wrote, \copy'd as it is
+      server.psql("postgres", `DROP DATABASE IF EXISTS copy_floor; CREATE DATABASE copy_floor`)
+      server.psql("copy_floor", "CREATE TABLE steps (record jsonb)")
+      // psql's own timing of the copy: the load alone, without starting psql
+      const copyOut = path.join(work, "copy.out")
+      const copy = await runProcess("db-copy", [
+        "-e",
+        `require("child_process").execFileSync("runuser", ["-u", "postgres", "--", process.argv[1], "-h", process.argv[2], "-p", process.argv[3], "-d", "copy_floor", "-c", "\\\\timing on", "-c", process.argv[4]], { stdio: "inherit" })`,
+        path.join("/usr/lib/postgresql/15/bin", "psql"), server.dir, String(server.port),
+        // csv with a quote and a delimiter no JSON line holds: every line one jsonb value, unescaped
+        `\\copy steps (record) FROM '${file}' WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`
+      ], { outFile: copyOut, countOutput: false })
+      copy.wallMs = Number(/Time: ([\d.]+) ms/.exec(readFileSync(copyOut, "utf8"))?.[1] ?? NaN)
+      copy.rows = Number(server.psql("copy_floor", "SELECT count(*) FROM steps").trim())
+      log(`  copy #${r + 1}: ${fmt(copy.wallMs)} ms, ${copy.rows} rows, exit ${copy.code}`)
+      runs.copy.push(copy)
+      // the write path alone, apart from fetching: the same rows through Database.store
+      server.createDatabase(`upsert_${r}`)
+      const db = path.join(work, `upsert-${r}.sqlite`)
+      rmSync(db, { force: true })
+      for (const [name, out] of [["upsertPostgres", server.url(`upsert_${r}`)], ["upsertSqlite", `sqlite:${db}`]]) {
+        const outFile = path.join(work, `${name}.json`)
+        const u = await runProcess(`db-${name}`, [path.join(here, "upsert.mjs"), file, out], { outFile, countOutput: false })
+        const timing = JSON.parse(readFileSync(outFile, "utf8"))
+        // rows/s of the commits alone (the wall below includes the process and migrations)
+        Object.assign(u, { rows: timing.rows, commitMs: timing.commitMs, rowsMs: timing.rowsMs })
+        log(`  ${name} #${r + 1}: commits ${fmt(timing.commitMs)} ms, rows made in ${fmt(timing.rowsMs)} ms, exit ${u.code}`)
+        runs[name].push(u)
+      }
+    }
+  } finally {
+    await emu.stop()
+    server.stop()
+  }
+  const summary = {}
+  for (const [name, ms] of Object.entries(runs)) {
+    const wall = median(ms.map((m) => m.wallMs))
+    const rows = median(ms.map((m) => m.rows ?? runs.file[0].rows))
+    // the upserts: the commits' time alone
+    const timed = name.startsWith("upsert") ? median(ms.map((m) => m.commitMs)) : wall
+    summary[name] = { wallMs: round(timed, 0), rows, rowsPerSec: round(rows / (timed / 1000), 0), cpuMs: round(median(ms.map((m) => m.cpuMs)), 0), rssMiB: round(median(ms.map((m) => m.rssMiB)), 1), allExitZero: ms.every((m) => m.code === 0), wallMsAll: ms.map((m) => round(m.wallMs, 0)) }
+  }
+  const section = {
+    summary,
+    ratios: {
+      sqliteWall: round(summary.sqlite.wallMs / summary.file.wallMs, 2),
+      postgresWall: round(summary.postgres.wallMs / summary.file.wallMs, 2),
+      postgresOverCopy: round(summary.postgres.rowsPerSec / summary.copy.rowsPerSec, 2),
+      upsertOverCopy: round(summary.upsertPostgres.rowsPerSec / summary.copy.rowsPerSec, 2)
+    },
+    runs
+  }
+  section.targets = {
+    "sqlite within 1.5x of the file": section.ratios.sqliteWall <= 1.5,
+    "postgres within 1.5x of the file": section.ratios.postgresWall <= 1.5,
+    "postgres upsert rows/s >= 0.5x \\copy": section.ratios.upsertOverCopy >= 0.5
+  }
+  results.sections.database = section
+  md.push(`### Database outputs (${fmt(opts.instances)} instances x ${opts.steps} steps, outputs ~${opts.outputBytes} B, --full-output, concurrency ${opts.concurrency}, median of ${opts.repeat})`, "")
+  md.push("| contender | wall ms | rows/s | CPU ms | peak RSS MiB | rows |")
+  md.push("| --- | ---: | ---: | ---: | ---: | ---: |")
+  const label = { copy: "psql \\copy (floor; psql's \\timing)", upsertPostgres: "upserts alone, PostgreSQL (commit time)", upsertSqlite: "upserts alone, SQLite (commit time)" }
+  for (const [name, s] of Object.entries(summary)) md.push(`| ${label[name] ?? `export --out ${name}`} | ${fmt(s.wallMs)} | ${fmt(s.rowsPerSec)} | ${fmt(s.cpuMs)} | ${fmt(s.rssMiB, 1)} | ${fmt(s.rows)} |`)
+  md.push("")
+  md.push(`- SQLite / file: wall **${section.ratios.sqliteWall}x** (target <= 1.5x: ${section.targets["sqlite within 1.5x of the file"] ? "met" : "**missed**"})`)
+  md.push(`- PostgreSQL / file: wall **${section.ratios.postgresWall}x** (target <= 1.5x: ${section.targets["postgres within 1.5x of the file"] ? "met" : "**missed**"})`)
+  md.push(`- PostgreSQL upserts alone / \\copy, rows/s: **${section.ratios.upsertOverCopy}x** (target >= 0.5x: ${section.targets["postgres upsert rows/s >= 0.5x \\copy"] ? "met" : "**missed**"}); the whole export into PostgreSQL / \\copy: ${section.ratios.postgresOverCopy}x (its rate is the fetching's)`)
+  md.push(`- wall ms of every run: ${Object.entries(summary).map(([n, s]) => `${n} ${s.wallMsAll.join("/")}`).join("; ")}`, "")
+}
+
 // ---------------------------------------------------------------- main
-const sections = { throughput, memory, large, state, rate, economy, startup }
+const sections = { throughput, memory, large, state, rate, economy, startup, database }
 try {
   statSync(cli)
 } catch {
@@ -594,5 +705,6 @@ log(`done in ${results.durationSec} s; JSON in ${path.relative(root, path.join(r
 const broken =
   (results.sections.throughput && (!results.sections.throughput.sameLines ||
     Object.values(results.sections.throughput.summary).some((s) => !s.allExitZero))) ||
-  (results.sections.rate && results.sections.rate.rows.some((r) => r.code !== 0))
+  (results.sections.rate && results.sections.rate.rows.some((r) => r.code !== 0)) ||
+  (results.sections.database && Object.values(results.sections.database.summary).some((s) => !s.allExitZero))
 process.exit(broken ? 1 : 0)

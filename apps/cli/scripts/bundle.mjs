@@ -1,13 +1,14 @@
 // Bundles the CLI into dist/: `bin.js`, a small entry that answers --version, --help and
 // --completions from the command spec embedded in it, and chunks it imports when a command
-// has to run (the emulator's own chunk only for `emulator` and `demo`). Self-contained: no
-// dependency is needed at run time. See docs/performance.md (start-up).
+// has to run (the emulator's own chunk only for `emulator` and `demo`, the database output's
+// for `--out sqlite:` / `postgres://`). Self-contained but for one native module: the SQLite
+// driver, `better-sqlite3`, which the package lists as an optional dependency and loads only
+// for `--out sqlite:`. See docs/performance.md (start-up).
 //
 // Two passes: the command tree is bundled and loaded once to read its spec
 // (`Cli.spec()`), which the second pass embeds in bin.js as STEPTRAIL_COMMANDS.
 import { build } from "esbuild"
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { writeLicenses } from "./licenses.mjs"
@@ -22,6 +23,8 @@ const common = {
   target: "node20",
   conditions: ["source"],
   legalComments: "none",
+  // a native module cannot be inlined; pg's optional native binding is never asked for
+  external: ["better-sqlite3", "pg-native"],
   logLevel: "warning",
   define: { STEPTRAIL_VERSION: JSON.stringify(pkg.version) },
   banner: {
@@ -40,7 +43,8 @@ const probe = await build({
   },
   write: false
 })
-const dir = mkdtempSync(join(tmpdir(), "steptrail-bundle-"))
+// beside the package, so that the external native module resolves as it will when installed
+const dir = mkdtempSync(join(here(".."), ".spec-probe-"))
 let spec
 try {
   const file = join(dir, "spec-probe.mjs")

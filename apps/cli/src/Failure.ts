@@ -62,6 +62,7 @@ const tagged = (error: unknown, explain: Explain): Failure => {
     case "LockedError":
       return { code: 2, line: message }
     case "SourceError":
+    case "DatabaseError":
       return { code: (error as { exitCode: number }).exitCode, line: message }
     case "Unauthorized":
     case "NotFound":

@@ -298,17 +298,28 @@ describe("the README's Library example", () => {
 describe("the CLI tarball installed with npm i -g", () => {
   const env = () => ({ PATH: `${path.join(prefix, "bin")}${path.delimiter}${path.dirname(process.execPath)}`, HOME: tmp })
 
-  it("is one bundle with no dependencies", () => {
+  it("is one bundle with no dependencies but the optional SQLite driver (a native module, loaded for --out sqlite: only)", () => {
     const dir = path.join(prefix, "lib", "node_modules", "@steptrail", "cli")
     const pkg = readJson(path.join(dir, "package.json"))
     expect(pkg.bin).toEqual({ steptrail: "dist/bin.js" })
-    expect([pkg.dependencies, pkg.peerDependencies, pkg.optionalDependencies]).toEqual([undefined, undefined, undefined])
+    expect([pkg.dependencies, pkg.peerDependencies, pkg.optionalDependencies]).toEqual([undefined, undefined, { "better-sqlite3": "^12.11.1" }])
     const files = filesUnder(dir)
-    expect(files.filter((f) => !f.startsWith("dist/"))).toEqual(["LICENSE", "README.md", "package.json"])
+    // (npm puts the optional driver and what it needs under node_modules)
+    expect(files.filter((f) => !f.startsWith("dist/") && !f.startsWith("node_modules/"))).toEqual(["LICENSE", "README.md", "package.json"])
     expect(files.filter((f) => f.startsWith("dist/") && !/\.(js|md)$/.test(f))).toEqual([])
     expect(fs.readFileSync(path.join(dir, "dist", "THIRD-PARTY-LICENSES.md"), "utf8")).toMatch(/^## effect@3\.22\.\d+ \(MIT\)$/m)
     const bundle = fs.readFileSync(path.join(dir, "dist", "bin.js"), "utf8")
     expect([...bundle.matchAll(/^import .* from\s*["']([^"']+)["']/gm)].map((m) => m[1]).filter((s) => !s.startsWith("node:"))).toEqual([])
+  })
+
+  it("exports into SQLite with its driver, or says in one line how to install it (exit 2)", async () => {
+    const cwd = fs.mkdtempSync(path.join(tmp, "sqlite-"))
+    const r = await exec("steptrail", [
+      "export", "cloudflare", "--base-url", info.cloudflare.baseUrl, "--account-id", info.cloudflare.accountId,
+      "--workflow", info.cloudflare.workflow, "--out", "sqlite:steps.db", "--quiet"
+    ], { cwd, env: { ...env(), CLOUDFLARE_API_TOKEN: info.token }, timeoutMs: 60_000 })
+    if (r.code === 0) expect(fs.existsSync(path.join(cwd, "steps.db"))).toBe(true)
+    else expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^steptrail: database sqlite:steps\.db: the SQLite driver \(better-sqlite3 12\) is not installed or not built for this Node; install it beside steptrail: npm i -g better-sqlite3@12\n$/) })
   })
 
   it("runs steptrail --version", async () => {

@@ -16,6 +16,7 @@ import * as Lock from "./Lock.js"
 import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
 import * as State from "./State.js"
+import type * as Store from "./Store.js"
 import * as Summary from "./Summary.js"
 import * as TerminalText from "./TerminalText.js"
 
@@ -23,7 +24,7 @@ import * as TerminalText from "./TerminalText.js"
  * @since 0.2.0
  * @category models
  */
-export interface Options extends Pick<Export.Options, "format" | "concurrency" | "fullOutput" | "redact" | "bufferBytes" | "lateness"> {
+export interface Options<E = never> extends Pick<Export.Options, "format" | "concurrency" | "fullOutput" | "redact" | "bufferBytes" | "lateness"> {
   readonly sources: ReadonlyArray<Export.Source>
   /** The output file; undefined for stdout. */
   readonly out?: string | undefined
@@ -44,6 +45,23 @@ export interface Options extends Pick<Export.Options, "format" | "concurrency" |
   readonly stdout?: NodeJS.WritableStream | undefined
   /** How often a resumable export records its progress (see `Incremental.Options`). */
   readonly checkpointMillis?: number | undefined
+  /**
+   * A store to export into instead of `out` (a database, see `Store`): it keeps the state
+   * itself, so `state`, `out`, `gzip` and `format` do not apply; `follow` passes again while
+   * runs are not terminal (`Store.follow`).
+   */
+  readonly into?: Into<E> | undefined
+}
+
+/**
+ * An export into a store, as `ExportJob` runs it: what the summary names, and the export.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Into<E> {
+  readonly target: string
+  readonly run: (options: Store.FollowOptions & { readonly follow: boolean }) => Effect.Effect<Store.Result, E>
 }
 
 /**
@@ -65,6 +83,15 @@ const waited = Effect.flatMap(RateBudget.Budgets, (budgets) => budgets.entries).
   Effect.map((statuses) => statuses.flatMap((status) => RateBudget.formatWaited(status) ?? []))
 )
 
+/** The summary's note of the runs a resumed or incremental export did not fetch. */
+const skippedNote = (summary: { readonly resumedRuns: number; readonly unchangedRuns: number }, done: string): ReadonlyArray<string> => {
+  const skipped = [
+    summary.resumedRuns > 0 ? `${Summary.count(summary.resumedRuns, "run")} already ${done} before an interruption` : "",
+    summary.unchangedRuns > 0 ? `${Summary.count(summary.unchangedRuns, "run")} unchanged since the last export` : ""
+  ].filter((n) => n !== "")
+  return skipped.length > 0 ? [`skipped: ${skipped.join("; ")}`] : []
+}
+
 /**
  * Runs the export and prints its summary (unless `quiet`). However a follow ends, what it
  * wrote is committed and the summary printed; the error or interruption is passed on.
@@ -72,7 +99,7 @@ const waited = Effect.flatMap(RateBudget.Budgets, (budgets) => budgets.entries).
  * @since 0.2.0
  * @category running
  */
-export const run = (options: Options): Effect.Effect<Summary.Summary, Error, FileSystem.FileSystem> =>
+export const run = <E = never>(options: Options<E>): Effect.Effect<Summary.Summary, Error | E, FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
     const terminal = options.terminal ?? Progress.stderr()
     const gzip = options.gzip === true || (options.out !== undefined && Output.isGzipPath(options.out))
@@ -86,7 +113,7 @@ export const run = (options: Options): Effect.Effect<Summary.Summary, Error, Fil
         Effect.catchTag("LockError", (e) => Effect.fail(new Output.OutputError({ target: options.out!, reason: "open", detail: Output.describe({ code: e.detail }) })))
       )
     }
-    const live = Summary.empty(options.out ?? "stdout")
+    const live = Summary.empty(options.into?.target ?? options.out ?? "stdout")
     let total: number | undefined
     const progress = options.quiet === true ? undefined : yield* Effect.forkScoped(Progress.report(live, { terminal, totalRuns: () => total }))
     if (progress !== undefined && options.follow === undefined && options.state === undefined) {
@@ -124,6 +151,16 @@ export const run = (options: Options): Effect.Effect<Summary.Summary, Error, Fil
       format: options.format,
       bufferBytes: options.bufferBytes,
       lateness: options.lateness
+    }
+    if (options.into !== undefined) {
+      const summary = yield* options.into.run({
+        ...exportOptions,
+        follow: options.follow !== undefined,
+        poll: options.follow?.poll,
+        timeout: options.follow?.timeout
+      })
+      yield* print(summary, skippedNote(summary, "committed"))
+      return summary
     }
     const stdout = options.stdout ?? process.stdout
     const open = options.out !== undefined
@@ -168,11 +205,7 @@ export const run = (options: Options): Effect.Effect<Summary.Summary, Error, Fil
         stdout,
         checkpointMillis: options.checkpointMillis
       })
-      const skipped = [
-        summary.resumedRuns > 0 ? `${Summary.count(summary.resumedRuns, "run")} already written before an interruption` : "",
-        summary.unchangedRuns > 0 ? `${Summary.count(summary.unchangedRuns, "run")} unchanged since the last export` : ""
-      ].filter((n) => n !== "")
-      yield* print(summary, skipped.length > 0 ? [`skipped: ${skipped.join("; ")}`] : [])
+      yield* print(summary, skippedNote(summary, "written"))
       return summary
     }
     const summary = yield* Effect.scoped(Effect.flatMap(open, (output) => Export.run(options.sources, output, exportOptions)))

@@ -14,7 +14,16 @@ import { Json, StepRecord } from "@steptrail/core"
  * @since 0.1.0
  * @category encoding
  */
-export const line = (record: StepRecord.StepRecord): string => Json.stringify(StepRecord.make(record)) + "\n"
+export const line = (record: StepRecord.StepRecord): string => json(StepRecord.make(record)) + "\n"
+
+/**
+ * A value of a record (or a whole record) as JSON text, the way a line holds it: a database
+ * output writes its JSON columns with it.
+ *
+ * @since 0.3.0
+ * @category encoding
+ */
+export const json = (value: unknown): string => Json.stringify(value)
 
 /**
  * Several records as one UTF-8 buffer: a run is written with a single write.

@@ -51,14 +51,26 @@ export const runExport = (
     if (gzip && Option.isNone(flags.out) && stdio.stdout.isTTY === true) {
       return yield* usage("--gzip would write binary data to a terminal; redirect stdout or use --out FILE")
     }
-    if (flags.follow) {
+    const out = Option.getOrUndefined(flags.out)
+    // a database keeps the state itself; its module and drivers are loaded only when asked for
+    const database = out !== undefined && /^(sqlite:|postgres(ql)?:\/\/)/i.test(out)
+    if (database) {
+      if (gzip) return yield* usage("--gzip compresses files; a database --out takes rows: drop --gzip")
+      if (Option.isSome(flags.state)) return yield* usage("a database --out keeps its state in the database itself: drop --state")
+      if (flags.format !== "ndjson") return yield* usage("--format singer writes files; a database --out takes rows: drop --format")
+    }
+    const into = database ? yield* Effect.flatMap(Effect.promise(() => import("./Database.js")), (m) => m.into(out!, sources)) : undefined
+    if (flags.follow && !database) {
       if (Option.isSome(flags.state)) return yield* usage("--follow cannot be combined with --state: a followed export writes each step once, as it settles")
       if (flags.format !== "ndjson") return yield* usage("--follow writes NDJSON only; drop --format singer")
-      if (flags.pollInterval < 1 || flags.pollInterval > 3600) return yield* usage(`--poll-interval must be between 1 and 3600 seconds, got ${flags.pollInterval}`)
+    }
+    if (flags.follow && (flags.pollInterval < 1 || flags.pollInterval > 3600)) {
+      return yield* usage(`--poll-interval must be between 1 and 3600 seconds, got ${flags.pollInterval}`)
     }
     return yield* ExportJob.run({
       sources,
-      out: Option.getOrUndefined(flags.out),
+      into,
+      out: into === undefined ? out : undefined,
       state: Option.getOrUndefined(flags.state),
       gzip,
       format: flags.format,

@@ -13,7 +13,9 @@ export const DEFAULTS = { concurrency: 4, retries: 6, timeout: 30, pollInterval:
 
 export const common = {
   out: Options.file("out").pipe(
-    Options.withDescription("Write records to FILE (atomically: temp file, fsync, rename) instead of stdout."),
+    Options.withDescription(
+      "Write records to FILE (atomically: temp file, fsync, rename) instead of stdout, or upsert them into a database, sqlite:PATH or postgres://USER@HOST[:PORT]/DB, which keeps the state itself (docs/database.md)."
+    ),
     Options.optional
   ),
   state: Options.file("state").pipe(
