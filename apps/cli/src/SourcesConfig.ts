@@ -10,7 +10,7 @@ import { ProviderConfig, type ProviderDescriptor, ProviderError } from "@steptra
 import { Export, Output } from "@steptrail/export"
 import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
 import * as path from "node:path"
-import { usage } from "./commands/Common.js"
+import { outRelativeTo, usage } from "./commands/Common.js"
 import { parseBudget, runFilter } from "./commands/Flags.js"
 import { MissingCredentials, type UsageError } from "./Failure.js"
 
@@ -108,7 +108,7 @@ export const load = (
       sources.push({ config: checked.right, descriptor })
     }
     // like a path in any other file that names one: relative to the file, not to where steptrail runs
-    const out = top.right.out === undefined || path.isAbsolute(top.right.out) ? top.right.out : path.join(path.dirname(file), top.right.out)
+    const out = top.right.out === undefined ? undefined : outRelativeTo(path.dirname(file), top.right.out)
     return { sources, out, concurrency: top.right.concurrency }
   })
 

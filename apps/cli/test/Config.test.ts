@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { providers } from "../src/Providers.js"
 import * as SourcesConfig from "../src/SourcesConfig.js"
 import { lines, runWithEnv as run, stderrLines } from "./inProcess.js"
+import { outRelativeTo } from "../src/commands/Common.js"
 
 
 const TOKEN = "config-token-31b"
@@ -193,6 +194,18 @@ layer(Emulator.layer({ token: TOKEN, seed: 8, orchestra: { runs: 30 }, onepin: {
       expect(fs.existsSync(path.resolve("nested"))).toBe(false)
       expect(r.stderr).toContain(out)
     }))
+})
+
+describe("a config file's out", () => {
+  it("is taken from the file's directory: a file path and a sqlite: path; a postgres:// URL and absolute paths as written", () => {
+    expect(outRelativeTo("/etc/steptrail", "runs/all.ndjson")).toBe("/etc/steptrail/runs/all.ndjson")
+    expect(outRelativeTo("/etc/steptrail", "sqlite:steps.db")).toBe("sqlite:/etc/steptrail/steps.db")
+    expect(outRelativeTo("/etc/steptrail", "SQLITE:db/steps.db")).toBe("SQLITE:/etc/steptrail/db/steps.db")
+    expect(outRelativeTo("/etc/steptrail", "sqlite:/var/steps.db")).toBe("sqlite:/var/steps.db")
+    expect(outRelativeTo("/etc/steptrail", "sqlite:///var/steps.db")).toBe("sqlite:///var/steps.db")
+    expect(outRelativeTo("/etc/steptrail", "postgres://u@h/db")).toBe("postgres://u@h/db")
+    expect(outRelativeTo("/etc/steptrail", "/var/runs.ndjson")).toBe("/var/runs.ndjson")
+  })
 })
 
 describe("export --config: the command line over the file", () => {

@@ -9,6 +9,22 @@ import { UsageError } from "../Failure.js"
 import { Stdio } from "../Stdio.js"
 import type { CommonFlags } from "./Flags.js"
 
+/** Whether an `--out` names a database (docs/database.md) rather than a file. */
+export const isDatabaseOut = (out: string): boolean => /^(sqlite:|postgres(ql)?:\/\/)/i.test(out)
+
+/**
+ * A config file's `out`, relative to the file's directory: a file path or a `sqlite:` path
+ * (a PostgreSQL URL names no path).
+ */
+export const outRelativeTo = (dir: string, out: string): string => {
+  const sqlite = /^sqlite:(?!\/\/)/i.exec(out)
+  if (sqlite !== null) {
+    const file = out.slice(sqlite[0].length)
+    return file === "" || path.isAbsolute(file) ? out : `${sqlite[0]}${path.join(dir, file)}`
+  }
+  return isDatabaseOut(out) || path.isAbsolute(out) ? out : path.join(dir, out)
+}
+
 /** The export flags once a config file's values and the defaults are applied. */
 export interface ExportFlags extends Omit<CommonFlags, "concurrency"> {
   readonly concurrency: number
@@ -53,7 +69,7 @@ export const runExport = (
     }
     const out = Option.getOrUndefined(flags.out)
     // a database keeps the state itself; its module and drivers are loaded only when asked for
-    const database = out !== undefined && /^(sqlite:|postgres(ql)?:\/\/)/i.test(out)
+    const database = out !== undefined && isDatabaseOut(out)
     if (database) {
       if (gzip) return yield* usage("--gzip compresses files; a database --out takes rows: drop --gzip")
       if (Option.isSome(flags.state)) return yield* usage("a database --out keeps its state in the database itself: drop --state")
