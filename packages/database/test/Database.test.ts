@@ -1,8 +1,11 @@
+import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
+import { Cloudflare } from "@steptrail/cloudflare"
 import { Database, Tables } from "@steptrail/database"
+import { Emulator } from "@steptrail/emulator"
 import { State } from "@steptrail/export"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import * as path from "node:path"
 import { provider, sqlite, tableRecords, tempDir } from "./fake.js"
 import { suite } from "./suite.js"
@@ -29,4 +32,24 @@ describe("Database.run into a full SQLite database", () => {
       expect(rows.length).toBe(passed * 3)
     }).pipe(Effect.provide(full))
   })
+})
+
+describe("Database.run of Cloudflare on a still emulator clock", () => {
+  it.live("three exports fetch the stuck runs once: a looked-up run unchanged in status and records is skipped, as with a state file", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.start({ token: "database-token", seed: 3 })
+      const info = emulator.info.cloudflare
+      const cloudflare = yield* Cloudflare.make({ accountId: info.accountId, apiToken: Redacted.make("database-token"), baseUrl: info.baseUrl }).pipe(
+        Effect.provide(FetchHttpClient.layer)
+      )
+      const once = Database.run([{ provider: cloudflare, workflow: info.workflow }], "sqlite:stuck.db")
+      const first = yield* once
+      expect(first.runs).toBeGreaterThan(100)
+      const rows = yield* tableRecords
+      const second = yield* once
+      const third = yield* once
+      expect([second.runs, third.runs]).toEqual([0, 0])
+      expect(second.unchangedRuns).toBeGreaterThanOrEqual(7)
+      expect(yield* tableRecords).toEqual(rows)
+    }).pipe(Effect.scoped, Effect.provide(sqlite(path.join(tempDir(), "stuck.db")))), 60_000)
 })

@@ -21,15 +21,15 @@
  * @since 0.2.0
  */
 import { FileSystem } from "@effect/platform"
-import { ProviderError as PE, type WorkflowProvider } from "@steptrail/core"
-import { Clock, Effect, Exit, Fiber, Schema, Stream } from "effect"
+import { ProviderError as PE } from "@steptrail/core"
+import { Clock, Effect, Exit, Fiber, Schema } from "effect"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
 import type * as Export from "./Export.js"
 import * as encoding from "./internal/encode.js"
-import { type Item, lookups, resumeListing } from "./internal/items.js"
+import { record, select } from "./internal/items.js"
 import * as internal from "./internal/source.js"
-import { isUnchanged, markOf, Window } from "./internal/window.js"
+import { Window } from "./internal/window.js"
 import * as Output from "./Output.js"
 import * as State from "./State.js"
 import * as Summary from "./Summary.js"
@@ -193,48 +193,19 @@ export const run = (
             })).pipe(Effect.zipRight(done))
         }
         const old = new Window(margin, loaded.sources[keys[i]!])
-        let since = source.filter?.since
-        const from = old.since()
-        if (from !== undefined && (since === undefined || from > since)) since = from
-        // runs not terminal last time that a listing from `since` does not show
-        const lookupIds = since === undefined ? [] : old.openRuns()
-          .filter(([, mark]) => mark.created == null || Date.parse(mark.created) < since!.getTime())
-          .map(([id]) => id)
-          .sort()
-        const looked = new Set(lookupIds)
-        const filter = { ...source.filter, since }
-        const items = Stream.concat(
-          lookups(source, lookupIds.slice(Math.min(p.passed, lookupIds.length))),
-          resumeListing(
-            () => Stream.filter(internal.listing(source, filter), (run) => !looked.has(run.id)),
-            p.passed - lookupIds.length,
-            p.last
-          ).pipe(Stream.map((run): Item => ({ id: run.id, run, lookedUp: false })))
-        )
-        const unchanged = (item: Item, run: WorkflowProvider.RunRef) => {
-          if (!item.lookedUp && run.terminal && old.isRecent(run.id)) return true
-          const mark = old.openMark(run.id)
-          return mark !== undefined && isUnchanged(run, mark)
-        }
+        const { items, unchanged } = select(source, old, p.passed, p.last)
         return internal.writeInOrder({
           items,
-          fetch: (item) => (item.run === null || unchanged(item, item.run) ? undefined : internal.encoded(source, item.run, options)),
+          fetch: (item) => (item.run === null || unchanged(item) ? undefined : internal.encoded(source, item.run, options)),
           output,
           fetchOptions: options,
           after: (item, fetched) =>
             Effect.suspend(() => {
               p.passed++
               p.last = item.id
-              const run = item.run
-              if (run === null) {
-                window.drop(item.id)
-              } else if (fetched === undefined) {
-                unchangedRuns++
-                window.add(run, old.openMark(run.id) ?? markOf(run, 0))
-              } else {
-                Summary.addCounts(summary, run.provider, fetched.counts, true)
-                window.add(run, markOf(run, fetched.counts.steps, fetched.runStatus))
-              }
+              if (item.run !== null && fetched === undefined) unchangedRuns++
+              if (fetched !== undefined) Summary.addCounts(summary, fetched.run.provider, fetched.counts, true)
+              record(window, old, item, fetched && { steps: fetched.counts.steps, runStatus: fetched.runStatus })
               return tick
             })
         }).pipe(Effect.zipRight(done))

@@ -17,10 +17,10 @@
 import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
 import { type Duration, Effect, Schema, Stream } from "effect"
 import type * as Export from "./Export.js"
-import { type Item, lookups, resumeListing } from "./internal/items.js"
+import { record, select } from "./internal/items.js"
 import { inOrder } from "./internal/pipeline.js"
 import * as internal from "./internal/source.js"
-import { markOf, Window } from "./internal/window.js"
+import { Window } from "./internal/window.js"
 import * as State from "./State.js"
 import * as Summary from "./Summary.js"
 
@@ -100,6 +100,8 @@ interface Fetched<Row> {
   readonly rows: ReadonlyArray<Row>
   readonly bytes: number
   readonly counts: Summary.Counts
+  /** The run's status in the answer its records came from (null without records). */
+  readonly runStatus: StepRecord.RunStatus | null
 }
 
 /**
@@ -131,7 +133,7 @@ export const run = <Row, E>(
         const made = store.rows(records)
         const byStatus: Partial<Record<StepRecord.Status, number>> = {}
         for (const r of records) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1
-        return { run, rows: made.rows, bytes: made.bytes, counts: { steps: records.length, byStatus } }
+        return { run, runStatus: records.at(-1)?.run_status ?? null, rows: made.rows, bytes: made.bytes, counts: { steps: records.length, byStatus } }
       })
 
     const exportSource = (source: Export.Source) =>
@@ -187,44 +189,15 @@ export const run = <Row, E>(
           })
           return yield* flush(true)
         }
-        let since = source.filter?.since
-        const from = old.since()
-        if (from !== undefined && (since === undefined || from > since)) since = from
-        // runs not terminal last time that a listing from `since` does not show
-        const lookupIds = since === undefined ? [] : old.openRuns()
-          .filter(([, mark]) => mark.created == null || Date.parse(mark.created) < since!.getTime())
-          .map(([id]) => id)
-          .sort()
-        const looked = new Set(lookupIds)
-        const filter = { ...source.filter, since }
-        const items = Stream.concat(
-          lookups(source, lookupIds.slice(Math.min(p.passed, lookupIds.length))),
-          resumeListing(
-            () => Stream.filter(internal.listing(source, filter), (run) => !looked.has(run.id)),
-            p.passed - lookupIds.length,
-            p.last
-          ).pipe(Stream.map((run): Item => ({ id: run.id, run, lookedUp: false })))
-        )
-        const unchanged = (item: Item, run: WorkflowProvider.RunRef) => {
-          if (!item.lookedUp && run.terminal && old.isRecent(run.id)) return true
-          const mark = old.openMark(run.id)
-          return mark !== undefined && mark.version != null && run.version != null && mark.version === run.version
-        }
+        const { items, unchanged } = select(source, old, p.passed, p.last)
         yield* pipeline(
           items,
-          (item) => (item.run === null || unchanged(item, item.run) ? undefined : fetch(source, item.run)),
+          (item) => (item.run === null || unchanged(item) ? undefined : fetch(source, item.run)),
           (item, fetched) => {
             p.passed++
             p.last = item.id
-            const run = item.run
-            if (run === null) {
-              window.drop(item.id)
-            } else if (fetched === undefined) {
-              result.unchangedRuns++
-              window.add(run, old.openMark(run.id) ?? markOf(run, 0))
-            } else {
-              window.add(run, markOf(run, fetched.counts.steps))
-            }
+            if (item.run !== null && fetched === undefined) result.unchangedRuns++
+            record(window, old, item, fetched && { steps: fetched.counts.steps, runStatus: fetched.runStatus })
           }
         ).pipe(
           // a provider failure: what was handled before it is committed, so the next export resumes there

@@ -3,10 +3,11 @@
  * export can tell where the interrupted one stopped: first the runs the state names that a
  * listing from the watermark would not show (looked up by id), then the listing.
  */
-import { ProviderError as PE, type WorkflowProvider } from "@steptrail/core"
+import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
 import { Effect, Stream } from "effect"
 import * as Summary from "../Summary.js"
 import * as internal from "./source.js"
+import { isUnchanged, markOf, type Window } from "./window.js"
 
 export interface Item {
   readonly id: string
@@ -67,4 +68,63 @@ export const resumeListing = (
     )
     return Stream.concat(after, fallback)
   })
+}
+
+/**
+ * The items of an incremental export of `source` (the state file's or a store's, `old`
+ * holding what the last export learnt), resumed after the first `passed` (the last `last`),
+ * and which of them are unchanged since and need no fetch.
+ */
+export const select = (
+  source: internal.SourceLike & { readonly filter?: WorkflowProvider.RunFilter | undefined },
+  old: Window,
+  passed: number,
+  last: string | null
+): {
+  readonly items: Stream.Stream<Item, PE.ProviderError>
+  readonly unchanged: (item: Item) => boolean
+} => {
+  let since = source.filter?.since
+  const from = old.since()
+  if (from !== undefined && (since === undefined || from > since)) since = from
+  // runs not terminal last time that a listing from `since` does not show
+  const lookupIds = since === undefined ? [] : old.openRuns()
+    .filter(([, mark]) => mark.created == null || Date.parse(mark.created) < since!.getTime())
+    .map(([id]) => id)
+    .sort()
+  const looked = new Set(lookupIds)
+  const filter = { ...source.filter, since }
+  const items = Stream.concat(
+    lookups(source, lookupIds.slice(Math.min(passed, lookupIds.length))),
+    resumeListing(
+      () => Stream.filter(internal.listing(source, filter), (run) => !looked.has(run.id)),
+      passed - lookupIds.length,
+      last
+    ).pipe(Stream.map((run): Item => ({ id: run.id, run, lookedUp: false })))
+  )
+  const unchanged = (item: Item) => {
+    const run = item.run
+    if (run === null) return false
+    if (!item.lookedUp && run.terminal && old.isRecent(run.id)) return true
+    const mark = old.openMark(run.id)
+    return mark !== undefined && isUnchanged(run, mark)
+  }
+  return { items, unchanged }
+}
+
+/**
+ * Records a handled item in the next state (`window`): a run gone from the provider is
+ * dropped, an unchanged one keeps its mark, a fetched one is marked with the count of its
+ * records and the run status they were fetched in.
+ */
+export const record = (
+  window: Window,
+  old: Window,
+  item: Item,
+  fetched: { readonly steps: number; readonly runStatus: StepRecord.RunStatus | null } | undefined
+): void => {
+  const run = item.run
+  if (run === null) window.drop(item.id)
+  else if (fetched === undefined) window.add(run, old.openMark(run.id) ?? markOf(run, 0))
+  else window.add(run, markOf(run, fetched.steps, fetched.runStatus))
 }
