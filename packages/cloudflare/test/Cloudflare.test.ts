@@ -3,7 +3,6 @@ import { ProviderError, RateBudget, StepRecord, WorkflowProvider } from "@steptr
 import { Chunk, ConfigProvider, Context, Effect, Either, Fiber, Layer, Redacted, Schema, Stream, TestClock } from "effect"
 import * as Cloudflare from "../src/Cloudflare.js"
 import * as CloudflareApi from "../src/CloudflareApi.js"
-import * as Descriptor from "../src/Descriptor.js"
 import { ACCOUNT, BASE, envelope, failure, fake, type Handler, json, PREFIX } from "./fixtures/fake.js"
 import { seed000StepBody } from "./fixtures/seeds.js"
 
