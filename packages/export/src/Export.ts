@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import type { ProviderError as PE, StepRecord, WorkflowProvider } from "@steptrail/core"
+import { type ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
 import { Duration, Effect, Exit, Queue, Stream, Take } from "effect"
 import * as encoding from "./internal/encode.js"
 import { inOrder } from "./internal/pipeline.js"
@@ -136,7 +136,7 @@ export const fetch = (
     const queue = yield* Queue.bounded<Take.Take<RunRecords, PE.ProviderError>>(1)
     yield* inOrder({
       items: runsOf(source).pipe(Stream.filter((run) => !skip(run))),
-      work: (run) => Effect.map(internal.recordsOf(source, run, options), (records): RunRecords => ({ run, records })),
+      work: (run) => Effect.map(WorkflowProvider.collect(internal.recordsOf(source, run, options)), (records): RunRecords => ({ run, records })),
       size: () => 1,
       each: (_, result) => Queue.offer(queue, Take.of(result!)),
       concurrency,

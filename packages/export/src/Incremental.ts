@@ -204,7 +204,11 @@ export const run = (
         const looked = new Set(lookupIds)
         const filter = { ...source.filter, since }
         const items = Stream.concat(
-          lookups(source, lookupIds.slice(Math.min(p.passed, lookupIds.length))),
+          lookups(
+            source,
+            lookupIds.slice(Math.min(p.passed, lookupIds.length)),
+            internal.locatorsOf(old.openRuns().map(([id, mark]) => ({ id, locator: mark.locator })))
+          ),
           resumeListing(
             () => Stream.filter(internal.listing(source, filter), (run) => !looked.has(run.id)),
             p.passed - lookupIds.length,

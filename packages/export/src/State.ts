@@ -38,7 +38,9 @@ export const RunMark = Schema.Struct({
   /** The run's version when it was written (see `RunRef.version`), where the provider has one. */
   version: Schema.optional(Schema.NullOr(Schema.String)),
   /** When the run was created (ISO), where the provider says. */
-  created: Schema.optional(Schema.NullOr(Schema.String))
+  created: Schema.optional(Schema.NullOr(Schema.String)),
+  /** The run's locator (`RunRef.locator`), where the provider needs one to find the run again. */
+  locator: Schema.optional(Schema.String)
 })
 /**
  * @since 0.1.0

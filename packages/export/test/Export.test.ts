@@ -28,6 +28,24 @@ describe("Export", () => {
       )
     }))
 
+  it.effect("a provider whose steps come in pages is read through its stream: the same bytes", () =>
+    Effect.gen(function*() {
+      const whole = collectOutput()
+      const paged = collectOutput()
+      const provider = fakeProvider(6, 7, [], { pageSize: 3 })
+      const fiber = yield* Effect.fork(Effect.all([
+        Export.run([{ provider: fakeProvider(6, 7), workflow: "wf" }], whole.output, { concurrency: 3 }),
+        Export.run([{ provider, workflow: "wf" }], paged.output, { concurrency: 3 })
+      ]))
+      yield* TestClock.adjust(10_000)
+      const [a, b] = yield* Fiber.join(fiber)
+      expect(paged.text()).toBe(whole.text())
+      expect(lines(paged.text())).toHaveLength(42)
+      expect(b).toMatchObject({ runs: a.runs, steps: a.steps })
+      // seven records in pages of three: three pages a run
+      expect(provider.calls.pages).toBe(18)
+    }))
+
   it.effect("writes a run listed twice only once", () =>
     Effect.gen(function*() {
       const { output, text } = collectOutput()

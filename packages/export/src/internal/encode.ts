@@ -27,33 +27,48 @@ const lineOf = (format: Format, extractedAt: string) =>
     ? (record: StepRecord.StepRecord) => Singer.recordLine(record, extractedAt)
     : Ndjson.line
 
+/**
+ * Encodes records as they come (a page at a time) and counts them by status: only the bytes
+ * are kept, each page's records can be released once added.
+ */
+export const encoder = (format: Format, extractedAt: string) => {
+  const line = lineOf(format, extractedAt)
+  const chunks: Array<Uint8Array> = []
+  const byStatus: Partial<Record<StepRecord.Status, number>> = {}
+  let bytes = 0
+  let steps = 0
+  let text = ""
+  const cut = () => {
+    const chunk = Buffer.from(text, "utf8")
+    chunks.push(chunk)
+    bytes += chunk.length
+    text = ""
+  }
+  return {
+    add(records: Iterable<StepRecord.StepRecord>): void {
+      for (const record of records) {
+        steps++
+        byStatus[record.status] = (byStatus[record.status] ?? 0) + 1
+        text += line(record)
+        if (text.length >= CHUNK) cut()
+      }
+    },
+    done(): Encoded {
+      if (text !== "") cut()
+      return { chunks, bytes, counts: { steps, byStatus } }
+    }
+  }
+}
+
 /** Encodes `records` and counts them by status. */
 export const encode = (
   format: Format,
   records: ReadonlyArray<StepRecord.StepRecord>,
   extractedAt: string
 ): Encoded => {
-  const line = lineOf(format, extractedAt)
-  const chunks: Array<Uint8Array> = []
-  const byStatus: Partial<Record<StepRecord.Status, number>> = {}
-  let bytes = 0
-  let text = ""
-  for (const record of records) {
-    byStatus[record.status] = (byStatus[record.status] ?? 0) + 1
-    text += line(record)
-    if (text.length >= CHUNK) {
-      const chunk = Buffer.from(text, "utf8")
-      chunks.push(chunk)
-      bytes += chunk.length
-      text = ""
-    }
-  }
-  if (text !== "") {
-    const chunk = Buffer.from(text, "utf8")
-    chunks.push(chunk)
-    bytes += chunk.length
-  }
-  return { chunks, bytes, counts: { steps: records.length, byStatus } }
+  const e = encoder(format, extractedAt)
+  e.add(records)
+  return e.done()
 }
 
 /** The first line of an output in this format (`""` where there is none). */

@@ -4,7 +4,7 @@
  * pipeline; and what one failing source does to the others.
  */
 import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Chunk, Clock, Duration, Effect, Schema, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Option, Schema, Stream } from "effect"
 import type * as Export from "../Export.js"
 import type * as Output from "../Output.js"
 import * as Redaction from "../Redaction.js"
@@ -37,6 +37,17 @@ export const isExplicit = (source: SourceLike): boolean => source.runIds !== und
 /** The source's explicit ids, each once, in the order first given. */
 export const explicitIds = (source: SourceLike): ReadonlyArray<string> => [...new Set(source.runIds ?? [])]
 
+/** The locators of runs that have one, by id, for `lookup`. */
+export const locatorsOf = (
+  runs: Iterable<{ readonly id: string; readonly locator?: string | null | undefined }>
+): ReadonlyMap<string, string> | undefined => {
+  let locators: Map<string, string> | undefined
+  for (const run of runs) {
+    if (run.locator != null) (locators ??= new Map()).set(run.id, run.locator)
+  }
+  return locators
+}
+
 /** Runs by id, looked up a batch at a time as they are pulled. */
 export const lookedUp = (source: SourceLike, ids: ReadonlyArray<string>): Stream.Stream<WorkflowProvider.RunRef, PE.ProviderError> =>
   Stream.fromIterable(ids).pipe(
@@ -62,28 +73,35 @@ export const stepOptions = (source: SourceLike, options: FetchOptions): Workflow
   fullOutput: source.fullOutput ?? options.fullOutput ?? false
 })
 
-/** A run's records, redacted when asked. */
+/** A run's records as the provider gives them (a chunk per page), redacted when asked. */
 export const recordsOf = (
   source: SourceLike,
   run: WorkflowProvider.RunRef,
   options: FetchOptions
-): Effect.Effect<ReadonlyArray<StepRecord.StepRecord>, PE.ProviderError> => {
+): Stream.Stream<StepRecord.StepRecord, PE.ProviderError> => {
   const redact = options.redact !== undefined && options.redact.length > 0 ? Redaction.apply(options.redact) : undefined
-  const records = source.provider.steps(run, stepOptions(source, options))
-  return redact === undefined ? records : Effect.map(records, (rs) => rs.map(redact))
+  const records = WorkflowProvider.stepStream(source.provider, run, stepOptions(source, options))
+  return redact === undefined ? records : Stream.map(records, redact)
 }
 
-/** A run's records as encoded bytes, with their counts (the records themselves are not kept). */
+/**
+ * A run's records as encoded bytes, with their counts: each page is encoded as it comes, so
+ * the records themselves are not kept.
+ */
 export const encoded = (
   source: SourceLike,
   run: WorkflowProvider.RunRef,
   options: FetchOptions
 ): Effect.Effect<Fetched, PE.ProviderError> =>
-  Effect.zipWith(recordsOf(source, run, options), Clock.currentTimeMillis, (records, now) => ({
-    run,
-    runStatus: records.at(-1)?.run_status ?? null,
-    ...encoding.encode(options.format ?? "ndjson", records, new Date(now).toISOString())
-  }))
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const encoder = encoding.encoder(options.format ?? "ndjson", new Date(now).toISOString())
+    let runStatus: StepRecord.RunStatus | null = null
+    return Stream.runForEachChunk(recordsOf(source, run, options), (page) =>
+      Effect.sync(() => {
+        encoder.add(page)
+        runStatus = Chunk.last(page).pipe(Option.map((r) => r.run_status), Option.getOrElse(() => runStatus))
+      })).pipe(Effect.map((): Fetched => ({ run, runStatus, ...encoder.done() })))
+  })
 
 export interface Fetched extends encoding.Encoded {
   readonly run: WorkflowProvider.RunRef
