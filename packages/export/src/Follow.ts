@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { ProviderError as PE, StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Clock, Duration, Effect, Exit, Schema, Stream } from "effect"
+import { Clock, Duration, Effect, Exit, Schedule, Schema, Stream } from "effect"
 import * as Export from "./Export.js"
 import * as encoding from "./internal/encode.js"
 import * as internal from "./internal/source.js"
@@ -202,18 +202,26 @@ const follow = (
     // explicit runs are followed until they are terminal
     summary.unfinished = remaining()
     const watching = () => windows.some((w, i) => w !== undefined && live[i])
-    while (remaining() > 0 || watching()) {
-      // the last wait ends at the deadline itself, and a last poll writes what settled by then
-      const now = yield* Clock.currentTimeMillis
-      if (now >= deadline) break
-      yield* Effect.sleep(Math.min(Duration.toMillis(poll), deadline - now))
+    const pollAll = Effect.gen(function*() {
       summary.polls++
       for (let i = 0; i < sources.length; i++) {
         if (live[i]) yield* named(sources, i, pollSource(sources[i]!, i))
       }
       yield* settle
       summary.unfinished = remaining()
-    }
+    })
+    // a poll every `poll`, the last wait ending at the deadline itself (a last poll writes what
+    // settled by then), while runs are followed or a listing watched; the pass above was the first
+    const waits = Schedule.spaced(poll).pipe(
+      Schedule.modifyDelayEffect((_, delay) =>
+        Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.min(Duration.toMillis(delay), deadline - now)))
+      )
+    )
+    let first = true
+    yield* Effect.repeat(Effect.suspend(() => (first ? Effect.sync(() => void (first = false)) : pollAll)), {
+      schedule: waits,
+      while: () => Effect.map(Clock.currentTimeMillis, (now) => (remaining() > 0 || watching()) && now < deadline)
+    })
     summary.unfinished = remaining()
     yield* commit
     summary.bytes = output.bytes()
