@@ -73,7 +73,7 @@ describe("Export", () => {
       }
       const seen: Array<string> = []
       const fiber = yield* Effect.fork(
-        Export.fetch({ provider, workflow: "wf" }, { concurrency: 4 }).pipe(
+        Export.runRecords({ provider, workflow: "wf" }, { concurrency: 4 }).pipe(
           Stream.runForEach((result) => Effect.sync(() => seen.push(result.run.id))),
           Effect.either
         )
@@ -88,7 +88,7 @@ describe("Export", () => {
     Effect.gen(function*() {
       const provider = fakeProvider(10, 1)
       const source = { provider, workflow: "wf", runIds: ["run-7", "run-3", "run-7", "run-3", "run-1"] }
-      const fiber = yield* Effect.fork(Stream.runCollect(Export.fetch(source)))
+      const fiber = yield* Effect.fork(Stream.runCollect(Export.runRecords(source)))
       yield* TestClock.adjust(1000)
       const runs = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map((r) => r.run.id)
       expect(runs).toEqual(["run-7", "run-3", "run-1"])
@@ -123,7 +123,7 @@ describe("Export", () => {
           )
       }
       const fiber = yield* Effect.fork(
-        Export.fetch({ provider, workflow: "wf" }, { concurrency: 3 }).pipe(Stream.take(5), Stream.runDrain)
+        Export.runRecords({ provider, workflow: "wf" }, { concurrency: 3 }).pipe(Stream.take(5), Stream.runDrain)
       )
       yield* TestClock.adjust(100_000)
       yield* Fiber.join(fiber)
