@@ -4,9 +4,9 @@
  * records contiguous and in listing order.
  *
  * Memory is bounded by what is in flight, not by the size of the export: runs are listed
- * page by page as they are needed, at most `concurrency` runs are fetched at once, and runs
- * fetched ahead of one still in flight wait encoded, within `bufferBytes`; a run's records
- * are released once written.
+ * page by page as they are needed, at most `concurrency` runs are fetched at once, each
+ * encoded page by page as it comes, and runs fetched ahead of one still in flight wait as
+ * encoded bytes (a bounded number of them); a run's bytes are released once written.
  *
  * @since 0.1.0
  */
@@ -53,8 +53,10 @@ export interface Options {
   /** Count into this summary as the export goes (a progress display reads it). */
   readonly summary?: Summary.Summary | undefined
   /**
-   * Bytes of fetched runs that may wait for an earlier run still in flight (default 64 MiB);
-   * no new run is fetched while they are over it.
+   * Ignored: fetched runs that wait for an earlier one are bounded by count now
+   * (`Stream.mapEffect`), a byte budget having made no measurable difference.
+   *
+   * @deprecated has no effect
    */
   readonly bufferBytes?: number | undefined
   /**
@@ -79,8 +81,9 @@ export const DEFAULT_LATENESS: Duration.Duration = internal.DEFAULT_LATENESS
 /**
  * @since 0.2.0
  * @category constants
+ * @deprecated `bufferBytes` has no effect
  */
-export const DEFAULT_BUFFER_BYTES: number = internal.DEFAULT_BUFFER_BYTES
+export const DEFAULT_BUFFER_BYTES: number = 64 * 1024 * 1024
 
 /**
  * A run and all its records, fetched together so they are written together.

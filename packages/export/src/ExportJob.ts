@@ -121,7 +121,6 @@ export const run = (options: Options): Effect.Effect<Summary.Summary, Error, Fil
       summary: live,
       redact: options.redact,
       format: options.format,
-      bufferBytes: options.bufferBytes,
       lateness: options.lateness
     }
     const stdout = options.stdout ?? process.stdout

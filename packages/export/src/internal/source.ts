@@ -4,18 +4,17 @@
  * pipeline; and what one failing source does to the others.
  */
 import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Chunk, Clock, Duration, Effect, Option, Schema, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Exit, Option, Schema, Stream } from "effect"
 import type * as Export from "../Export.js"
 import type * as Output from "../Output.js"
 import * as Redaction from "../Redaction.js"
 import * as encoding from "./encode.js"
-import { inOrder } from "./pipeline.js"
 
 /** What of a source the pipeline reads (an `Export.Source`). */
 export type SourceLike = Export.Source
 
 /** What of the options the pipeline reads (`Export.Options`). */
-export type FetchOptions = Pick<Export.Options, "concurrency" | "fullOutput" | "redact" | "format" | "bufferBytes">
+export type FetchOptions = Pick<Export.Options, "concurrency" | "fullOutput" | "redact" | "format">
 
 /** How long after a later-created run a run may still appear in a listing. */
 export const DEFAULT_LATENESS = Duration.minutes(10)
@@ -25,9 +24,6 @@ export const latenessMillis = (options: { readonly lateness?: Duration.DurationI
 
 export const writeText = (output: Output.Output, text: string): Effect.Effect<void, Output.OutputError> =>
   text === "" ? Effect.void : output.write(Buffer.from(text, "utf8"))
-
-/** Fetched runs waiting for an earlier one to be written may hold this much by default. */
-export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024
 
 /** Ids looked up per request (a provider that can look up several at once gets them together). */
 const LOOKUP_BATCH = 100
@@ -113,8 +109,10 @@ export const writeChunks = (output: Output.Output, chunks: ReadonlyArray<Uint8Ar
   chunks.length === 1 ? output.write(chunks[0]!) : Effect.forEach(chunks, output.write, { discard: true })
 
 /**
- * Fetches the items that need it (`concurrency` at once, within the byte budget) and writes
- * each run's records in the items' order, then tells `after`.
+ * Fetches the items that need it (`concurrency` at once) and writes each run's records in the
+ * items' order, then tells `after`. `Stream.mapEffect` keeps the order and bounds what waits
+ * by count (the runs in flight and its buffer); a byte budget on top of it made no measurable
+ * difference (docs/performance.md, "Fifth round").
  */
 export const writeInOrder = <I, F extends encoding.Encoded, E, R>(options: {
   readonly items: Stream.Stream<I, PE.ProviderError>
@@ -123,17 +121,21 @@ export const writeInOrder = <I, F extends encoding.Encoded, E, R>(options: {
   readonly fetchOptions: FetchOptions
   readonly after: (item: I, fetched: F | undefined) => Effect.Effect<void, E, R>
 }): Effect.Effect<void, PE.ProviderError | Output.OutputError | E, R> =>
-  inOrder({
-    items: options.items,
-    work: options.fetch,
-    size: (fetched) => fetched.bytes,
-    each: (item, fetched) =>
-      fetched === undefined || fetched.bytes === 0
+  options.items.pipe(
+    // a run's failure waits its turn: the runs before it are written first
+    Stream.mapEffect((item) => {
+      const work = options.fetch(item)
+      const exit: Effect.Effect<Exit.Exit<F | undefined, PE.ProviderError>> = work === undefined ? Effect.succeed(Exit.succeed(undefined)) : Effect.exit(work)
+      return Effect.map(exit, (exit) => [item, exit] as const)
+    }, { concurrency: Math.max(1, options.fetchOptions.concurrency ?? 4) }),
+    Stream.runForEach(([item, exit]): Effect.Effect<void, PE.ProviderError | Output.OutputError | E, R> => {
+      if (Exit.isFailure(exit)) return Effect.failCause(exit.cause)
+      const fetched = exit.value
+      return fetched === undefined || fetched.bytes === 0
         ? options.after(item, fetched)
-        : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched)),
-    concurrency: options.fetchOptions.concurrency ?? 4,
-    budget: options.fetchOptions.bufferBytes ?? DEFAULT_BUFFER_BYTES
-  })
+        : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched))
+    })
+  )
 
 /** Writes every run of `runs` (fetched, encoded) in order, then tells `after`. */
 export const writeRuns = <E, R>(
