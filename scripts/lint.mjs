@@ -1,9 +1,10 @@
-// Checks the rules the type checker cannot: which package may import which, a few habits (no
-// @effect/schema, no console output from library code), and tracked files that only make
-// sense on one machine (absolute paths, scratch files).
+// Checks the rules the type checker cannot: which package may import which, no import cycles
+// (within a package or across packages), a few habits (no @effect/schema, no console output
+// from library code), and tracked files that only make sense on one machine (absolute paths,
+// scratch files).
 import { execFileSync } from "node:child_process"
 import { readdirSync, readFileSync, statSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
+import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
@@ -22,12 +23,77 @@ const files = (dir) =>
     return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : []
   })
 
+/**
+ * The modules a source file loads when it runs, as paths from the root: static imports and
+ * re-exports, `import("...")` (a lazy load is still a dependency: a descriptor that loads its
+ * provider lazily while the provider imports the descriptor is a cycle), relative or
+ * `@steptrail/<pkg>[/<module>]`. `import type` and `export type` are left out: TypeScript
+ * erases them (`verbatimModuleSyntax`), so they load nothing, like the `type * as Foo` an
+ * `internal/` module takes from its public module in the Effect packages.
+ */
+function runtimeImports(file, text) {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
+  const found = []
+  const statement = /(?:^|;|\n)\s*(import|export)\s+(type\s+)?(?:[^"';]*?\s+from\s+)?"([^"]+)"/g
+  for (const m of code.matchAll(statement)) if (m[2] === undefined) found.push(m[3])
+  for (const m of code.matchAll(/\bimport\s*\(\s*"([^"]+)"\s*\)/g)) found.push(m[1])
+  return found.flatMap((spec) => {
+    if (spec.startsWith(".")) return [relative(root, resolve(dirname(file), spec.replace(/\.js$/, ".ts")))]
+    const m = spec.match(/^@steptrail\/([\w-]+)(?:\/([\w/]+))?$/)
+    if (m === null) return []
+    return [`${dirs[m[1]] ?? `packages/${m[1]}/src`}/${m[2] ?? "index"}.ts`]
+  })
+}
+
+/** Every strongly connected set of two or more modules (or one importing itself), as a path round it. */
+function cycles(graph) {
+  const index = new Map(), low = new Map(), onStack = new Set(), stack = [], found = []
+  let next = 0
+  const connect = (v) => {
+    index.set(v, next), low.set(v, next++), stack.push(v), onStack.add(v)
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue
+      if (!index.has(w)) connect(w), low.set(v, Math.min(low.get(v), low.get(w)))
+      else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)))
+    }
+    if (low.get(v) !== index.get(v)) return
+    const component = []
+    let w
+    do (w = stack.pop(), onStack.delete(w), component.push(w))
+    while (w !== v)
+    if (component.length > 1 || graph.get(v).includes(v)) found.push(pathRound(graph, new Set(component), v))
+  }
+  for (const v of graph.keys()) if (!index.has(v)) connect(v)
+  return found
+}
+
+/** A shortest path from `start` back to itself inside one strongly connected set. */
+function pathRound(graph, component, start) {
+  const previous = new Map([[start, null]])
+  const queue = [start]
+  while (queue.length > 0) {
+    const v = queue.shift()
+    for (const w of graph.get(v)) {
+      if (w === start) {
+        const path = [v]
+        while (previous.get(path[0]) !== null) path.unshift(previous.get(path[0]))
+        return [...path, start]
+      }
+      if (component.has(w) && !previous.has(w)) previous.set(w, v), queue.push(w)
+    }
+  }
+  return [start, start]
+}
+
 const problems = []
+// module -> the modules it loads when it runs (see `runtimeImports`)
+const graph = new Map()
 for (const [pkg, deps] of Object.entries(allowed)) {
   const dir = join(root, dirs[pkg] ?? `packages/${pkg}/src`)
   for (const file of files(dir)) {
     const text = readFileSync(file, "utf8")
     const name = file.slice(root.length + 1)
+    graph.set(name, runtimeImports(file, text))
     for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)"@steptrail\/([\w-]+)(?:\/[\w/]+)?"/g)) {
       if (!deps.includes(m[1])) problems.push(`${name}: ${pkg} must not import @steptrail/${m[1]}`)
     }
@@ -37,6 +103,8 @@ for (const [pkg, deps] of Object.entries(allowed)) {
     }
   }
 }
+
+for (const cycle of cycles(graph)) problems.push(`import cycle: ${cycle.join(" -> ")}`)
 
 // A path of this machine (the checkout, its parent, a home directory) in a tracked file is a
 // path no other machine has.

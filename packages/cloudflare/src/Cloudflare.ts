@@ -8,7 +8,7 @@ import type { HttpClient } from "@effect/platform"
 import { Pagination, ProviderConfig, ProviderError, ProviderKit, RateBudget, WorkflowProvider } from "@steptrail/core"
 import { Effect, Option, Redacted, type Scope, Stream } from "effect"
 import * as CloudflareApi from "./CloudflareApi.js"
-import { DEFAULT_BASE_URL, settings } from "./Descriptor.js"
+import { DEFAULT_BASE_URL, settings } from "./Settings.js"
 import * as mapping from "./internal/mapping.js"
 import { PROVIDER, quote } from "./internal/validate.js"
 

@@ -29,3 +29,10 @@ export * as CloudflareSchema from "./CloudflareSchema.js"
  * @since 0.1.0
  */
 export * as Descriptor from "./Descriptor.js"
+
+/**
+ * Cloudflare Workflows's settings, imported by the descriptor and the provider alike.
+ *
+ * @since 0.1.0
+ */
+export * as Settings from "./Settings.js"

@@ -3,7 +3,6 @@ import { ProviderError, RateBudget, StepRecord, WorkflowProvider } from "@steptr
 import { Chunk, ConfigProvider, Context, Effect, Either, Fiber, Layer, Redacted, Schema, Stream, TestClock } from "effect"
 import * as Cloudflare from "../src/Cloudflare.js"
 import * as CloudflareApi from "../src/CloudflareApi.js"
-import * as Descriptor from "../src/Descriptor.js"
 import { ACCOUNT, BASE, envelope, failure, fake, type Handler, json, PREFIX } from "./fixtures/fake.js"
 import { seed000StepBody } from "./fixtures/seeds.js"
 
@@ -537,15 +536,14 @@ describe("Cloudflare provider", () => {
         expect(resolved.baseUrl).toBe("http://sdk.test")
       }))
 
-    it.effect("prefers CLOUDFLARE_API_BASE_URL; none set leaves the public API to make", () =>
+    it.effect("prefers CLOUDFLARE_API_BASE_URL; none set falls back to the public API, the setting's default", () =>
       Effect.gen(function*() {
         const both = yield* Cloudflare.resolveConfig().pipe(
           Effect.provide(env({ CLOUDFLARE_API_BASE_URL: "http://wrangler.test", CLOUDFLARE_BASE_URL: "http://sdk.test" }))
         )
         expect(both.baseUrl).toBe("http://wrangler.test")
         const none = yield* Cloudflare.resolveConfig().pipe(Effect.provide(env({ CLOUDFLARE_API_BASE_URL: "" })))
-        expect(none.baseUrl).toBeUndefined()
-        expect(Descriptor.DEFAULT_BASE_URL).toBe("https://api.cloudflare.com/client/v4")
+        expect(none.baseUrl).toBe("https://api.cloudflare.com/client/v4")
       }))
 
     it.effect("explicit overrides win, credentials as a whole", () =>

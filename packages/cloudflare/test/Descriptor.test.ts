@@ -23,9 +23,8 @@ describe("Cloudflare descriptor", () => {
     const d = Descriptor.descriptor
     expect(d.name).toBe("cloudflare")
     expect(d.runIds).toEqual({ flag: "instance", key: "instances" })
-    expect(d.filters.status).toEqual({ values: Descriptor.STATUSES, multiple: false })
+    expect(d.filters.status?.multiple).toBe(false)
     expect(d.fullOutput).toBe(true)
-    expect(d.budget).toBe(RateBudget.cloudflare)
     expect(RateBudget.format(d.budget)).toBe("1200/5m")
     expect(d.settings.map((s) => [s.name, ProviderConfig.fileKey(s), s.env, s.credential, s.group])).toEqual([
       ["accountId", "account_id", ["CLOUDFLARE_ACCOUNT_ID"], undefined, undefined],

@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import * as StepRecord from "./StepRecord.js"
-import * as Timestamp from "./Timestamp.js"
 
 /**
  * One execution of a workflow node, as node-based providers (Orchestra, Onepin) report it.
@@ -40,37 +39,21 @@ export interface NodeExecution {
  * @since 0.1.0
  * @category constructors
  */
-export const toRecord = (
-  run: { readonly provider: string; readonly account: string | null; readonly workflow: string; readonly id: string; readonly status: StepRecord.RunStatus },
-  index: number,
-  n: NodeExecution
-): StepRecord.StepRecord => ({
-  schema_version: StepRecord.SCHEMA_VERSION,
-  provider: run.provider,
-  account: run.account,
-  workflow: run.workflow,
-  run_id: run.id,
-  step_index: index,
-  step_id: n.id,
-  name: n.node,
-  kind: "node",
-  node_type: n.type ?? null,
-  display_name: n.displayName ?? null,
-  iteration: n.iteration ?? null,
-  status: n.status,
-  provider_status: n.providerStatus,
-  started_at: n.startedAt,
-  ended_at: n.endedAt,
-  duration_ms: n.durationMs !== undefined ? n.durationMs : Timestamp.durationMillis(n.startedAt, n.endedAt),
-  attempts: null,
-  retry_config: null,
-  input: n.input ?? null,
-  output: n.output ?? null,
-  output_encoding: "json",
-  output_truncated: n.outputTruncated ?? false,
-  output_redacted: false,
-  usage: n.usage ?? null,
-  error: n.error,
-  trigger: null,
-  run_status: run.status
-})
+export const toRecord = (run: StepRecord.RunOf, index: number, n: NodeExecution): StepRecord.StepRecord =>
+  StepRecord.of(run).node(index, {
+    step_id: n.id,
+    name: n.node,
+    node_type: n.type,
+    display_name: n.displayName,
+    iteration: n.iteration,
+    status: n.status,
+    provider_status: n.providerStatus,
+    started_at: n.startedAt,
+    ended_at: n.endedAt,
+    duration_ms: n.durationMs,
+    input: n.input,
+    output: n.output,
+    output_truncated: n.outputTruncated,
+    usage: n.usage,
+    error: n.error
+  })

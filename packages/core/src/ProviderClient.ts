@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest, type HttpClientResponse, UrlParams } from "@effect/platform"
 import { Duration, Effect, FiberRef, LogLevel, Metric, Redacted, type Schema, type Scope } from "effect"
 import * as Decode from "./internal/decode.js"
 import * as Response from "./internal/response.js"
@@ -64,7 +64,8 @@ export interface Options {
  */
 export interface Request {
   readonly path: ReadonlyArray<string>
-  readonly query?: Readonly<Record<string, string | number | boolean | undefined>> | undefined
+  /** Undefined values are left out; an array repeats the parameter (`status=a&status=b`). */
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined | ReadonlyArray<string | number | boolean>>> | undefined
   readonly workflow?: string | undefined
   readonly run?: string | undefined
 }
@@ -285,8 +286,7 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
         const segments: Array<string> = []
         for (const segment of request.path) segments.push(yield* encodeSegment(provider, segment))
         const path = `/${segments.join("/")}`
-        const urlParams: Record<string, string> = {}
-        for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) urlParams[k] = String(v)
+        const urlParams = UrlParams.fromInput(request.query ?? {})
         const endpoint = `GET ${basePath}${path}`
         const settle = yield* budget.take
         yield* Metric.increment(Metrics.requests)
@@ -314,9 +314,9 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
         )
       })
 
-    const logRequest = (endpoint: string, query: Record<string, string>, status: string, start: number) =>
+    const logRequest = (endpoint: string, query: UrlParams.UrlParams, status: string, start: number) =>
       Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) => {
-        const q = new URLSearchParams(query).toString()
+        const q = UrlParams.toString(query)
         return Effect.logDebug(`${endpoint}${q === "" ? "" : `?${q}`} ${status} ${now - start}ms`)
       })
 

@@ -39,6 +39,11 @@ export interface Setting {
   readonly description: string
   /** For help text: `ID`, `NAME`, `URL`. */
   readonly placeholder?: string | undefined
+  /**
+   * The value when neither a flag, a config file nor the environment gives one (`resolve`
+   * falls back to it; help shows it). Not for secrets.
+   */
+  readonly default?: string | undefined
 }
 
 /**
@@ -104,7 +109,7 @@ export const resolve = (
     settings.forEach((setting, i) => {
       const given = explicit[setting.name]
       const fallback = setting.group !== undefined && givenGroups.has(setting.group) ? undefined : Option.getOrUndefined(env[i]!)
-      const value = isBlank(given) ? fallback : given
+      const value = isBlank(given) ? fallback ?? setting.default : given
       out[setting.name] = value === undefined ? undefined : trimmed(value)
     })
     return out
@@ -144,6 +149,21 @@ export const secret = (values: Values, name: string): Redacted.Redacted<string> 
 }
 
 const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+/**
+ * A URL to this machine (`localhost`, `127.x.x.x`, `[::1]`): where plain http is allowed, and
+ * where a provider may take no credential (a local dev server).
+ *
+ * @since 0.2.0
+ * @category base URL
+ */
+export const isLoopback = (url: string): boolean => {
+  try {
+    return loopback.test(new URL(url).hostname)
+  } catch {
+    return false
+  }
+}
 
 /**
  * The one base URL policy: http(s) only, no credentials in the URL, and plain http only to a
@@ -210,6 +230,7 @@ export const baseUrlSetting = (env: ReadonlyArray<string>, defaultUrl: string): 
   flag: "base-url",
   env,
   placeholder: "URL",
+  default: defaultUrl,
   description: `API base URL, version prefix included (default ${defaultUrl}, or ${env.join(" or ")}).`
 })
 

@@ -127,21 +127,25 @@ export const client = <C extends Config>(
   })
 
 /**
- * `auth` for an API that takes `Authorization: Bearer <key>`.
+ * `auth` for an API that takes `Authorization: Bearer <key>`. A missing key is `Unauthorized`
+ * unless `optional` says the server takes none (a dev server on this machine:
+ * `optional: (config) => ProviderConfig.isLoopback(config.baseUrl ?? DEFAULT_BASE_URL)`);
+ * then no header is sent.
  *
  * @since 0.1.0
  * @category auth
  */
-export const bearer = (
+export const bearer = <K extends Config = never>(
   name: string,
   settings: ReadonlyArray<ProviderConfig.Setting>,
-  key: (config: never) => Redacted.Redacted<string> | undefined
+  key: (config: K) => Redacted.Redacted<string> | undefined,
+  options: { readonly optional?: boolean | ((config: K) => boolean) | undefined } = {}
 ) =>
 <C extends Config>(config: C): Effect.Effect<Readonly<Record<string, Redacted.Redacted<string>>>, Unauthorized> => {
-  const value = key(config as never)
-  return ProviderConfig.isBlank(value)
-    ? Effect.fail(ProviderConfig.missingCredentials(name, settings))
-    : Effect.succeed({ authorization: ProviderConfig.bearer(value!) })
+  const value = key(config as unknown as K)
+  if (!ProviderConfig.isBlank(value)) return Effect.succeed({ authorization: ProviderConfig.bearer(value!) })
+  const optional = typeof options.optional === "function" ? options.optional(config as unknown as K) : options.optional === true
+  return optional ? Effect.succeed({}) : Effect.fail(ProviderConfig.missingCredentials(name, settings))
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { JSONSchema, Schema } from "effect"
 import * as Json from "./Json.js"
+import { durationMillis } from "./Timestamp.js"
 
 /**
  * Bumped only on a breaking change of the record; consumers may branch on it.
@@ -282,14 +283,31 @@ export const StepRecord = Schema.Struct({
 export interface StepRecord extends Schema.Schema.Type<typeof StepRecord> {}
 
 /**
- * The record with its keys in the Schema's order and every missing value as null: one
- * `Json.stringify` of it is a contract line, and records built by it share one shape.
+ * What a provider must state to make a record: who the run is, where the step sits in it,
+ * its kind and status. Every other field is optional and defaults to null, except
+ * `schema_version` (the current one), `output_encoding` (`json`) and `output_truncated` /
+ * `output_redacted` (false).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Fields =
+  & Pick<StepRecord, "provider" | "workflow" | "run_id" | "step_index" | "kind" | "status" | "run_status">
+  & { readonly [K in Exclude<keyof StepRecord, Required>]?: StepRecord[K] | undefined }
+
+type Required = "provider" | "workflow" | "run_id" | "step_index" | "kind" | "status" | "run_status"
+
+/**
+ * A record from what the provider knows, every other field at its default, keys in the
+ * Schema's order: one `Json.stringify` of it is a contract line, and records built by it
+ * share one shape. A whole record goes through unchanged (the NDJSON encoder normalizes
+ * every record with it).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (r: StepRecord): StepRecord => ({
-  schema_version: r.schema_version,
+export const make = (r: Fields): StepRecord => ({
+  schema_version: r.schema_version ?? SCHEMA_VERSION,
   provider: r.provider,
   account: r.account ?? null,
   workflow: r.workflow,
@@ -310,14 +328,63 @@ export const make = (r: StepRecord): StepRecord => ({
   retry_config: r.retry_config ?? null,
   input: r.input ?? null,
   output: r.output ?? null,
-  output_encoding: r.output_encoding,
-  output_truncated: r.output_truncated,
-  output_redacted: r.output_redacted,
+  output_encoding: r.output_encoding ?? "json",
+  output_truncated: r.output_truncated ?? false,
+  output_redacted: r.output_redacted ?? false,
   usage: r.usage ?? null,
   error: r.error ?? null,
   trigger: r.trigger ?? null,
   run_status: r.run_status
 })
+
+/**
+ * The run a record belongs to, as a `RunRef` describes it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RunOf {
+  readonly provider: string
+  readonly account: string | null
+  readonly workflow: string
+  readonly id: string
+  readonly status: RunStatus
+}
+
+/**
+ * What a step states beside its run, its place and its kind: a status, and whatever else it
+ * knows. `duration_ms` left out is derived from `started_at` and `ended_at`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type StepFields = Omit<Fields, "provider" | "account" | "workflow" | "run_id" | "run_status" | "step_index" | "kind">
+
+/**
+ * Builders of a run's records, one per kind: `StepRecord.of(run).sleep(3, { status, ... })`
+ * fills in the run's identity and status, the kind, the defaults of `make`, and the duration
+ * from the timestamps unless given.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const of = (run: RunOf): { readonly [K in Kind]: (index: number, fields: StepFields) => StepRecord } => {
+  const build = (kind: Kind) => (index: number, fields: StepFields): StepRecord =>
+    make({
+      ...fields,
+      provider: run.provider,
+      account: run.account,
+      workflow: run.workflow,
+      run_id: run.id,
+      step_index: index,
+      kind,
+      duration_ms: fields.duration_ms !== undefined
+        ? fields.duration_ms
+        : durationMillis(fields.started_at ?? null, fields.ended_at ?? null),
+      run_status: run.status
+    })
+  return Object.fromEntries(Kind.literals.map((kind) => [kind, build(kind)])) as never
+}
 
 /**
  * The key an export never writes twice into one output.

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Stream } from "effect"
+import { Chunk, Context, Effect, Stream } from "effect"
 import type { ProviderError } from "./ProviderError.js"
 import type { Provider, RunStatus, StepRecord } from "./StepRecord.js"
 
@@ -41,6 +41,23 @@ export interface RunRef {
    * changes so.
    */
   readonly steps?: number | undefined
+  /**
+   * The provider's own address of the run, where its id alone does not find it (Temporal: the
+   * workflow id beside the run id). Opaque outside the provider: exports keep it (incremental
+   * state, follow mode) and hand it back to `lookup` with the id; `steps` gets it on the run.
+   */
+  readonly locator?: string | undefined
+}
+
+/**
+ * What `lookup` may be told beside the ids.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LookupOptions {
+  /** The locators (`RunRef.locator`) of runs seen before, by id: a provider that needs one finds the run by it. */
+  readonly locators?: ReadonlyMap<string, string> | undefined
 }
 
 /**
@@ -85,18 +102,54 @@ export interface Service {
    * watches) both look runs up this way, all ids of a workflow at once, so a provider that
    * can only find a run in its listing lists once for all of them.
    */
-  readonly lookup: (workflow: string, ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<RunRef>, ProviderError>
+  readonly lookup: (
+    workflow: string,
+    ids: ReadonlyArray<string>,
+    options?: LookupOptions
+  ) => Effect.Effect<ReadonlyArray<RunRef>, ProviderError>
   /**
    * How many runs `runs(workflow, filter)` will yield, where the API says so cheaply (one
    * request); undefined where it cannot tell. For progress displays only.
    */
   readonly count?: ((workflow: string, filter?: RunFilter) => Effect.Effect<number | undefined, ProviderError>) | undefined
   /**
-   * The run's records, oldest first, `step_index` from 0, whole: a run's steps come in one
-   * answer from every provider, and an export writes a run's records together.
+   * The run's records, oldest first, `step_index` from 0, whole. A provider whose API gives a
+   * run's history over several pages implements `stepStream` and derives this from it
+   * (`collect`).
    */
   readonly steps: (run: RunRef, options?: StepOptions) => Effect.Effect<ReadonlyArray<StepRecord>, ProviderError>
+  /**
+   * The run's records as they come, a page at a time (a chunk per page), oldest first: what an
+   * export reads where a provider has it, encoding each page as it arrives rather than holding
+   * the whole history's records. Optional: without it, `steps` is the one page.
+   */
+  readonly stepStream?: ((run: RunRef, options?: StepOptions) => Stream.Stream<StepRecord, ProviderError>) | undefined
 }
+
+/**
+ * A run's records as a stream: the provider's `stepStream` where it has one, else its `steps`
+ * as one chunk.
+ *
+ * @since 0.2.0
+ * @category steps
+ */
+export const stepStream = (
+  service: Pick<Service, "steps" | "stepStream">,
+  run: RunRef,
+  options?: StepOptions
+): Stream.Stream<StepRecord, ProviderError> =>
+  service.stepStream !== undefined
+    ? service.stepStream(run, options)
+    : Stream.flattenIterables(Stream.fromEffect(service.steps(run, options)))
+
+/**
+ * `steps` from a paged `stepStream`: every page, in order, as one array.
+ *
+ * @since 0.2.0
+ * @category steps
+ */
+export const collect = <E, R>(records: Stream.Stream<StepRecord, E, R>): Effect.Effect<ReadonlyArray<StepRecord>, E, R> =>
+  Effect.map(Stream.runCollect(records), Chunk.toReadonlyArray)
 
 /**
  * `lookup` for a provider that can fetch one run by id: each id once, a few at a time, in

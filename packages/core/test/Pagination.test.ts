@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Option, Ref, Stream } from "effect"
 import * as Pagination from "../src/Pagination.js"
+import * as WorkflowProvider from "../src/WorkflowProvider.js"
 
 class Repeated {
   readonly _tag = "Repeated"
@@ -283,5 +284,59 @@ describe("Pagination.distinct", () => {
         ))
       const out = yield* collect(stream.pipe(Pagination.distinct((n: number) => String(n))))
       expect(out).toEqual(Array.from({ length: 25 }, (_, i) => 24 - i))
+    }))
+})
+
+describe("Pagination.cursor over run listings and step histories", () => {
+  const T0 = Date.UTC(2026, 0, 15)
+  /** Run `i` of a newest-first listing, created `i` minutes before T0. */
+  const run = (i: number): WorkflowProvider.RunRef => ({
+    provider: "acme",
+    account: null,
+    workflow: "wf",
+    id: `run-${i}`,
+    status: "complete",
+    providerStatus: "completed",
+    terminal: true,
+    createdAt: new Date(T0 - i * 60_000).toISOString(),
+    updatedAt: null
+  })
+  /** A newest-first run listing paged by an opaque token (`nextPageToken`), pages of `size`. */
+  const runListing = (total: number, size: number, repeatFrom?: number) =>
+    Effect.map(Ref.make(0), (pages) => ({
+      pages: Ref.get(pages),
+      stream: Pagination.cursor((token) =>
+        Ref.update(pages, (n) => n + 1).pipe(Effect.as((() => {
+          const at = Option.match(token, { onNone: () => 0, onSome: (t) => Number(Buffer.from(t, "base64").toString()) })
+          // a listing that grew meanwhile repeats the run before the page boundary
+          const from = repeatFrom !== undefined && at >= repeatFrom ? at - 1 : at
+          const items = Array.from({ length: Math.max(0, Math.min(size, total - from)) }, (_, k) => run(from + k))
+          const end = at + size
+          return { items, next: end < total ? Buffer.from(String(end)).toString("base64") : "" }
+        })())), (token) => new Repeated(token))
+    }))
+
+  it.effect("a newest-first listing stops paging at the filter's `since`", () =>
+    Effect.gen(function*() {
+      const { pages, stream } = yield* runListing(100, 10)
+      const since = new Date(T0 - 24.5 * 60_000)
+      const runs = yield* collect(WorkflowProvider.filterNewestFirst({ since })(stream))
+      expect(runs.map((r) => r.id)).toEqual(Array.from({ length: 25 }, (_, i) => `run-${i}`))
+      expect(yield* pages).toBe(3)
+    }))
+
+  it.effect("a run a growing listing repeats across a page boundary passes once through distinct", () =>
+    Effect.gen(function*() {
+      const { stream } = yield* runListing(30, 10, 10)
+      const runs = yield* collect(stream.pipe(Pagination.distinct((r) => r.id)))
+      expect(runs.map((r) => r.id)).toEqual(Array.from({ length: 29 }, (_, i) => `run-${i}`))
+    }))
+
+  it.effect("a history's pages are the stream's chunks, in order: a page is what a reader holds", () =>
+    Effect.gen(function*() {
+      const { stream } = yield* cursorListing([page(0, 3, "c1"), page(3, 0, "c2"), page(3, 2, null)])
+      const chunks = yield* Stream.runCollect(Stream.mapChunks(stream, (c) => Chunk.of(Chunk.toReadonlyArray(c))))
+      // (an empty page with a cursor is an empty chunk)
+      expect(Chunk.toReadonlyArray(chunks)).toEqual([[0, 1, 2], [], [3, 4]])
     }))
 })

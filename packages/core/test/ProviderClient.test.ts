@@ -158,6 +158,15 @@ describe("ProviderClient", () => {
         expect(params.get("since")).toBe("2024-05-01T00:00:00Z")
       }))
 
+    it.effect("repeats a parameter given as an array, in order", () =>
+      Effect.gen(function*() {
+        const { api, sent } = yield* setup(() => json({ ok: true }))
+        yield* api.json({ path: ["runs"], query: { status: ["failed", "running"], limit: 10 } }, Ok)
+        const url = (yield* sent)[0]!.url
+        expect(url.searchParams.getAll("status")).toEqual(["failed", "running"])
+        expect(url.search).toBe("?status=failed&status=running&limit=10")
+      }))
+
     it.effect("sends the headers, Redacted values unwrapped, and asks for JSON", () =>
       Effect.gen(function*() {
         const { api, sent } = yield* setup(() => json({ ok: true }))

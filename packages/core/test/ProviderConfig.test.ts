@@ -100,6 +100,24 @@ describe("ProviderConfig.resolve", () => {
       expect(values["email"]).toBeUndefined()
     }))
 
+  it.effect("a setting's default applies when neither an explicit value nor the environment gives one", () =>
+    Effect.gen(function*() {
+      const withDefault = [
+        ProviderConfig.baseUrlSetting(["ACME_BASE_URL"], "https://api.acme.test"),
+        { name: "namespace", flag: "namespace", env: ["ACME_NAMESPACE"], default: "default", description: "namespace" }
+      ]
+      const run = (env: Record<string, string>, explicit: ProviderConfig.Values = {}) =>
+        ProviderConfig.resolve("acme", withDefault, explicit).pipe(withEnv(env))
+      expect(yield* run({})).toEqual({ baseUrl: "https://api.acme.test", namespace: "default" })
+      expect(yield* run({ ACME_NAMESPACE: "env-ns" }, { baseUrl: " " })).toEqual({ baseUrl: "https://api.acme.test", namespace: "env-ns" })
+      expect(yield* run({ ACME_NAMESPACE: "env-ns" }, { namespace: "flag-ns" })).toMatchObject({ namespace: "flag-ns" })
+    }))
+
+  it("isLoopback is true for this machine's names only", () => {
+    expect(["http://localhost:7233", "http://127.0.0.1/api", "http://[::1]:8080"].map(ProviderConfig.isLoopback)).toEqual([true, true, true])
+    expect(["https://localhost.example", "http://10.0.0.1", "not a url"].map(ProviderConfig.isLoopback)).toEqual([false, false, false])
+  })
+
   it.effect("without an environment or explicit values, every setting is undefined", () =>
     Effect.gen(function*() {
       const values = yield* resolve({})

@@ -235,6 +235,52 @@ describe("StepRecord", () => {
       expect(filled.error).toBeNull()
       expect(Object.keys(filled)).toHaveLength(Object.keys(StepRecord.StepRecord.fields).length)
     })
+
+    it("fills what a provider leaves out with the documented defaults: a valid record", () => {
+      const made = StepRecord.make({
+        provider: "acme",
+        workflow: "wf",
+        run_id: "r-1",
+        step_index: 2,
+        kind: "sleep",
+        status: "complete",
+        run_status: "running"
+      })
+      expect(Object.keys(made)).toEqual(Object.keys(StepRecord.StepRecord.fields))
+      expect(made).toMatchObject({
+        schema_version: StepRecord.SCHEMA_VERSION,
+        account: null,
+        output: null,
+        output_encoding: "json",
+        output_truncated: false,
+        output_redacted: false,
+        attempts: null,
+        trigger: null
+      })
+      expect(Schema.decodeUnknownEither(StepRecord.StepRecord)(made)._tag).toBe("Right")
+    })
+  })
+
+  describe("of", () => {
+    const run = { provider: "acme", account: "ns", workflow: "wf", id: "r-1", status: "errored" as const }
+
+    it("has a builder for every kind, stating the run, the place and the kind", () => {
+      const records = StepRecord.of(run)
+      for (const kind of StepRecord.Kind.literals) {
+        const record = records[kind](4, { status: "complete" })
+        expect(record).toMatchObject({ provider: "acme", account: "ns", workflow: "wf", run_id: "r-1", step_index: 4, kind })
+        expect(record.run_status).toBe("errored")
+        expect(Schema.decodeUnknownEither(StepRecord.StepRecord)(record)._tag).toBe("Right")
+      }
+    })
+
+    it("derives the duration from the timestamps unless one is given", () => {
+      const timed = { status: "complete" as const, started_at: "2024-05-01T10:00:00.000600Z", ended_at: "2024-05-01T10:00:01Z" }
+      expect(StepRecord.of(run).step(0, timed).duration_ms).toBe(999)
+      expect(StepRecord.of(run).step(0, { ...timed, duration_ms: null }).duration_ms).toBeNull()
+      expect(StepRecord.of(run).step(0, { ...timed, duration_ms: 5 }).duration_ms).toBe(5)
+      expect(StepRecord.of(run).step(0, { status: "running", started_at: timed.started_at }).duration_ms).toBeNull()
+    })
   })
 })
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Ref, Stream, TestClock } from "effect"
+import { Chunk, Effect, Fiber, Option, Ref, Stream, TestClock } from "effect"
+import * as ProviderError from "../src/ProviderError.js"
+import * as StepRecord from "../src/StepRecord.js"
 import * as Pagination from "../src/Pagination.js"
 import * as WorkflowProvider from "../src/WorkflowProvider.js"
 
@@ -39,23 +41,6 @@ class Missing {
 const collect = <A, E>(stream: Stream.Stream<A, E>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
 describe("WorkflowProvider.lookupEach", () => {
-  it.effect("gives the runs in the order asked, whatever order the lookups end in", () =>
-    Effect.gen(function*() {
-      const calls = yield* Ref.make<ReadonlyArray<string>>([])
-      const delays: Record<string, number> = { a: 300, b: 100, c: 200, d: 0 }
-      const fiber = yield* Effect.fork(
-        WorkflowProvider.lookupEach(["a", "b", "c", "d"], (id) =>
-          Ref.update(calls, (all) => [...all, id]).pipe(
-            Effect.zipRight(Effect.sleep(delays[id]!)),
-            Effect.as(runAt(0, { id }))
-          ))
-      )
-      yield* TestClock.adjust("1 seconds")
-      const runs = yield* Fiber.join(fiber)
-      expect(runs.map((r) => r.id)).toEqual(["a", "b", "c", "d"])
-      expect([...(yield* Ref.get(calls))].sort()).toEqual(["a", "b", "c", "d"])
-    }))
-
   it.effect("looks each id up once", () =>
     Effect.gen(function*() {
       const calls = yield* Ref.make<ReadonlyArray<string>>([])
@@ -231,4 +216,39 @@ describe("WorkflowProvider.distinctIds", () => {
     expect(WorkflowProvider.distinctIds(["c", "a", "c", "b", "a"])).toEqual(["c", "a", "b"])
     expect(WorkflowProvider.distinctIds([])).toEqual([])
   })
+})
+
+describe("WorkflowProvider.stepStream", () => {
+  const run = runAt(0)
+  const record = (i: number) => StepRecord.of(run).step(i, { status: "complete", name: `s${i}` })
+
+  it.effect("is the provider's paged stream where it has one, a chunk per page, pulled only as far as read", () =>
+    Effect.gen(function*() {
+      const pages = yield* Ref.make(0)
+      const service = {
+        steps: () => Effect.die("steps is not read when there is a stream"),
+        stepStream: () =>
+          Pagination.cursor((token) => {
+            const at = Number(Option.getOrElse(token, () => "0"))
+            return Ref.update(pages, (n) => n + 1).pipe(
+              Effect.as({ items: [record(at), record(at + 1)], next: at < 4 ? String(at + 2) : null })
+            )
+          }, (token) => new ProviderError.DecodeFailure({ provider: "acme", path: "next", detail: `cursor ${token} again` }))
+      }
+      const chunks = yield* Stream.runCollect(Stream.mapChunks(WorkflowProvider.stepStream(service, run), (c) => Chunk.of(Chunk.size(c))))
+      expect(Chunk.toReadonlyArray(chunks)).toEqual([2, 2, 2])
+      expect(yield* Ref.get(pages)).toBe(3)
+      yield* Ref.set(pages, 0)
+      yield* Stream.runDrain(Stream.take(WorkflowProvider.stepStream(service, run), 2))
+      expect(yield* Ref.get(pages)).toBe(1)
+      const all = yield* WorkflowProvider.collect(WorkflowProvider.stepStream(service, run))
+      expect(all.map((r) => r.step_index)).toEqual([0, 1, 2, 3, 4, 5])
+    }))
+
+  it.effect("is the provider's whole answer as one chunk where it has no stream", () =>
+    Effect.gen(function*() {
+      const service = { steps: () => Effect.succeed([record(0), record(1), record(2)]) }
+      const chunks = yield* Stream.runCollect(Stream.mapChunks(WorkflowProvider.stepStream(service, run), (c) => Chunk.of(Chunk.size(c))))
+      expect(Chunk.toReadonlyArray(chunks)).toEqual([3])
+    }))
 })

@@ -4,16 +4,15 @@
  * records contiguous and in listing order.
  *
  * Memory is bounded by what is in flight, not by the size of the export: runs are listed
- * page by page as they are needed, at most `concurrency` runs are fetched at once, and runs
- * fetched ahead of one still in flight wait encoded, within `bufferBytes`; a run's records
- * are released once written.
+ * page by page as they are needed, at most `concurrency` runs are fetched at once, each
+ * encoded page by page as it comes, and runs fetched ahead of one still in flight wait as
+ * encoded bytes (a bounded number of them); a run's bytes are released once written.
  *
  * @since 0.1.0
  */
-import type { ProviderError as PE, StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Duration, Effect, Exit, Queue, Stream, Take } from "effect"
+import { type ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
+import { Duration, Effect, Stream } from "effect"
 import * as encoding from "./internal/encode.js"
-import { inOrder } from "./internal/pipeline.js"
 import * as internal from "./internal/source.js"
 import { markOf, Window } from "./internal/window.js"
 import type * as Output from "./Output.js"
@@ -54,8 +53,10 @@ export interface Options {
   /** Count into this summary as the export goes (a progress display reads it). */
   readonly summary?: Summary.Summary | undefined
   /**
-   * Bytes of fetched runs that may wait for an earlier run still in flight (default 64 MiB);
-   * no new run is fetched while they are over it.
+   * Ignored: fetched runs that wait for an earlier one are bounded by count now
+   * (`Stream.mapEffect`), a byte budget having made no measurable difference.
+   *
+   * @deprecated has no effect
    */
   readonly bufferBytes?: number | undefined
   /**
@@ -80,8 +81,9 @@ export const DEFAULT_LATENESS: Duration.Duration = internal.DEFAULT_LATENESS
 /**
  * @since 0.2.0
  * @category constants
+ * @deprecated `bufferBytes` has no effect
  */
-export const DEFAULT_BUFFER_BYTES: number = internal.DEFAULT_BUFFER_BYTES
+export const DEFAULT_BUFFER_BYTES: number = 64 * 1024 * 1024
 
 /**
  * A run and all its records, fetched together so they are written together.
@@ -120,34 +122,31 @@ export const runsOf = (source: Source): Stream.Stream<WorkflowProvider.RunRef, P
 /**
  * Every run of the source with its records (redacted when `options.redact` says so), in
  * listing order; `skip` drops runs before any of their steps are fetched. At most
- * `concurrency` runs are fetched at once, and at most as many more wait, fetched, for their
- * turn. When a run fails, the runs before it are passed on, then the failure.
+ * `concurrency` runs are fetched at once (`Stream.mapEffect`), handed on in order. When a run
+ * fails, the runs before it are passed on, then the failure.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category streams
  */
-export const fetch = (
+export const runRecords = (
   source: Source,
   options: Options = {},
   skip: (run: WorkflowProvider.RunRef) => boolean = () => false
 ): Stream.Stream<RunRecords, PE.ProviderError> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
-    const concurrency = Math.max(1, options.concurrency ?? 4)
-    const queue = yield* Queue.bounded<Take.Take<RunRecords, PE.ProviderError>>(1)
-    yield* inOrder({
-      items: runsOf(source).pipe(Stream.filter((run) => !skip(run))),
-      work: (run) => Effect.map(internal.recordsOf(source, run, options), (records): RunRecords => ({ run, records })),
-      size: () => 1,
-      each: (_, result) => Queue.offer(queue, Take.of(result!)),
-      concurrency,
-      budget: concurrency
-    }).pipe(
-      Effect.exit,
-      Effect.flatMap((exit) => Queue.offer(queue, Exit.isSuccess(exit) ? Take.end : Take.failCause(exit.cause))),
-      Effect.forkScoped
+  runsOf(source).pipe(
+    Stream.filter((run) => !skip(run)),
+    Stream.mapEffect(
+      (run) => Effect.map(WorkflowProvider.collect(internal.recordsOf(source, run, options)), (records): RunRecords => ({ run, records })),
+      { concurrency: Math.max(1, options.concurrency ?? 4) }
     )
-    return Stream.flattenTake(Stream.fromQueue(queue))
-  }))
+  )
+
+/**
+ * @since 0.1.0
+ * @category streams
+ * @deprecated renamed `runRecords`: `fetch` hid the global `fetch` where it was imported by name
+ */
+export const fetch = runRecords
 
 /**
  * Exports every source, one after another, into one output, and commits it. Returns what

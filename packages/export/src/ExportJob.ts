@@ -8,7 +8,7 @@
  */
 import { FileSystem, type Terminal } from "@effect/platform"
 import { type ProviderError as PE, RateBudget } from "@steptrail/core"
-import { Duration, Effect, Exit, Fiber } from "effect"
+import { Duration, Effect, Exit, Fiber, Ref } from "effect"
 import * as Export from "./Export.js"
 import * as Follow from "./Follow.js"
 import * as Incremental from "./Incremental.js"
@@ -114,8 +114,9 @@ export const run = <E = never>(options: Options<E>): Effect.Effect<Summary.Summa
       )
     }
     const live = Summary.empty(options.into?.target ?? options.out ?? "stdout")
-    let total: number | undefined
-    const progress = options.quiet === true ? undefined : yield* Effect.forkScoped(Progress.report(live, { terminal, totalRuns: () => total }))
+    // set by the fiber that counts, read by the progress display
+    const total = yield* Ref.make<number | undefined>(undefined)
+    const progress = options.quiet === true ? undefined : yield* Effect.forkScoped(Progress.report(live, { terminal, totalRuns: Ref.get(total) }))
     if (progress !== undefined && options.follow === undefined && options.state === undefined) {
       // runs to come, where every source can tell (explicit ids, or one cheap count request);
       // in the background, and a failure only leaves the total unknown
@@ -127,9 +128,7 @@ export const run = <E = never>(options: Options<E>): Effect.Effect<Summary.Summa
             ? Effect.succeed(undefined)
             : s.provider.count(s.workflow, s.filter)).pipe(
             Effect.map((counts) => (counts.every((c) => c !== undefined) ? counts.reduce((a, b) => a! + b!, 0) : undefined)),
-            Effect.map((n) => {
-              total = n
-            }),
+            Effect.flatMap((n) => Ref.set(total, n)),
             Effect.ignore
           )
       )
@@ -149,7 +148,6 @@ export const run = <E = never>(options: Options<E>): Effect.Effect<Summary.Summa
       summary: live,
       redact: options.redact,
       format: options.format,
-      bufferBytes: options.bufferBytes,
       lateness: options.lateness
     }
     if (options.into !== undefined) {

@@ -16,8 +16,8 @@
  *
  * @since 0.1.0
  */
-import { ProviderError as PE, StepRecord, type WorkflowProvider } from "@steptrail/core"
-import { Clock, Duration, Effect, Exit, Schema, Stream } from "effect"
+import { ProviderError as PE, StepRecord, WorkflowProvider } from "@steptrail/core"
+import { Clock, Duration, Effect, Exit, Schedule, Schema, Stream } from "effect"
 import * as Export from "./Export.js"
 import * as encoding from "./internal/encode.js"
 import * as internal from "./internal/source.js"
@@ -120,7 +120,8 @@ const follow = (
 
     // Writes the records of a run not written yet: settled ones, or all once the run ended.
     const work = (source: Export.Source, f: Followed) =>
-      Effect.zipWith(internal.recordsOf(source, f.run, options), Clock.currentTimeMillis, (records, now): Fresh => {
+      // a run's records are looked at whole here: whether the run ended decides which are due
+      Effect.zipWith(WorkflowProvider.collect(internal.recordsOf(source, f.run, options)), Clock.currentTimeMillis, (records, now): Fresh => {
         const ended = f.run.terminal || records.some((r) => StepRecord.isTerminal(r.run_status))
         const fresh = records.filter((r) => !f.written.has(r.step_index) && (ended || isSettled(r.status)))
         return { ended, indexes: fresh.map((r) => r.step_index), ...encoding.encode(format, fresh, new Date(now).toISOString()) }
@@ -166,7 +167,9 @@ const follow = (
     const pollSource = (source: Export.Source, i: number) =>
       Effect.gen(function*() {
         const open = [...followed[i]!.values()]
-        const refs = open.length === 0 ? [] : yield* source.provider.lookup(source.workflow, open.map((f) => f.run.id))
+        const refs = open.length === 0 ? [] : yield* source.provider.lookup(source.workflow, open.map((f) => f.run.id), {
+          locators: internal.locatorsOf(open.map((f) => f.run))
+        })
         const unknown = new Set(refs.filter((r) => r.status === "unknown").map((r) => r.id))
         const window = windows[i]
         const since = window === undefined ? undefined : newest(source.filter?.since, window.since() ?? new Date(started - margin))
@@ -199,18 +202,26 @@ const follow = (
     // explicit runs are followed until they are terminal
     summary.unfinished = remaining()
     const watching = () => windows.some((w, i) => w !== undefined && live[i])
-    while (remaining() > 0 || watching()) {
-      // the last wait ends at the deadline itself, and a last poll writes what settled by then
-      const now = yield* Clock.currentTimeMillis
-      if (now >= deadline) break
-      yield* Effect.sleep(Math.min(Duration.toMillis(poll), deadline - now))
+    const pollAll = Effect.gen(function*() {
       summary.polls++
       for (let i = 0; i < sources.length; i++) {
         if (live[i]) yield* named(sources, i, pollSource(sources[i]!, i))
       }
       yield* settle
       summary.unfinished = remaining()
-    }
+    })
+    // a poll every `poll`, the last wait ending at the deadline itself (a last poll writes what
+    // settled by then), while runs are followed or a listing watched; the pass above was the first
+    const waits = Schedule.spaced(poll).pipe(
+      Schedule.modifyDelayEffect((_, delay) =>
+        Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.min(Duration.toMillis(delay), deadline - now)))
+      )
+    )
+    let first = true
+    yield* Effect.repeat(Effect.suspend(() => (first ? Effect.sync(() => void (first = false)) : pollAll)), {
+      schedule: waits,
+      while: () => Effect.map(Clock.currentTimeMillis, (now) => (remaining() > 0 || watching()) && now < deadline)
+    })
     summary.unfinished = remaining()
     yield* commit
     summary.bytes = output.bytes()

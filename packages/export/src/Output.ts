@@ -9,8 +9,8 @@ import { FileSystem } from "@effect/platform"
 import { Effect, Schema, type Scope } from "effect"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
+import * as Durable from "./internal/durable.js"
 import * as SystemError from "./internal/systemError.js"
-import { syncDir } from "./State.js"
 
 /**
  * `open`: the output could not be created (a bad `--out`); `write`: writing failed later
@@ -228,7 +228,7 @@ const open = (
       yield* sync
       yield* Effect.mapError(fs.rename(temp, target), fail("write"))
       committed = true
-      yield* Effect.provideService(syncDir(dir), FileSystem.FileSystem, fs)
+      yield* Effect.provideService(Durable.syncDir(dir), FileSystem.FileSystem, fs)
     }).pipe(Effect.uninterruptible)
     const output: Output = { target, write, flush: Effect.void, sync, commit, bytes: () => written, position: () => position }
     return gzipped ? gzip(output) : output

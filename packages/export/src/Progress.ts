@@ -187,8 +187,11 @@ export interface Options {
   readonly terminal?: Terminal.Terminal | undefined
   /** Redraw in place, or print a line now and then (default: whether the terminal is a TTY). */
   readonly tty?: boolean | undefined
-  /** Runs the export will write, where known; read at every redraw (it may become known later). */
-  readonly totalRuns?: number | (() => number | undefined) | undefined
+  /**
+   * Runs the export will write, where known; read at every redraw (it may become known later:
+   * give a `Ref`'s `get` that another fiber sets).
+   */
+  readonly totalRuns?: number | Effect.Effect<number | undefined> | (() => number | undefined) | undefined
   /** Between plain lines when not a terminal; default 5 seconds. */
   readonly every?: Duration.DurationInput | undefined
 }
@@ -235,7 +238,11 @@ export const report = (summary: Summary.Summary, options: Options = {}): Effect.
       return {
         runs: summary.runs,
         steps: summary.steps,
-        totalRuns: typeof options.totalRuns === "function" ? options.totalRuns() : options.totalRuns,
+        totalRuns: Effect.isEffect(options.totalRuns)
+          ? yield* options.totalRuns
+          : typeof options.totalRuns === "function"
+          ? options.totalRuns()
+          : options.totalRuns,
         elapsedMillis: now - start,
         retries: (yield* Metric.value(Metrics.retries)).count - retriesAtStart,
         requests: (yield* Metric.value(Metrics.requests)).count - requestsAtStart,

@@ -14,6 +14,7 @@
 import { FileSystem } from "@effect/platform"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import * as path from "node:path"
+import * as Durable from "./internal/durable.js"
 import * as SystemError from "./internal/systemError.js"
 
 /**
@@ -38,7 +39,9 @@ export const RunMark = Schema.Struct({
   /** The run's version when it was written (see `RunRef.version`), where the provider has one. */
   version: Schema.optional(Schema.NullOr(Schema.String)),
   /** When the run was created (ISO), where the provider says. */
-  created: Schema.optional(Schema.NullOr(Schema.String))
+  created: Schema.optional(Schema.NullOr(Schema.String)),
+  /** The run's locator (`RunRef.locator`), where the provider needs one to find the run again. */
+  locator: Schema.optional(Schema.String)
 })
 /**
  * @since 0.1.0
@@ -284,7 +287,7 @@ export const save = (file: string, state: State): Effect.Effect<void, StateError
       }))
       yield* fs.rename(temp, file)
     }).pipe(Effect.tapError(() => Effect.ignore(fs.remove(temp))))
-    yield* syncDir(dir)
+    yield* Durable.syncDir(dir)
   }).pipe(Effect.mapError((e) => new StateError({ path: file, reason: "write", detail: SystemError.describe(e) })))
 
 /**
@@ -292,10 +295,6 @@ export const save = (file: string, state: State): Effect.Effect<void, StateError
  *
  * @since 0.1.0
  * @category io
+ * @deprecated not part of the state file's API (the state file and the file outputs share it internally); kept for callers of 0.1
  */
-export const syncDir = (dir: string): Effect.Effect<void, never, FileSystem.FileSystem> =>
-  FileSystem.FileSystem.pipe(
-    Effect.flatMap((fs) => Effect.scoped(Effect.flatMap(fs.open(dir, { flag: "r" }), (handle) => handle.sync))),
-    // not every platform can fsync a directory; the data itself is already durable
-    Effect.ignore
-  )
+export const syncDir: (dir: string) => Effect.Effect<void, never, FileSystem.FileSystem> = Durable.syncDir

@@ -14,11 +14,10 @@
  *
  * @since 0.3.0
  */
-import { ProviderError as PE, type StepRecord, type WorkflowProvider } from "@steptrail/core"
+import { ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
 import { type Duration, Effect, Schema, Stream } from "effect"
 import type * as Export from "./Export.js"
 import { record, select } from "./internal/items.js"
-import { inOrder } from "./internal/pipeline.js"
 import * as internal from "./internal/source.js"
 import { Window } from "./internal/window.js"
 import * as State from "./State.js"
@@ -129,7 +128,7 @@ export const run = <Row, E>(
     const every = options.batchMillis ?? 1000
 
     const fetch = (source: Export.Source, run: WorkflowProvider.RunRef) =>
-      Effect.map(internal.recordsOf(source, run, options), (records): Fetched<Row> => {
+      Effect.map(WorkflowProvider.collect(internal.recordsOf(source, run, options)), (records): Fetched<Row> => {
         const made = store.rows(records)
         const byStatus: Partial<Record<StepRecord.Status, number>> = {}
         for (const r of records) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1
@@ -174,14 +173,7 @@ export const run = <Row, E>(
             return batch.length >= maxRows || (batch.length > 0 && Date.now() - last >= every) ? flush(false) : Effect.void
           })
         const pipeline = <I>(items: Stream.Stream<I, PE.ProviderError>, work: (item: I) => Effect.Effect<Fetched<Row>, PE.ProviderError> | undefined, after: (item: I, fetched: Fetched<Row> | undefined) => void) =>
-          inOrder({
-            items,
-            work,
-            size: (fetched) => fetched.bytes,
-            each: (item, fetched) => Effect.zipRight(Effect.sync(() => after(item, fetched)), add(fetched)),
-            concurrency: options.concurrency ?? 4,
-            budget: options.bufferBytes ?? internal.DEFAULT_BUFFER_BYTES
-          })
+          internal.inOrder(items, work, options.concurrency, (item, fetched) => Effect.zipRight(Effect.sync(() => after(item, fetched)), add(fetched)))
 
         if (explicit) {
           yield* pipeline(internal.lookedUp(source, internal.explicitIds(source)), (run) => fetch(source, run), (run) => {

@@ -28,6 +28,24 @@ describe("Export", () => {
       )
     }))
 
+  it.effect("a provider whose steps come in pages is read through its stream: the same bytes", () =>
+    Effect.gen(function*() {
+      const whole = collectOutput()
+      const paged = collectOutput()
+      const provider = fakeProvider(6, 7, [], { pageSize: 3 })
+      const fiber = yield* Effect.fork(Effect.all([
+        Export.run([{ provider: fakeProvider(6, 7), workflow: "wf" }], whole.output, { concurrency: 3 }),
+        Export.run([{ provider, workflow: "wf" }], paged.output, { concurrency: 3 })
+      ]))
+      yield* TestClock.adjust(10_000)
+      const [a, b] = yield* Fiber.join(fiber)
+      expect(paged.text()).toBe(whole.text())
+      expect(lines(paged.text())).toHaveLength(42)
+      expect(b).toMatchObject({ runs: a.runs, steps: a.steps })
+      // seven records in pages of three: three pages a run
+      expect(provider.calls.pages).toBe(18)
+    }))
+
   it.effect("writes a run listed twice only once", () =>
     Effect.gen(function*() {
       const { output, text } = collectOutput()
@@ -55,7 +73,7 @@ describe("Export", () => {
       }
       const seen: Array<string> = []
       const fiber = yield* Effect.fork(
-        Export.fetch({ provider, workflow: "wf" }, { concurrency: 4 }).pipe(
+        Export.runRecords({ provider, workflow: "wf" }, { concurrency: 4 }).pipe(
           Stream.runForEach((result) => Effect.sync(() => seen.push(result.run.id))),
           Effect.either
         )
@@ -70,7 +88,7 @@ describe("Export", () => {
     Effect.gen(function*() {
       const provider = fakeProvider(10, 1)
       const source = { provider, workflow: "wf", runIds: ["run-7", "run-3", "run-7", "run-3", "run-1"] }
-      const fiber = yield* Effect.fork(Stream.runCollect(Export.fetch(source)))
+      const fiber = yield* Effect.fork(Stream.runCollect(Export.runRecords(source)))
       yield* TestClock.adjust(1000)
       const runs = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map((r) => r.run.id)
       expect(runs).toEqual(["run-7", "run-3", "run-1"])
@@ -105,7 +123,7 @@ describe("Export", () => {
           )
       }
       const fiber = yield* Effect.fork(
-        Export.fetch({ provider, workflow: "wf" }, { concurrency: 3 }).pipe(Stream.take(5), Stream.runDrain)
+        Export.runRecords({ provider, workflow: "wf" }, { concurrency: 3 }).pipe(Stream.take(5), Stream.runDrain)
       )
       yield* TestClock.adjust(100_000)
       yield* Fiber.join(fiber)

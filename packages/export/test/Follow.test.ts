@@ -55,6 +55,24 @@ describe("Follow", () => {
       expect(summary.unfinished).toBe(0)
     }))
 
+  it.effect("a followed run is looked up with its locator, and its steps read page by page", () =>
+    Effect.gen(function*() {
+      const running = new Set(["run-1"])
+      const provider = fakeProvider(2, 3, ["run-0", "run-1"], { running, locators: true, pageSize: 2 })
+      const { sink, text } = collectText()
+      const fiber = yield* Effect.fork(Follow.run([{ provider, workflow: "wf" }], Output.stdout(sink), { poll: "5 seconds", timeout: "30 seconds" }))
+      for (let t = 0; t < 7; t++) {
+        yield* TestClock.adjust("1 second")
+        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      running.delete("run-1")
+      yield* until(fiber)
+      // each poll looks the run up with the locator its listing gave (this provider needs it)
+      expect(provider.calls.locators.length).toBeGreaterThan(0)
+      expect(new Set(provider.calls.locators.map((l) => JSON.stringify(l)))).toEqual(new Set([JSON.stringify({ "run-1": "loc:run-1" })]))
+      expect(lines(text()).map((r) => `${r.run_id}/${r.step_index}`)).toEqual(["run-0/0", "run-0/1", "run-0/2", "run-1/0", "run-1/1", "run-1/2"])
+    }))
+
   it.live("follows runs that progress with the emulator's clock, writing each step once, when it settles, until all are terminal", () =>
     Effect.scoped(Effect.gen(function*() {
       const emulator = yield* Emulator.start({ token: TOKEN, seed: 2 })

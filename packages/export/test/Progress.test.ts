@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { RateBudget } from "@steptrail/core"
 import { Progress, Summary } from "@steptrail/export"
-import { Duration, Effect, Fiber, TestClock } from "effect"
+import { Duration, Effect, Fiber, Ref, TestClock } from "effect"
 import { PassThrough } from "node:stream"
 
 const sink = (isTTY: boolean) => {
@@ -163,6 +163,22 @@ describe("Progress", () => {
       expect(lines).toHaveLength(2)
       expect(lines[0]).toBe("steptrail: 12 runs · 140 steps · 2.4 runs/s · elapsed 5s")
       expect(text()).not.toContain("\u001b[")
+    }))
+
+  it.effect("a total another fiber learns later (a Ref) shows from the next line on", () =>
+    Effect.gen(function*() {
+      const { terminal, text } = sink(false)
+      const summary = Summary.empty("stdout")
+      const total = yield* Ref.make<number | undefined>(undefined)
+      const fiber = yield* Effect.fork(Progress.report(summary, { terminal, every: "5 seconds", totalRuns: Ref.get(total) }))
+      summary.runs = 10
+      yield* TestClock.adjust("5 seconds")
+      yield* Ref.set(total, 40)
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.interrupt(fiber)
+      const lines = text().trimEnd().split("\n")
+      expect(lines[0]).toMatch(/^steptrail: 10 runs · /)
+      expect(lines[1]).toMatch(/^steptrail: 10\/40 runs · /)
     }))
 
   it.effect("on a terminal redraws one line in place and clears it at the end", () =>

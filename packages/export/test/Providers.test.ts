@@ -112,7 +112,7 @@ for (const c of cases) {
         const workflow = c.workflow(emulator.info)
         const listed = Chunk.toReadonlyArray(yield* Stream.runCollect(provider.runs(workflow).pipe(Stream.take(3))))
         const ids = [listed[2]!.id, listed[0]!.id]
-        const fetched = Chunk.toReadonlyArray(yield* Stream.runCollect(Export.fetch({ provider, workflow, runIds: ids })))
+        const fetched = Chunk.toReadonlyArray(yield* Stream.runCollect(Export.runRecords({ provider, workflow, runIds: ids })))
         expect(fetched.map((r) => r.run.id)).toEqual(ids)
         expect(fetched.every((r) => r.records.every((x) => x.run_id === r.run.id))).toBe(true)
       }))
@@ -123,7 +123,7 @@ for (const c of cases) {
         const provider = yield* c.make(emulator.info)
         const id = "00000000-0000-4000-8000-00000000dead"
         const error = yield* Effect.flip(
-          Stream.runDrain(Export.fetch({ provider, workflow: c.workflow(emulator.info), runIds: [id] }))
+          Stream.runDrain(Export.runRecords({ provider, workflow: c.workflow(emulator.info), runIds: [id] }))
         )
         expect(error._tag).toBe("NotFound")
         expect(error.message).toContain(id)

@@ -95,12 +95,20 @@ export interface FakeOptions {
   readonly lookupStatus?: "unknown" | undefined
   /** A step's output instead of `{ index }`, where it gives one. */
   readonly outputOf?: ((run: string, step: number) => unknown) | undefined
+  /** Runs carry a locator (`loc:<id>`) that a lookup needs: one without it is `NotFound`. */
+  readonly locators?: boolean | undefined
+  /** Steps come only as `stepStream`, in pages of this many records (`steps` is not there to call). */
+  readonly pageSize?: number | undefined
 }
 
 export interface Calls {
   listings: Array<WorkflowProvider.RunFilter | undefined>
   lookups: Array<string>
+  /** What each lookup was handed as locators, by id. */
+  locators: Array<Readonly<Record<string, string>>>
   steps: number
+  /** Pages of steps pulled (with `pageSize`). */
+  pages: number
 }
 
 /**
@@ -115,12 +123,13 @@ export const fakeProvider = (
   options: FakeOptions = {}
 ): WorkflowProvider.Service & { readonly calls: Calls } => {
   const ids = listing.length > 0 ? listing : Array.from({ length: runs }, (_, i) => `run-${i}`)
-  const calls: Calls = { listings: [], lookups: [], steps: 0 }
+  const calls: Calls = { listings: [], lookups: [], locators: [], steps: 0, pages: 0 }
   const ref = (id: string) => ({
     ...runRef(id, !(options.running?.has(id) ?? false), options.created?.(id) ?? null),
-    version: options.versions?.[id] ?? null
+    version: options.versions?.[id] ?? null,
+    ...(options.locators === true ? { locator: `loc:${id}` } : {})
   })
-  return {
+  const service: WorkflowProvider.Service & { readonly calls: Calls } = {
     calls,
     provider: "cloudflare",
     account: "0123456789abcdef0123456789abcdef",
@@ -129,14 +138,17 @@ export const fakeProvider = (
         calls.listings.push(filter)
         return Stream.fromIterable(ids.map(ref)).pipe(Stream.filter((r) => WorkflowProvider.matches(filter, r)))
       }),
-    lookup: (_workflow, wanted) =>
-      Effect.sync(() =>
-        wanted.map((id) => {
+    lookup: (_workflow, wanted, lookupOptions) =>
+      Effect.suspend(() => {
+        calls.locators.push(Object.fromEntries(lookupOptions?.locators ?? []))
+        const lost = wanted.find((id) => options.locators === true && lookupOptions?.locators?.get(id) !== `loc:${id}`)
+        if (lost !== undefined) return Effect.fail(new ProviderError.NotFound({ provider: "cloudflare", detail: "no locator", run: lost }))
+        return Effect.sync(() => wanted.map((id) => {
           calls.lookups.push(id)
           const r = ref(id)
           return options.lookupStatus === "unknown" ? { ...r, status: "unknown" as const, terminal: false, createdAt: null } : r
-        })
-      ),
+        }))
+      }),
     steps: (run) =>
       Effect.suspend(() => {
         const n = calls.steps++
@@ -155,5 +167,20 @@ export const fakeProvider = (
         // one step at a time, as a provider's answer takes longer for a longer run
         return Effect.as(Effect.sleep(steps * (Number.isNaN(i) ? 1 : Math.max(1, runs - i))), Array.from({ length: steps }, (_, s) => make(s)))
       })
+  }
+  if (options.pageSize === undefined) return service
+  const size = options.pageSize
+  const whole = service.steps
+  return {
+    ...service,
+    steps: () => Effect.die("a paged provider's steps are read through stepStream"),
+    // the same records, a page at a time
+    stepStream: (run) =>
+      Stream.flatMap(Stream.fromEffect(whole(run)), (records) =>
+        Stream.flattenIterables(
+          Stream.fromIterable(Array.from({ length: Math.ceil(records.length / size) }, (_, p) => records.slice(p * size, (p + 1) * size))).pipe(
+            Stream.tap(() => Effect.sync(() => calls.pages++))
+          )
+        ))
   }
 }

@@ -7,7 +7,7 @@
 import type { HttpClient } from "@effect/platform"
 import { Pagination, ProviderError, ProviderKit, WorkflowProvider } from "@steptrail/core"
 import { Effect, type Redacted, type Scope, Stream } from "effect"
-import { DEFAULT_BASE_URL, settings } from "./Descriptor.js"
+import { DEFAULT_BASE_URL, settings } from "./Settings.js"
 import { describe } from "./internal/errors.js"
 import * as mapping from "./internal/mapping.js"
 import { uuidOf } from "./internal/validate.js"

@@ -4,26 +4,16 @@
  *
  * @since 0.1.0
  */
-import { ProviderConfig, type ProviderDescriptor, ProviderKit } from "@steptrail/core"
+import { type ProviderDescriptor, ProviderKit } from "@steptrail/core"
+import { settings } from "./Settings.js"
 
 /**
- * The documented base URL; the API's paths are given relative to it.
- *
- * @since 0.1.0
- * @category constants
- */
-export const DEFAULT_BASE_URL = "https://orchestra.arcee.ai/api/v1/workflow"
-
-/**
- * `ORCHESTRA_API_KEY` and `ORCHESTRA_BASE_URL`.
+ * Kept here for code written before the settings had a module of their own.
  *
  * @since 0.1.0
  * @category config
  */
-export const settings: ReadonlyArray<ProviderConfig.Setting> = [
-  ProviderConfig.baseUrlSetting(["ORCHESTRA_BASE_URL"], DEFAULT_BASE_URL),
-  ProviderConfig.apiKeySetting("ORCHESTRA_API_KEY")
-]
+export { DEFAULT_BASE_URL, settings } from "./Settings.js"
 
 /**
  * @since 0.1.0

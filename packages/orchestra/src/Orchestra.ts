@@ -7,7 +7,7 @@
 import type { HttpClient } from "@effect/platform"
 import { ErrorBody, Pagination, type ProviderError, ProviderKit, WorkflowProvider } from "@steptrail/core"
 import { Effect, type Redacted, type Scope, Stream } from "effect"
-import { DEFAULT_BASE_URL, settings } from "./Descriptor.js"
+import { DEFAULT_BASE_URL, settings } from "./Settings.js"
 import * as mapping from "./internal/mapping.js"
 import * as OrchestraApi from "./OrchestraApi.js"
 

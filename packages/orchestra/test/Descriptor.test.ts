@@ -33,7 +33,6 @@ describe("Orchestra descriptor", () => {
     expect(d.runIds).toEqual({ flag: "run", key: "runs" })
     expect(d.fullOutput).toBe(false)
     expect(d.budget).toBeUndefined()
-    expect(d.settings).toBe(Descriptor.settings)
     expect(d.settings.map((s) => [s.name, s.env, s.secret === true])).toEqual([
       ["baseUrl", ["ORCHESTRA_BASE_URL"], false],
       ["apiKey", ["ORCHESTRA_API_KEY"], true]

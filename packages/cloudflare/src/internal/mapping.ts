@@ -8,8 +8,8 @@
  *
  * @internal
  */
-import type { StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Json, Timestamp } from "@steptrail/core"
+import type { WorkflowProvider } from "@steptrail/core"
+import { Json, StepRecord, Timestamp } from "@steptrail/core"
 import { Encoding } from "effect"
 import type * as CloudflareApi from "../CloudflareApi.js"
 import type * as CloudflareSchema from "../CloudflareSchema.js"
@@ -330,36 +330,27 @@ const planEntry = (
       ? { name, type: fetchType }
       : null
   return {
-    record: {
-      schema_version: 1,
+    record: StepRecord.make({
       provider: "cloudflare",
       account: ctx.account,
       workflow: ctx.workflow,
       run_id: ctx.id,
       step_index: index,
-      step_id: null,
       name,
       kind: step.type === "waitForEvent" ? "wait_for_event" : step.type,
-      node_type: null,
-      display_name: null,
-      iteration: null,
       status,
-      provider_status: null,
       started_at,
       ended_at,
       duration_ms: Timestamp.durationMillis(started_at, ended_at),
       attempts,
       retry_config,
-      input: null,
       output: redacted ? REDACTED : typeof logged !== "string" ? null : preview ? logged : parseLogged(logged),
-      output_encoding: "json",
       output_truncated: preview,
       output_redacted: redacted,
-      usage: null,
       error,
       trigger: step.type === "termination" ? step.trigger.source : null,
       run_status
-    },
+    }),
     fetch
   }
 }

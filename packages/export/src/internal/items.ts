@@ -19,18 +19,26 @@ export interface Item {
 
 const isNotFound = (e: PE.ProviderError): e is PE.NotFound => e._tag === "NotFound"
 
-/** Runs by id, a batch at a time; an id the provider cannot find gives a null run. */
-export const lookups = (source: internal.SourceLike, ids: ReadonlyArray<string>): Stream.Stream<Item, PE.ProviderError> =>
+/**
+ * Runs by id (with the locators the state kept), a batch at a time; an id the provider cannot
+ * find gives a null run.
+ */
+export const lookups = (
+  source: internal.SourceLike,
+  ids: ReadonlyArray<string>,
+  locators?: ReadonlyMap<string, string>
+): Stream.Stream<Item, PE.ProviderError> =>
   Stream.fromIterable(ids).pipe(
     Stream.grouped(100),
     Stream.mapEffect((chunk) => {
       const batch = [...chunk]
-      return source.provider.lookup(source.workflow, batch).pipe(
+      const options = { locators }
+      return source.provider.lookup(source.workflow, batch, options).pipe(
         Effect.map((runs) => runs.map((run): Item => ({ id: run.id, run, lookedUp: true }))),
         // one gone run fails the batch: ask again one by one
         Effect.catchIf(isNotFound, () =>
           Effect.forEach(batch, (id) =>
-            source.provider.lookup(source.workflow, [id]).pipe(
+            source.provider.lookup(source.workflow, [id], options).pipe(
               Effect.map((runs): Item => ({ id, run: runs[0] ?? null, lookedUp: true })),
               Effect.catchIf(isNotFound, () => Effect.succeed<Item>({ id, run: null, lookedUp: true }))
             )))
@@ -95,7 +103,11 @@ export const select = (
   const looked = new Set(lookupIds)
   const filter = { ...source.filter, since }
   const items = Stream.concat(
-    lookups(source, lookupIds.slice(Math.min(passed, lookupIds.length))),
+    lookups(
+      source,
+      lookupIds.slice(Math.min(passed, lookupIds.length)),
+      internal.locatorsOf(old.openRuns().map(([id, mark]) => ({ id, locator: mark.locator })))
+    ),
     resumeListing(
       () => Stream.filter(internal.listing(source, filter), (run) => !looked.has(run.id)),
       passed - lookupIds.length,

@@ -4,18 +4,17 @@
  * pipeline; and what one failing source does to the others.
  */
 import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Chunk, Clock, Duration, Effect, Schema, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Exit, Option, Schema, Stream } from "effect"
 import type * as Export from "../Export.js"
 import type * as Output from "../Output.js"
 import * as Redaction from "../Redaction.js"
 import * as encoding from "./encode.js"
-import { inOrder } from "./pipeline.js"
 
 /** What of a source the pipeline reads (an `Export.Source`). */
 export type SourceLike = Export.Source
 
 /** What of the options the pipeline reads (`Export.Options`). */
-export type FetchOptions = Pick<Export.Options, "concurrency" | "fullOutput" | "redact" | "format" | "bufferBytes">
+export type FetchOptions = Pick<Export.Options, "concurrency" | "fullOutput" | "redact" | "format">
 
 /** How long after a later-created run a run may still appear in a listing. */
 export const DEFAULT_LATENESS = Duration.minutes(10)
@@ -26,9 +25,6 @@ export const latenessMillis = (options: { readonly lateness?: Duration.DurationI
 export const writeText = (output: Output.Output, text: string): Effect.Effect<void, Output.OutputError> =>
   text === "" ? Effect.void : output.write(Buffer.from(text, "utf8"))
 
-/** Fetched runs waiting for an earlier one to be written may hold this much by default. */
-export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024
-
 /** Ids looked up per request (a provider that can look up several at once gets them together). */
 const LOOKUP_BATCH = 100
 
@@ -36,6 +32,17 @@ export const isExplicit = (source: SourceLike): boolean => source.runIds !== und
 
 /** The source's explicit ids, each once, in the order first given. */
 export const explicitIds = (source: SourceLike): ReadonlyArray<string> => [...new Set(source.runIds ?? [])]
+
+/** The locators of runs that have one, by id, for `lookup`. */
+export const locatorsOf = (
+  runs: Iterable<{ readonly id: string; readonly locator?: string | null | undefined }>
+): ReadonlyMap<string, string> | undefined => {
+  let locators: Map<string, string> | undefined
+  for (const run of runs) {
+    if (run.locator != null) (locators ??= new Map()).set(run.id, run.locator)
+  }
+  return locators
+}
 
 /** Runs by id, looked up a batch at a time as they are pulled. */
 export const lookedUp = (source: SourceLike, ids: ReadonlyArray<string>): Stream.Stream<WorkflowProvider.RunRef, PE.ProviderError> =>
@@ -62,28 +69,35 @@ export const stepOptions = (source: SourceLike, options: FetchOptions): Workflow
   fullOutput: source.fullOutput ?? options.fullOutput ?? false
 })
 
-/** A run's records, redacted when asked. */
+/** A run's records as the provider gives them (a chunk per page), redacted when asked. */
 export const recordsOf = (
   source: SourceLike,
   run: WorkflowProvider.RunRef,
   options: FetchOptions
-): Effect.Effect<ReadonlyArray<StepRecord.StepRecord>, PE.ProviderError> => {
+): Stream.Stream<StepRecord.StepRecord, PE.ProviderError> => {
   const redact = options.redact !== undefined && options.redact.length > 0 ? Redaction.apply(options.redact) : undefined
-  const records = source.provider.steps(run, stepOptions(source, options))
-  return redact === undefined ? records : Effect.map(records, (rs) => rs.map(redact))
+  const records = WorkflowProvider.stepStream(source.provider, run, stepOptions(source, options))
+  return redact === undefined ? records : Stream.map(records, redact)
 }
 
-/** A run's records as encoded bytes, with their counts (the records themselves are not kept). */
+/**
+ * A run's records as encoded bytes, with their counts: each page is encoded as it comes, so
+ * the records themselves are not kept.
+ */
 export const encoded = (
   source: SourceLike,
   run: WorkflowProvider.RunRef,
   options: FetchOptions
 ): Effect.Effect<Fetched, PE.ProviderError> =>
-  Effect.zipWith(recordsOf(source, run, options), Clock.currentTimeMillis, (records, now) => ({
-    run,
-    runStatus: records.at(-1)?.run_status ?? null,
-    ...encoding.encode(options.format ?? "ndjson", records, new Date(now).toISOString())
-  }))
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const encoder = encoding.encoder(options.format ?? "ndjson", new Date(now).toISOString())
+    let runStatus: StepRecord.RunStatus | null = null
+    return Stream.runForEachChunk(recordsOf(source, run, options), (page) =>
+      Effect.sync(() => {
+        encoder.add(page)
+        runStatus = Chunk.last(page).pipe(Option.map((r) => r.run_status), Option.getOrElse(() => runStatus))
+      })).pipe(Effect.map((): Fetched => ({ run, runStatus, ...encoder.done() })))
+  })
 
 export interface Fetched extends encoding.Encoded {
   readonly run: WorkflowProvider.RunRef
@@ -95,8 +109,10 @@ export const writeChunks = (output: Output.Output, chunks: ReadonlyArray<Uint8Ar
   chunks.length === 1 ? output.write(chunks[0]!) : Effect.forEach(chunks, output.write, { discard: true })
 
 /**
- * Fetches the items that need it (`concurrency` at once, within the byte budget) and writes
- * each run's records in the items' order, then tells `after`.
+ * Fetches the items that need it (`concurrency` at once) and writes each run's records in the
+ * items' order, then tells `after`. `Stream.mapEffect` keeps the order and bounds what waits
+ * by count (the runs in flight and its buffer); a byte budget on top of it made no measurable
+ * difference (docs/performance.md, "Fifth round").
  */
 export const writeInOrder = <I, F extends encoding.Encoded, E, R>(options: {
   readonly items: Stream.Stream<I, PE.ProviderError>
@@ -105,21 +121,33 @@ export const writeInOrder = <I, F extends encoding.Encoded, E, R>(options: {
   readonly fetchOptions: FetchOptions
   readonly after: (item: I, fetched: F | undefined) => Effect.Effect<void, E, R>
 }): Effect.Effect<void, PE.ProviderError | Output.OutputError | E, R> =>
-  inOrder({
-    items: options.items,
-    work: options.fetch,
-    size: (fetched) => fetched.bytes,
-    each: (item, fetched) => {
-      const written = fetched === undefined || fetched.bytes === 0
-        ? options.after(item, fetched)
-        : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched))
-      // a run with a value that could not be written is written and recorded, then stops the
-      // export: a resume goes on after it rather than failing on it again
-      return fetched?.unwritable === undefined ? written : Effect.zipRight(written, Effect.fail(fetched.unwritable))
-    },
-    concurrency: options.fetchOptions.concurrency ?? 4,
-    budget: options.fetchOptions.bufferBytes ?? DEFAULT_BUFFER_BYTES
+  inOrder(options.items, options.fetch, options.fetchOptions.concurrency, (item, fetched) => {
+    const written = fetched === undefined || fetched.bytes === 0
+      ? options.after(item, fetched)
+      : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched))
+    // a run with a value that could not be written is written and recorded, then stops the
+    // export: a resume goes on after it rather than failing on it again
+    return fetched?.unwritable === undefined ? written : Effect.zipRight(written, Effect.fail(fetched.unwritable))
   })
+
+/**
+ * Fetches the items that need it (`concurrency` at once) and hands each to `each` in the
+ * items' order. A failed fetch waits its turn, so the items before it are handed on first.
+ */
+export const inOrder = <I, F, E, R>(
+  items: Stream.Stream<I, PE.ProviderError>,
+  fetch: (item: I) => Effect.Effect<F, PE.ProviderError> | undefined,
+  concurrency: number | undefined,
+  each: (item: I, fetched: F | undefined) => Effect.Effect<void, E, R>
+): Effect.Effect<void, PE.ProviderError | E, R> =>
+  items.pipe(
+    Stream.mapEffect((item) => {
+      const work = fetch(item)
+      const exit: Effect.Effect<Exit.Exit<F | undefined, PE.ProviderError>> = work === undefined ? Effect.succeed(Exit.succeed(undefined)) : Effect.exit(work)
+      return Effect.map(exit, (exit) => [item, exit] as const)
+    }, { concurrency: Math.max(1, concurrency ?? 4) }),
+    Stream.runForEach(([item, exit]): Effect.Effect<void, PE.ProviderError | E, R> => (Exit.isFailure(exit) ? Effect.failCause(exit.cause) : each(item, exit.value)))
+  )
 
 /** Writes every run of `runs` (fetched, encoded) in order, then tells `after`. */
 export const writeRuns = <E, R>(

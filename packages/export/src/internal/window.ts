@@ -101,7 +101,9 @@ export const markOf = (run: WorkflowProvider.RunRef, steps: number, fetched?: St
   status: fetched != null && fetched !== run.status ? fetched : run.providerStatus ?? run.status,
   steps,
   version: run.version ?? null,
-  created: run.createdAt
+  created: run.createdAt,
+  // only where the provider has one: the state of other providers' runs stays as it was
+  ...(run.locator === undefined ? {} : { locator: run.locator })
 })
 
 /** Whether a run is as `mark` recorded it: the same version, or else the same status word and count of records. */
