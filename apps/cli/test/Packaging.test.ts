@@ -236,9 +236,9 @@ describe("packed libraries", () => {
       process.stdout.write(JSON.stringify(out))`
     const r = await ok("node", exec(process.execPath, ["--input-type=module", "-e", script], { cwd: app, timeoutMs: 30_000 }))
     const out = JSON.parse(r.stdout)
-    expect(out.cloudflare).toEqual(["Cloudflare", "CloudflareApi", "CloudflareSchema", "Descriptor"])
-    expect(out.orchestra).toEqual(["Descriptor", "Orchestra", "OrchestraApi", "OrchestraSchema"])
-    expect(out.onepin).toEqual(["Descriptor", "Onepin", "OnepinApi", "OnepinSchema"])
+    expect(out.cloudflare).toEqual(["Cloudflare", "CloudflareApi", "CloudflareSchema", "Descriptor", "Settings"])
+    expect(out.orchestra).toEqual(["Descriptor", "Orchestra", "OrchestraApi", "OrchestraSchema", "Settings"])
+    expect(out.onepin).toEqual(["Descriptor", "Onepin", "OnepinApi", "OnepinSchema", "Settings"])
     expect(out.core).toContain("WorkflowProvider")
     expect(out.export).toContain("Export")
     expect(out.emulator).toContain("Emulator")
