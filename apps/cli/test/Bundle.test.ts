@@ -40,7 +40,8 @@ describe("the bundle", () => {
     expect(bytes).toBeLessThan(80_000)
     const sources = modules(files)
     expect(sources.filter((m) => m.startsWith("node_modules/"))).toEqual([])
-    expect(sources.map((m) => path.basename(m)).sort()).toEqual(
+    // a module can have two sections (esbuild hoists its imports of node: modules)
+    expect([...new Set(sources.map((m) => path.basename(m)))].sort()).toEqual(
       ["CommandSpec.ts", "Completion.ts", "Help.ts", "Launch.ts", "Suggest.ts", "TerminalText.ts", "bin.ts"]
     )
   })

@@ -80,6 +80,15 @@ describe("usage errors", () => {
       yield* refused(["export", "cloudflare", "--workflow", "w", "--instance"], "--instance needs a value (ID)")
     }))
 
+  it.effect("an option given twice, or an empty id: refused from the spec, before the command is parsed", () =>
+    Effect.gen(function*() {
+      yield* refused(["export", "orchestra", "--workflow", "a", "--workflow", "b"], "--workflow is given twice; give it once")
+      yield* refused(["export", "orchestra", "--workflow", "a", "--quiet", "--quiet"], "--quiet is given twice; give it once")
+      yield* refused(["export", "orchestra", "--workflow", "a", "--run", " "], "--run must not be empty")
+      yield* refused(["export", "orchestra", "--workflow", "a", "--redact", ""], "--redact must not be empty")
+      yield* refused(["emulator", "--extra-token", ""], "--extra-token must not be empty")
+    }))
+
   it.effect("a path that is not a regular file", () =>
     Effect.gen(function*() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-usage-"))
