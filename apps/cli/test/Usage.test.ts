@@ -12,8 +12,10 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Failure from "../src/Failure.js"
+import { providers } from "../src/Providers.js"
 import * as Suggest from "../src/Suggest.js"
 import { run } from "./inProcess.js"
+import { names, registries } from "./registries.js"
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef"
 
@@ -50,7 +52,7 @@ describe("usage errors", () => {
       yield* refused(["exprot", "cloudflare"], `unknown command "exprot"; did you mean export?`)
       yield* refused(["export", "cloudfare", "--workflow", "w"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
       yield* refused(["export", "onepn", "--workflow", "w"], `unknown provider "onepn" for export; did you mean onepin?`)
-      yield* refused(["export", "airflow", "--workflow", "w"], `unknown provider "airflow" for export; use one of cloudflare, orchestra, onepin`)
+      yield* refused(["export", "airflow", "--workflow", "w"], `unknown provider "airflow" for export; use one of ${names(providers)}`)
       yield* refused(["export", "cloudfare", "--help"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
       yield* refused(["schema", "extra"], `unexpected argument "extra" for schema; see steptrail schema --help`)
     }))
@@ -117,6 +119,29 @@ describe("usage errors", () => {
       )
       expect(fs.readdirSync(dir)).toEqual([])
     }))
+})
+
+describe("usage errors of every registered provider", () => {
+  for (const { label, providers } of registries) {
+    it.effect(`its name misspelt, its flags misspelt or missing, its statuses (${label})`, () =>
+      Effect.gen(function*() {
+        const refusedBy = (argv: ReadonlyArray<string>, line: string) =>
+          Effect.gen(function*() {
+            const r = yield* run(argv, { providers })
+            expect(r.stderr, argv.join(" ")).toBe(`steptrail: ${line}\n`)
+            expect(r.code).toBe(2)
+          })
+        yield* refusedBy(["export", "airflow"], `unknown provider "airflow" for export; use one of ${names(providers)}`)
+        for (const p of providers) {
+          const typo = p.name.slice(0, -2) + p.name.slice(-1)
+          yield* refusedBy(["export", typo, "--workflow", "w"], `unknown provider "${typo}" for export; did you mean ${p.name}?`)
+          yield* refusedBy(["export", p.name], `export ${p.name} needs --workflow ${p.workflowPlaceholder ?? "ID"}; see steptrail export ${p.name} --help`)
+          yield* refusedBy(["export", p.name, "--workflow", "w", "--workflw"], `unknown option --workflw for export ${p.name}; did you mean --workflow?`)
+          yield* refusedBy(["export", p.name, "--workflow", "w", `--${p.runIds.flag}`], `--${p.runIds.flag} needs a value (ID)`)
+          yield* refusedBy(["export", p.name, "--workflow", "w", "--format", "xml"], `--format must be one of ndjson, singer; got "xml"`)
+        }
+      }))
+  }
 })
 
 describe("Suggest", () => {
