@@ -6,7 +6,6 @@
  *
  * Nothing here imports Effect.
  */
-import { statSync } from "node:fs"
 import { createRequire } from "node:module"
 import * as CommandSpec from "./CommandSpec.js"
 import * as Completion from "./Completion.js"
@@ -106,9 +105,10 @@ export const launch = (spec: CommandSpec.CommandSpec, argv: ReadonlyArray<string
   return usage === undefined ? undefined : fail(io, usage, 2)
 }
 
+/** Whether a path is a regular file; `node:fs` is required only then (its ESM import costs start-up). */
 const isFile = (path: string): boolean | undefined => {
   try {
-    return statSync(path).isFile()
+    return (createRequire(import.meta.url)("node:fs") as typeof import("node:fs")).statSync(path).isFile()
   } catch {
     return undefined
   }
