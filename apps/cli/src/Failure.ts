@@ -86,9 +86,12 @@ const known: (error: Known) => Failure = Match.type<Known>().pipe(
  */
 export type ParseError = (error: ValidationError.ValidationError) => string
 
+/** @effect/cli's words for a parse error, as plain text on one line. */
+const wordsOf = (error: ValidationError.ValidationError) => oneLine(HelpDoc.toAnsiText(error.error).replace(/\x1b\[[0-9;]*m/g, ""))
+
 /** @effect/cli's own words for a parse error it found, for `command`. */
 export const parseError = (command: CommandSpec): ParseError => (error) => {
-  const text = oneLine(HelpDoc.toAnsiText(error.error).replace(/\x1b\[[0-9;]*m/g, ""))
+  const text = wordsOf(error)
   return `invalid command line${text === "" ? "" : ` (${text})`}; see ${command.path.join(" ")} --help`
 }
 
@@ -100,7 +103,7 @@ const tagged = (error: unknown, parse: ParseError): Failure => {
 
 export const oneLine = (text: string): string => text.replace(/\s+/g, " ").trim()
 
-const unexplained: ParseError = (error) => `invalid command line (${oneLine(HelpDoc.toAnsiText(error.error).replace(/\x1b\[[0-9;]*m/g, ""))})`
+const unexplained: ParseError = (error) => `invalid command line (${wordsOf(error)})`
 
 export const fromCause = (cause: Cause.Cause<unknown>, parse: ParseError = unexplained): Failure => {
   if (Cause.isInterruptedOnly(cause)) return { code: 130, line: null }

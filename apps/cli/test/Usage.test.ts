@@ -104,6 +104,16 @@ describe("usage errors", () => {
       yield* refused(["export", "orchestra", "--workflow", "w", "--log-level=debug", "--acount"], "unknown option --acount for export orchestra; see steptrail export orchestra --help")
     }))
 
+  it.effect("--log-level is taken after a command's own options too, and the command runs", () =>
+    Effect.gen(function*() {
+      const before = yield* run(["--log-level", "debug", "schema"])
+      const after = yield* run(["schema", "--log-level", "debug"])
+      expect([before.code, after.code]).toEqual([0, 0])
+      expect(after.stderr).toBe("")
+      expect(JSON.parse(after.stdout).$schema).toBe("http://json-schema.org/draft-07/schema#")
+      expect(after.stdout).toBe(before.stdout)
+    }))
+
   it.effect("emulator --port outside 0..65535 is a usage error", () =>
     refused(["emulator", "--port", "99999"], "--port must be between 0 and 65535, got 99999"))
 
