@@ -102,7 +102,10 @@ export const launch = (spec: CommandSpec.CommandSpec, argv: ReadonlyArray<string
   if (refused !== undefined) return fail(io, Suggest.badChoice(refused.option.name, refused.option.value!.values, refused.value!), 2)
   if (walk.version) return answer(io, `${version}\n`)
   const usage = Suggest.check(walk, isFile)
-  return usage === undefined ? undefined : fail(io, usage, 2)
+  if (usage !== undefined) return fail(io, usage, 2)
+  // the root runs nothing of its own: without a command (`steptrail --log-level debug`) it helps
+  if (walk.commands.length === 1) return answer(io, Help.render(spec, spec, Help.style(io.stdout, io.env)))
+  return undefined
 }
 
 /** Whether a path is a regular file; `node:fs` is required only then (its ESM import costs start-up). */

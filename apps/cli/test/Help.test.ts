@@ -96,6 +96,10 @@ describe(`--help, over ${label}`, () => {
       const none = yield* run([])
       expect(none.code).toBe(0)
       expect(none.stdout).toBe((yield* run(["--help"])).stdout)
+      // nor with only a built-in option: the root runs nothing of its own
+      const levelOnly = yield* run(["--log-level", "debug"])
+      expect(levelOnly.code).toBe(0)
+      expect(levelOnly.stdout).toBe(none.stdout)
     }))
 })
 }

@@ -61,6 +61,7 @@ describe("usage errors", () => {
     Effect.gen(function*() {
       const levels = "all, trace, debug, info, warning, error, fatal, none"
       yield* refused(["--log-level", "loud", "export"], `--log-level must be one of ${levels}; got "loud"`)
+      yield* refused(["--log-level", "loud"], `--log-level must be one of ${levels}; got "loud"`)
       yield* refused(["export", "orchestra", "--workflow", "w", "--log-level", "loud"], `--log-level must be one of ${levels}; got "loud"`)
       yield* refused(["export", "--log-level=debgu", "orchestra", "--workflow", "w"], `--log-level must be one of ${levels}; got "debgu": did you mean debug?`)
     }))
