@@ -39,17 +39,8 @@ const layer = (io: Launch.Io, argv: ReadonlyArray<string>) =>
     Logger.minimumLogLevel(LogLevel.Warning)
   )
 
-/** `--log-level`'s words (`CommandSpec.builtIns`). */
-const logLevels = {
-  all: LogLevel.All,
-  trace: LogLevel.Trace,
-  debug: LogLevel.Debug,
-  info: LogLevel.Info,
-  warning: LogLevel.Warning,
-  error: LogLevel.Error,
-  fatal: LogLevel.Fatal,
-  none: LogLevel.None
-} as const
+/** A `--log-level` word (`CommandSpec.builtIns`: `debug`) as Effect's level. */
+const logLevel = (word: string) => LogLevel.fromLiteral(`${word.charAt(0).toUpperCase()}${word.slice(1)}` as LogLevel.Literal)
 
 const defined = (env: Launch.Io["env"]) =>
   new Map(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined))
@@ -103,7 +94,7 @@ export const run = (argv: ReadonlyArray<string>, io: Launch.Io, options: Options
     const level = walk.occurrences.find((o) => o.option.name === "--log-level")?.value
     return cli.run(["node", tree.name, ...CommandSpec.withoutBuiltIns(argv, walk)]).pipe(
       withConsole(io),
-      level === undefined ? identity : Logger.withMinimumLogLevel(logLevels[level as keyof typeof logLevels]),
+      level === undefined ? identity : Logger.withMinimumLogLevel(logLevel(level)),
       Effect.as(0),
       Effect.catchAllCause((cause) => {
         if (Cause.isInterruptedOnly(cause)) return Effect.interrupt

@@ -9,6 +9,8 @@ import { ProviderError } from "@steptrail/core"
 import { Output, State } from "@steptrail/export"
 import { Cause, Effect, FiberId } from "effect"
 import * as fs from "node:fs"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Failure from "../src/Failure.js"
@@ -113,6 +115,26 @@ describe("usage errors", () => {
       expect(after.stderr).toBe("")
       expect(JSON.parse(after.stdout).$schema).toBe("http://json-schema.org/draft-07/schema#")
       expect(after.stdout).toBe(before.stdout)
+    }))
+
+  it.scopedLive("--log-level debug, wherever it stands, logs the requests (debug lines)", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.acquireRelease(
+        Effect.async<http.Server>((resume) => {
+          const server = http.createServer((_, res) => res.writeHead(404, { "content-type": "application/json" }).end(`{"detail":"no such workflow"}`))
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+      )
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`
+      const env = { ORCHESTRA_API_KEY: "k" }
+      const args = ["export", "orchestra", "--base-url", url, "--workflow", "w", "--quiet"]
+      const debug = yield* run([...args, "--log-level", "debug"], { env })
+      expect(debug.code).toBe(4)
+      expect(debug.stderr).toMatch(/^steptrail: debug: GET \/api\/\S+ 404 \d+ms$/m)
+      const plain = yield* run(args, { env })
+      expect(plain.code).toBe(4)
+      expect(plain.stderr).not.toContain("debug:")
     }))
 
   it.effect("emulator --port outside 0..65535 is a usage error", () =>
