@@ -81,46 +81,46 @@ const parsed = <A>(flag: string, text: Option.Option<string>, parse: (text: stri
     })
 
 const run = (flags: Flags) =>
-    Effect.gen(function*() {
-      if (flags.port < 0 || flags.port > 65535) {
-        return yield* usage(`--port must be between 0 and 65535, got ${flags.port}`)
-      }
-      if (!(Number.isFinite(flags.clockSpeed) && flags.clockSpeed >= 0)) {
-        return yield* usage("--clock-speed: must be a number >= 0")
-      }
-      // named as the flags, before the emulator would name its options (`cloudflare.instances`)
-      const counts = { instances: flags.instances, steps: orUndefined(flags.steps), "output-bytes": flags.outputBytes, runs: flags.runs, live: flags.live }
-      for (const [flag, value] of Object.entries(counts)) {
-        const least = LEAST[flag as keyof typeof LEAST]
-        if (value !== undefined && value < least) return yield* usage(`--${flag} must be ${least} or more, got ${value}`)
-      }
-      if (flags.token === "") return yield* usage("--token must not be empty")
-      const repeated = [flags.token, ...flags.extraTokens].find((t, i, all) => t === "" || all.indexOf(t) !== i)
-      if (repeated !== undefined) {
-        return yield* usage(repeated === "" ? "--extra-token must not be empty" : `--extra-token must differ from --token and from each other, got ${JSON.stringify(repeated)} twice`)
-      }
-      // loaded here, not at start-up: no other command evaluates the emulator
-      const { Emulator, Faults, Latency, RateLimit, Storm } = yield* Effect.promise(() => import("@steptrail/emulator"))
-      const { live, runs } = flags
-      const emu = yield* Emulator.start({
-        port: flags.port,
-        token: flags.token,
-        tokens: flags.extraTokens,
-        seed: flags.seed,
-        cloudflare: { instances: flags.instances, steps: orUndefined(flags.steps), outputBytes: flags.outputBytes, live },
-        orchestra: { runs, live },
-        onepin: { runs, live },
-        temporal: { runs, live },
-        faults: yield* parsed("faults", flags.faults, Faults.parse),
-        rateLimit: yield* parsed("rate-limit", flags.rateLimit, RateLimit.parse),
-        latency: yield* parsed("latency", flags.latency, Latency.parse),
-        storm: yield* parsed("storm", flags.storm, Storm.parse),
-        clockSpeed: flags.clockSpeed
-      })
-      const { stdout } = yield* Stdio
-      stdout.write(Emulator.startupLine(emu.info) + "\n")
-      return yield* Effect.never
-    }).pipe(Effect.scoped)
+  Effect.gen(function*() {
+    if (flags.port < 0 || flags.port > 65535) {
+      return yield* usage(`--port must be between 0 and 65535, got ${flags.port}`)
+    }
+    if (!(Number.isFinite(flags.clockSpeed) && flags.clockSpeed >= 0)) {
+      return yield* usage("--clock-speed: must be a number >= 0")
+    }
+    // named as the flags, before the emulator would name its options (`cloudflare.instances`)
+    const counts = { instances: flags.instances, steps: orUndefined(flags.steps), "output-bytes": flags.outputBytes, runs: flags.runs, live: flags.live }
+    for (const [flag, value] of Object.entries(counts)) {
+      const least = LEAST[flag as keyof typeof LEAST]
+      if (value !== undefined && value < least) return yield* usage(`--${flag} must be ${least} or more, got ${value}`)
+    }
+    if (flags.token === "") return yield* usage("--token must not be empty")
+    const repeated = [flags.token, ...flags.extraTokens].find((t, i, all) => t === "" || all.indexOf(t) !== i)
+    if (repeated !== undefined) {
+      return yield* usage(repeated === "" ? "--extra-token must not be empty" : `--extra-token must differ from --token and from each other, got ${JSON.stringify(repeated)} twice`)
+    }
+    // loaded here, not at start-up: no other command evaluates the emulator
+    const { Emulator, Faults, Latency, RateLimit, Storm } = yield* Effect.promise(() => import("@steptrail/emulator"))
+    const { live, runs } = flags
+    const emu = yield* Emulator.start({
+      port: flags.port,
+      token: flags.token,
+      tokens: flags.extraTokens,
+      seed: flags.seed,
+      cloudflare: { instances: flags.instances, steps: orUndefined(flags.steps), outputBytes: flags.outputBytes, live },
+      orchestra: { runs, live },
+      onepin: { runs, live },
+      temporal: { runs, live },
+      faults: yield* parsed("faults", flags.faults, Faults.parse),
+      rateLimit: yield* parsed("rate-limit", flags.rateLimit, RateLimit.parse),
+      latency: yield* parsed("latency", flags.latency, Latency.parse),
+      storm: yield* parsed("storm", flags.storm, Storm.parse),
+      clockSpeed: flags.clockSpeed
+    })
+    const { stdout } = yield* Stdio
+    stdout.write(Emulator.startupLine(emu.info) + "\n")
+    return yield* Effect.never
+  }).pipe(Effect.scoped)
 
 export const emulator: Declaration = {
   name: "emulator",
