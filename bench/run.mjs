@@ -11,7 +11,7 @@
 // process with stdout redirected to a file. Peak RSS and CPU time come from the `rss.cjs`
 // preload, request counts from the emulator's admin stats (reset before every run).
 // Markdown on stdout, JSON in bench/results/latest.json, progress on stderr.
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { cpSync, createReadStream, mkdirSync, openSync, closeSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
@@ -513,34 +513,52 @@ async function economy() {
 
 /**
  * Start-up: the commands that must feel instant (answered from the spec embedded in bin.js)
- * against `node -e 0`, interleaved so that load on the machine hits all alike; and
- * `steptrail schema`, which loads the command tree, for comparison.
+ * against `node -e 0`, interleaved so that load on the machine hits all alike;
+ * `steptrail schema`, which loads the command tree; and a command that runs: an export of
+ * one run (Orchestra) from the emulator.
  */
 async function startup() {
-  const commands = [
-    ["node -e 0", ["-e", "0"]],
-    ["steptrail --version", [cli, "--version"]],
-    ["steptrail --help", [cli, "--help"]],
-    ["steptrail export cloudflare --help", [cli, "export", "cloudflare", "--help"]],
-    ["steptrail --completions bash", [cli, "--completions", "bash"]],
-    ["steptrail schema (loads the commands)", [cli, "schema"]]
-  ]
-  log(`startup: ${opts.startupRepeat} x (${commands.map(([name]) => name).join(", ")})`)
-  const ms = commands.map(() => [])
-  for (let i = 0; i < opts.startupRepeat; i++) {
-    for (const [k, [, args]] of commands.entries()) ms[k].push((await runProcess(`startup-${k}`, args)).wallMs)
+  const emu = await startEmulator(["--runs", "5"])
+  let one
+  try {
+    const base = ["export", "orchestra", "--base-url", emu.info.orchestra.baseUrl, "--workflow", emu.info.orchestra.workflow, "--quiet"]
+    const env = { ORCHESTRA_API_KEY: emu.info.token }
+    const listed = spawnSync(process.execPath, [cli, ...base], { env: { ...process.env, ...env }, encoding: "utf8" })
+    one = { args: [cli, ...base, "--run", JSON.parse(listed.stdout.split("\n")[0]).run_id], env }
+    const commands = [
+      ["node -e 0", ["-e", "0"]],
+      ["steptrail --version", [cli, "--version"]],
+      ["steptrail --help", [cli, "--help"]],
+      ["steptrail export cloudflare --help", [cli, "export", "cloudflare", "--help"]],
+      ["steptrail --completions bash", [cli, "--completions", "bash"]],
+      ["steptrail schema (loads the commands)", [cli, "schema"]],
+      ["steptrail export orchestra --run ID (1 run from the emulator)", one.args, one.env]
+    ]
+    log(`startup: ${opts.startupRepeat} x (${commands.map(([name]) => name).join(", ")})`)
+    const ms = commands.map(() => [])
+    for (let i = 0; i < opts.startupRepeat; i++) {
+      for (const [k, [, args, env]] of commands.entries()) ms[k].push((await runProcess(`startup-${k}`, args, { env })).wallMs)
+    }
+    const medians = ms.map(median)
+    const n = medians[0]
+    const rows = commands.map(([name], k) => ({ command: name, ms: medians[k], ratio: medians[k] / n, all: ms[k] }))
+    // the answers from the embedded spec: <= 1.3x; a command that runs (the export): <= 2.5x
+    const fast = rows.slice(1, 5)
+    const running = rows[rows.length - 1]
+    const target = fast.every((r) => r.ratio <= 1.3)
+    results.sections.startup = { nodeMs: n, rows, target, runningTarget: running.ratio <= 2.5 }
+    startupTable(rows, fast, running, target)
+  } finally {
+    await emu.stop()
   }
-  const medians = ms.map(median)
-  const n = medians[0]
-  const rows = commands.map(([name], k) => ({ command: name, ms: medians[k], ratio: medians[k] / n, all: ms[k] }))
-  // the target covers the answers from the embedded spec, not `schema`
-  const fast = rows.slice(1, -1)
-  const target = fast.every((r) => r.ratio <= 2.5)
-  results.sections.startup = { nodeMs: n, rows, target }
+}
+
+function startupTable(rows, fast, running, target) {
   md.push(`### 5. Start-up (median of ${opts.startupRepeat}, wall time of the process, interleaved)`, "")
   md.push("| command | ms | ratio to `node -e 0` |", "| --- | ---: | ---: |")
   for (const r of rows) md.push(`| ${r.command} | ${fmt(r.ms, 1)} | ${fmt(r.ratio, 2)}x |`)
-  md.push("", `- worst of --version, --help, completion: **${round(Math.max(...fast.map((r) => r.ratio)), 2)}x** (target <= 2.5x: ${target ? "met" : "**missed**"})`, "")
+  md.push("", `- worst of --version, --help, completion: **${round(Math.max(...fast.map((r) => r.ratio)), 2)}x** (target <= 1.3x: ${target ? "met" : "**missed**"})`)
+  md.push(`- an export of 1 run: **${round(running.ratio, 2)}x** (target <= 2.5x: ${running.ratio <= 2.5 ? "met" : "**missed**"})`, "")
 }
 
 /**

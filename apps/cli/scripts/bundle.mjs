@@ -16,7 +16,23 @@ import { writeLicenses } from "./licenses.mjs"
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
 const pkg = JSON.parse(readFileSync(here("../package.json"), "utf8"))
 
+/**
+ * Packages the CLI never calls, stubbed: `fast-check` (re-exported by `effect/FastCheck` for
+ * Schema arbitraries) and the YAML, TOML and INI parsers of @effect/cli's config-file
+ * options. Each would otherwise be compiled and evaluated by every command that runs.
+ * `apps/cli/test/Bundle.test.ts` checks they stay out.
+ */
+const unused = ["fast-check", "yaml", "toml", "ini"]
+const stubUnused = {
+  name: "stub-unused",
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${unused.join("|")})$`) }, (args) => ({ path: args.path, namespace: "stub-unused" }))
+    build.onLoad({ filter: /.*/, namespace: "stub-unused" }, () => ({ contents: "export {}", loader: "js" }))
+  }
+}
+
 const common = {
+  plugins: [stubUnused],
   bundle: true,
   platform: "node",
   format: "esm",

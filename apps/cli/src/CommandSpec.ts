@@ -1,8 +1,8 @@
 /**
  * The command tree as plain data: what help, completion scripts and usage errors need to
- * know about every command and option, whatever built the tree. `CommandTree.describe` reads
- * it from the @effect/cli commands; the bundle embeds the result, so `--help` and
- * `--completions` answer without loading (or even parsing) the commands themselves.
+ * know about every command and option. The commands declare it (`Declared`), and the same
+ * declarations make the @effect/cli commands; the bundle embeds it, so `--help`,
+ * `--completions` and usage errors answer without loading the commands themselves.
  *
  * Nothing here imports Effect: this module is part of the CLI's start-up path.
  */
@@ -20,6 +20,8 @@ export interface OptionSpec {
   readonly name: string
   /** Other names, dashes included: `-h`. */
   readonly aliases: ReadonlyArray<string>
+  /** The field of the command's parsed flags that holds it (default: the name in camelCase). */
+  readonly key?: string | undefined
   /** Null for a flag (a boolean option). */
   readonly value: ValueSpec | null
   readonly description: string
@@ -50,8 +52,9 @@ export interface CommandSpec {
 }
 
 /**
- * Options @effect/cli adds to every command. `--wizard` is not among them: it needs an
- * interactive terminal (it hangs on a closed stdin), so steptrail refuses it.
+ * Options every command accepts, answered by `Launch` from this spec before any command is
+ * parsed. `--wizard` is not among them: it needs an interactive terminal, so steptrail
+ * refuses it.
  */
 export const builtIns: ReadonlyArray<OptionSpec> = [
   {
@@ -99,7 +102,7 @@ export const rootBuiltIns: ReadonlyArray<OptionSpec> = [
 export const shells = ["bash", "zsh", "fish"] as const
 export type Shell = typeof shells[number]
 
-/** Words @effect/cli reads as a boolean flag's explicit value (`--follow false`). */
+/** Words a flag takes as its explicit value (`--follow false`), as @effect/cli reads them too. */
 const booleanWords = new Set(["true", "1", "y", "yes", "on", "false", "0", "n", "no", "off"])
 
 /** The command at `path` (names below the root), if the tree has it. */
@@ -121,7 +124,7 @@ export const noun = (command: CommandSpec): string => command.subcommandNoun ?? 
 export const accepted = (command: CommandSpec): ReadonlyArray<OptionSpec> =>
   command.path.length === 1 ? [...command.options, ...builtIns, ...rootBuiltIns] : [...command.options, ...builtIns]
 
-// @effect/cli matches option names without regard to case
+// option names match without regard to case (as @effect/cli matches them)
 const lookup = (options: ReadonlyArray<OptionSpec>, name: string) => {
   const lower = name.toLowerCase()
   return options.find((o) => o.name === lower || o.aliases.includes(name))
@@ -144,7 +147,7 @@ export interface Unknown {
   readonly index: number
 }
 
-/** What a command line asks for, read against the tree (as @effect/cli will read it). */
+/** What a command line asks for, read against the tree. */
 export interface Walk {
   /** The commands named, from the root. */
   readonly commands: ReadonlyArray<CommandSpec>
@@ -163,13 +166,14 @@ export interface Walk {
 }
 
 /**
- * The command line with every built-in option that @effect/cli reads only in front of a
- * command's own options (`--log-level`) moved to the front, so it works wherever it is given.
+ * The command line without the built-in options `Launch` answers from the spec
+ * (`--log-level` and its value): what the command itself parses.
  */
-export const hoistBuiltIns = (argv: ReadonlyArray<string>, walk: Walk): Array<string> => {
-  const moved = walk.occurrences.filter((o) => o.option.name === "--log-level")
-  const skip = new Set(moved.flatMap((o) => Array.from({ length: o.words }, (_, k) => o.index + k)))
-  return [...[...skip].sort((a, b) => a - b).map((k) => argv[k]!), ...argv.filter((_, k) => !skip.has(k))]
+export const withoutBuiltIns = (argv: ReadonlyArray<string>, walk: Walk): Array<string> => {
+  const skip = new Set(
+    walk.occurrences.filter((o) => builtIns.includes(o.option)).flatMap((o) => Array.from({ length: o.words }, (_, k) => o.index + k))
+  )
+  return argv.filter((_, k) => !skip.has(k))
 }
 
 /**

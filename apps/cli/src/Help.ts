@@ -2,7 +2,7 @@
  * `--help`, rendered from the command spec: the full command path in the usage line,
  * optional and repeatable options bracketed, defaults shown, lines wrapped to the terminal
  * (80 columns off one), ANSI only on a terminal without `NO_COLOR`, and the command's
- * examples last. Works for any tree `CommandTree.describe` reads.
+ * examples last. Works for any tree declared with `Declared`.
  *
  * Descriptions follow one convention: the first paragraph is the summary (shown in the
  * parent's command list), and a paragraph starting with `Example:` or `Examples:` holds

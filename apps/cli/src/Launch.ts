@@ -1,8 +1,8 @@
 /**
  * What the CLI answers from the command spec alone, before any command is loaded:
- * `--version`, `--help`, `--completions SHELL`, and the refusal of `--wizard`. The bundle
- * runs this with a spec embedded at build time, so these answers cost little more than
- * starting Node; everything else goes to `Main`.
+ * `--version`, `--help`, `--completions SHELL`, the refusal of `--wizard`, and every usage
+ * error (`Suggest.check`). The bundle runs this with a spec embedded at build time, so these
+ * answers cost little more than starting Node; a command line that passes goes to `Main`.
  *
  * Nothing here imports Effect.
  */
@@ -93,15 +93,26 @@ export const launch = (spec: CommandSpec.CommandSpec, argv: ReadonlyArray<string
     const command = walk.commands[walk.commands.length - 1]!
     return answer(io, Help.render(spec, command, Help.style(io.stdout, io.env)))
   }
-  // @effect/cli drops a repeatable option given last without a value (`--instance` at the end)
   const bare = walk.occurrences.find((o) => o.option.value !== null && o.value === undefined)
   if (bare !== undefined) return fail(io, `${bare.option.name} needs a value (${bare.option.value!.placeholder})`, 2)
-  // @effect/cli reads a built-in's bad value (`--log-level loud`) as an unknown subcommand
   const refused = walk.occurrences.find((o) =>
     CommandSpec.builtIns.some((b) => b.name === o.option.name) && o.option.value?.type === "choice" && o.value !== undefined &&
     !o.option.value.values.includes(o.value)
   )
   if (refused !== undefined) return fail(io, Suggest.badChoice(refused.option.name, refused.option.value!.values, refused.value!), 2)
   if (walk.version) return answer(io, `${version}\n`)
+  const usage = Suggest.check(walk, isFile)
+  if (usage !== undefined) return fail(io, usage, 2)
+  // the root runs nothing of its own: without a command (`steptrail --log-level debug`) it helps
+  if (walk.commands.length === 1) return answer(io, Help.render(spec, spec, Help.style(io.stdout, io.env)))
   return undefined
+}
+
+/** Whether a path is a regular file; `node:fs` is required only then (its ESM import costs start-up). */
+const isFile = (path: string): boolean | undefined => {
+  try {
+    return (createRequire(import.meta.url)("node:fs") as typeof import("node:fs")).statSync(path).isFile()
+  } catch {
+    return undefined
+  }
 }

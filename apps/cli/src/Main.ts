@@ -1,18 +1,18 @@
 /**
- * Runs a command line through the command tree: the platform layers, @effect/cli's parse,
- * the command, and every failure mapped to one stderr line and a contract exit code.
- * `bin.ts` loads this module only when `Launch` cannot answer from the spec alone.
+ * Runs a command line through the command tree: the platform layers, @effect/cli's parse
+ * (of a command line `Launch` has already checked against the spec), the command, and every
+ * failure mapped to one stderr line and a contract exit code. `bin.ts` loads this module
+ * only when `Launch` cannot answer from the spec alone.
  */
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { type ProviderDescriptor, RateBudget } from "@steptrail/core"
-import { Cause, ConfigProvider, Effect, FiberRef, Layer, Logger, LogLevel, Option } from "effect"
+import { Cause, ConfigProvider, Effect, FiberRef, identity, Layer, Logger, LogLevel, Option } from "effect"
 import * as Cli from "./Cli.js"
 import * as CommandSpec from "./CommandSpec.js"
 import * as Failure from "./Failure.js"
 import * as Launch from "./Launch.js"
 import * as Signals from "./Signals.js"
 import * as Stdio from "./Stdio.js"
-import * as Suggest from "./Suggest.js"
 import * as TerminalText from "./TerminalText.js"
 
 /**
@@ -39,12 +39,16 @@ const layer = (io: Launch.Io, argv: ReadonlyArray<string>) =>
     Logger.minimumLogLevel(LogLevel.Warning)
   )
 
+/** A `--log-level` word (`CommandSpec.builtIns`: `debug`) as Effect's level. */
+const logLevel = (word: string) => LogLevel.fromLiteral(`${word.charAt(0).toUpperCase()}${word.slice(1)}` as LogLevel.Literal)
+
 const defined = (env: Launch.Io["env"]) =>
   new Map(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined))
 
 /**
- * @effect/cli prints its own parse errors (with ANSI); steptrail prints one line instead.
- * Whatever else it prints (`Console.log`) goes to `io`'s stdout.
+ * @effect/cli prints a parse error it finds (with ANSI) before failing with it; steptrail
+ * prints one line instead (`Failure`). Whatever else it prints (`Console.log`) goes to `io`'s
+ * stdout.
  */
 const withConsole = (io: Launch.Io) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Effect.console, (console) => {
@@ -86,13 +90,15 @@ export const run = (argv: ReadonlyArray<string>, io: Launch.Io, options: Options
     const tree = cli.spec()
     const answered = Launch.launch(tree, argv, io)
     if (answered !== undefined) return Effect.succeed(answered)
-    const args = CommandSpec.hoistBuiltIns(argv, CommandSpec.walk(tree, argv))
-    return cli.run(["node", tree.name, ...args]).pipe(
+    const walk = CommandSpec.walk(tree, argv)
+    const level = walk.occurrences.find((o) => o.option.name === "--log-level")?.value
+    return cli.run(["node", tree.name, ...CommandSpec.withoutBuiltIns(argv, walk)]).pipe(
       withConsole(io),
+      level === undefined ? identity : Logger.withMinimumLogLevel(logLevel(level)),
       Effect.as(0),
       Effect.catchAllCause((cause) => {
         if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
-        const failure = Failure.fromCause(cause, (message) => Suggest.explain(tree, argv, message))
+        const failure = Failure.fromCause(cause, Failure.parseError(walk.commands[walk.commands.length - 1]!))
         return Effect.succeed(failure.line === null ? failure.code : Launch.fail(io, failure.line, failure.code))
       }),
       Effect.provide(layer(io, argv)),

@@ -39,9 +39,18 @@ export const runMain: Runtime.RunMain = Runtime.makeRunMain(({ fiber, teardown }
     clearInterval(keepAlive)
     teardown(exit, (code) => {
       if (received !== undefined || code !== 0) process.exit(code)
+      // done: exit once what was written has been handed on, rather than when the event loop
+      // drains (an HTTP client's idle connections would hold it a few hundred ms longer)
+      else flushed(process.stdout, () => flushed(process.stderr, () => process.exit(0)))
     })
   })
 })
+
+/** Calls `then` once what was written to `stream` before is flushed (or cannot be). */
+const flushed = (stream: NodeJS.WriteStream, then: () => void) => {
+  if (stream.destroyed || !stream.writable) return then()
+  stream.write("", () => then())
+}
 
 /** The exit code of an interrupted run: the signal's, else 130 (an interruption from within). */
 export const exitCode = (): number => SIGNALS[received ?? "SIGINT"]

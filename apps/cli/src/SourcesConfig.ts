@@ -58,11 +58,12 @@ export interface ConfigFile {
   readonly concurrency?: number | undefined
 }
 
-const Top = Schema.Struct({
+/** The file's text: JSON of this shape (each source is checked against its provider below). */
+const Top = Schema.parseJson(Schema.Struct({
   sources: Schema.NonEmptyArray(Schema.Unknown),
   out: Schema.optional(Schema.String),
   concurrency: Schema.optional(Schema.Int.pipe(Schema.between(1, 64)))
-})
+}))
 
 const formatPath = (path: ReadonlyArray<PropertyKey>) =>
   path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("")
@@ -71,6 +72,8 @@ const decodeWith = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix: s
   const result = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })(value)
   if (Either.isRight(result)) return Either.right(result.right)
   const issue = ParseResult.ArrayFormatter.formatErrorSync(result.left)[0]!
+  // the one transformation at the top is parseJson's: text that is not JSON
+  if (issue._tag === "Transformation" && issue.path.length === 0) return Either.left(`not valid JSON (${issue.message.replace(/\s+/g, " ")})`)
   const where = `${prefix}${issue.path.length > 0 && prefix !== "" ? "." : ""}${formatPath(issue.path)}`
   const message = issue._tag === "Unexpected" ? "is not a known key" : issue.message.replace(/\s+/g, " ")
   return Either.left(`${where || "(top level)"}: ${message}`)
@@ -87,13 +90,7 @@ export const load = (
     const text = yield* fs.readFileString(file).pipe(
       Effect.catchAll((e) => invalid(`cannot read: ${Output.describe(e, "no such file")}`))
     )
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch (e) {
-      return yield* invalid(`not valid JSON (${String((e as Error).message).replace(/\s+/g, " ")})`)
-    }
-    const top = decodeWith(Top, json, "")
+    const top = decodeWith(Top, text, "")
     if (Either.isLeft(top)) return yield* invalid(top.left)
     const sources: Array<Source> = []
     for (const [i, source] of top.right.sources.entries()) {

@@ -1,7 +1,12 @@
 /**
  * Usage errors as one sentence, with a "did you mean" for a misspelt command, option or
  * value. The command line is read against the command spec (`CommandSpec.walk`), so the
- * message names what the user typed and what the command has, whatever the tree holds.
+ * message names what the user typed and what the command has, whatever the tree holds, and
+ * every usage error is found here, before a command is parsed: none is read back from
+ * @effect/cli's messages.
+ *
+ * `distance` is not @effect/cli's `AutoCorrect.levensteinDistance`: it counts a swap of two
+ * neighbours as one edit (`exprot`), and it runs on the start-up path, which loads no Effect.
  */
 import * as CommandSpec from "./CommandSpec.js"
 
@@ -70,52 +75,61 @@ export const badChoice = (name: string, cases: ReadonlyArray<string>, value: str
   return `${name} must be one of ${cases.join(", ")}; got ${quote(value)}` + (guess !== undefined ? `: did you mean ${guess}?` : "")
 }
 
-/** `'many' is not a integer` and the like: the option whose value was refused. */
-const valueOwner = (walk: CommandSpec.Walk, value: string) => walk.occurrences.find((o) => o.value === value && o.option.value !== null)
-
 const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`)
 
+/** Why a value is not of its option's type, or undefined if it is. */
+const badValue = (option: CommandSpec.OptionSpec, text: string, isFile: (path: string) => boolean | undefined): string | undefined => {
+  const value = option.value!
+  const number = text.trim() === "" ? NaN : Number(text)
+  switch (value.type) {
+    case "integer":
+      return Number.isInteger(number) ? undefined : `${option.name} must be ${article("whole number")}, got ${quote(text)}`
+    case "float":
+      return !Number.isNaN(number) ? undefined : `${option.name} must be ${article("number")}, got ${quote(text)}`
+    case "date":
+      return !Number.isNaN(new Date(text).getTime()) ? undefined : `${option.name} must be ${article("date")}, got ${quote(text)}`
+    case "choice":
+      return value.values.includes(text) ? undefined : badChoice(option.name, value.values, text)
+    case "file":
+      // a file that does not exist yet is fine (an output); one that is a directory is not
+      return isFile(text) === false ? `${option.name}: ${text} is not a regular file` : undefined
+    case "directory":
+      return isFile(text) === true ? `${option.name}: ${text} is not a directory` : undefined
+    default:
+      return undefined
+  }
+}
+
 /**
- * One line for a command line @effect/cli refused: its first unknown command or option
- * (the likeliest mistake, whatever else went wrong), then @effect/cli's own complaint in
- * steptrail's words, or as @effect/cli put it when it is none of those.
+ * The usage error of a command line, read against the spec alone, or undefined when the
+ * command may run: its first unknown command or option (the likeliest mistake, whatever else
+ * went wrong), an option without its value or given twice, an empty value of a repeatable option (a list of
+ * ids, say), a value not of its option's type, a required option not given. `isFile` says
+ * whether a path is a regular file (undefined when nothing is there).
  */
-export const explain = (root: CommandSpec.CommandSpec, argv: ReadonlyArray<string>, message: string): string => {
-  const walk = CommandSpec.walk(root, argv)
+export const check = (
+  walk: CommandSpec.Walk,
+  isFile: (path: string) => boolean | undefined
+): string | undefined => {
   const { unknownOption: option, unknownWord: word } = walk
   if (option !== undefined && (word === undefined || option.index < word.index)) return unknownOption(option.token, option.command)
   if (word !== undefined) return unknownWord(word.token, word.command)
-  const command = walk.commands[walk.commands.length - 1]!
-  const text = message.replace(/\s+/g, " ").trim()
-  let m: RegExpExecArray | null
-  if ((m = /^Expected to find option: '([^']+)'/.exec(text)) !== null) {
-    const option = command.options.find((o) => o.name === m![1])
-    if (option !== undefined) {
-      const shown = option.value === null ? option.name : `${option.name} ${option.value.placeholder}`
+  for (const [i, o] of walk.occurrences.entries()) {
+    if (!o.option.repeated && walk.occurrences.slice(0, i).some((x) => x.option === o.option && x.command === o.command)) {
+      return `${o.option.name} is given twice; give it once`
+    }
+    if (o.option.value === null) continue
+    if (o.value === undefined) return `${o.option.name} needs a value (${o.option.value.placeholder})`
+    if (o.option.repeated && o.value.trim() === "") return `${o.option.name} must not be empty`
+    const bad = badValue(o.option, o.value, isFile)
+    if (bad !== undefined) return bad
+  }
+  for (const command of walk.commands) {
+    const missing = command.options.find((o) => o.required && !walk.occurrences.some((x) => x.option === o && x.command === command))
+    if (missing !== undefined) {
+      const shown = missing.value === null ? missing.name : `${missing.name} ${missing.value.placeholder}`
       return `${command.path.slice(1).join(" ")} needs ${shown}; ${helpHint(command)}`
     }
   }
-  if ((m = /^Expected a value following option: '([^']+)'/.exec(text)) !== null) {
-    const option = CommandSpec.accepted(command).find((o) => o.name === m![1])
-    return `${m[1]} needs a value${option?.value ? ` (${option.value.placeholder})` : ""}`
-  }
-  if ((m = /^'(.*)' is not a (integer|float|date)/.exec(text)) !== null) {
-    const owner = valueOwner(walk, m[1]!)
-    const type = m[2] === "integer" ? "whole number" : m[2] === "float" ? "number" : "date"
-    if (owner !== undefined) return `${owner.option.name} must be ${article(type)}, got ${quote(m[1]!)}`
-  }
-  if ((m = /^Expected one of the following cases: (.*)$/.exec(text)) !== null) {
-    const cases = m[1]!.split(",").map((c) => c.trim())
-    const owner = walk.occurrences.find((o) => o.option.value?.type === "choice" && o.value !== undefined && !cases.includes(o.value))
-    if (owner !== undefined) return badChoice(owner.option.name, cases, owner.value!)
-  }
-  if ((m = /^Expected path '(.*)' to be a (regular file|directory)$/.exec(text)) !== null) {
-    const owner = valueOwner(walk, m[1]!)
-    return `${owner !== undefined ? `${owner.option.name}: ` : ""}${m[1]} is not a ${m[2]}`
-  }
-  if ((m = /^Path '(.*)' must (not )?exist$/.exec(text)) !== null) {
-    const owner = valueOwner(walk, m[1]!)
-    return `${owner !== undefined ? `${owner.option.name}: ` : ""}${m[1]} ${m[2] === undefined ? "does not exist" : "already exists"}`
-  }
-  return text === "" ? `invalid command line; ${helpHint(command)}` : text
+  return undefined
 }

@@ -14,11 +14,13 @@ import * as CommandSpec from "../src/CommandSpec.js"
 import * as Completion from "../src/Completion.js"
 import { BIN, run as spawnCli } from "./cli.js"
 import { run } from "./inProcess.js"
+import { registries } from "./registries.js"
 
 const tree = spec()
 
 describe("completion scripts", () => {
-  it("name every command, option and enumerated value of the tree, in bash, zsh and fish", () => {
+  it("name every command, option and enumerated value of the tree, in bash, zsh and fish, whatever the providers", () => {
+    for (const { tree } of registries) {
     for (const shell of CommandSpec.shells) {
       const script = Completion.script(shell, tree)
       for (const command of CommandSpec.all(tree)) {
@@ -29,6 +31,7 @@ describe("completion scripts", () => {
           for (const value of option.value?.values ?? []) expect(script, `${shell}: ${option.name} ${value}`).toContain(value)
         }
       }
+    }
     }
   })
 
@@ -58,15 +61,15 @@ describe("completion scripts", () => {
     }))
 })
 
-describe("bash completion, sourced from the bundle", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-completion-"))
-  fs.writeFileSync(path.join(dir, "runs.ndjson"), "")
-  fs.mkdirSync(path.join(dir, "runs-old"))
-  const scriptFile = path.join(dir, "steptrail.bash")
-  fs.writeFileSync(scriptFile, spawnSync(process.execPath, [BIN, "--completions", "bash"], { encoding: "utf8" }).stdout)
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-completion-"))
+fs.writeFileSync(path.join(dir, "runs.ndjson"), "")
+fs.mkdirSync(path.join(dir, "runs-old"))
 
-  /** What bash offers for `words` with the cursor on the last one. */
-  const complete = (...words: Array<string>) => {
+/** What bash offers for `words` with the cursor on the last one, with this script loaded. */
+const completer = (script: string, name: string) => {
+  const scriptFile = path.join(dir, name)
+  fs.writeFileSync(scriptFile, script)
+  return (...words: Array<string>) => {
     const quoted = words.map((w) => `'${w}'`).join(" ")
     const script = `source "${scriptFile}" || exit 9
 COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _steptrail; printf '%s\\n' "\${COMPREPLY[@]}"`
@@ -74,6 +77,26 @@ COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _steptrail; printf '%s\\
     expect(r.status, r.stderr).toBe(0)
     return r.stdout.split("\n").filter((l) => l !== "").sort()
   }
+}
+
+describe("bash completion of every registered provider", () => {
+  for (const { label, providers, tree } of registries) {
+    it(`completes its name, flags and statuses (${label})`, () => {
+      const complete = completer(Completion.script("bash", tree), `${providers.length}.bash`)
+      expect(complete("steptrail", "export", "")).toEqual(providers.map((p) => p.name).sort())
+      for (const provider of providers) {
+        expect(complete("steptrail", "export", provider.name.slice(0, -1))).toContain(provider.name)
+        expect(complete("steptrail", "export", provider.name, "--wo")).toContain("--workflow")
+        expect(complete("steptrail", "export", provider.name, "--workflow", "w", `--${provider.runIds.flag}`)).toContain(`--${provider.runIds.flag}`)
+        const status = provider.filters.status
+        if (status !== undefined) expect(complete("steptrail", "export", provider.name, "--status", "")).toEqual([...status.values].sort())
+      }
+    })
+  }
+})
+
+describe("bash completion, sourced from the bundle", () => {
+  const complete = completer(spawnSync(process.execPath, [BIN, "--completions", "bash"], { encoding: "utf8" }).stdout, "steptrail.bash")
 
   it("works as the README loads it: source <(steptrail --completions bash)", () => {
     const script = `source <("${process.execPath}" "${BIN}" --completions bash) || exit 9
@@ -85,7 +108,7 @@ COMP_WORDS=(steptrail export cloudflare --wo); COMP_CWORD=3; _steptrail; echo "\
   it("completes commands, providers and provider flags", () => {
     expect(complete("steptrail", "ex")).toEqual(["export"])
     expect(complete("steptrail", "")).toEqual(["demo", "emulator", "export", "schema"])
-    expect(complete("steptrail", "export", "")).toEqual(["cloudflare", "onepin", "orchestra"])
+    expect(complete("steptrail", "export", "")).toEqual(registries[0]!.providers.map((p) => p.name).sort())
     expect(complete("steptrail", "export", "cloudflare", "--wo")).toEqual(["--workflow"])
     expect(complete("steptrail", "export", "cloudflare", "--workflow", "w", "--acc")).toEqual(["--account-id"])
     expect(complete("steptrail", "export", "onepin", "--workflow", "w", "--ru")).toEqual(["--run"])

@@ -9,7 +9,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { providers } from "../src/Providers.js"
 import * as SourcesConfig from "../src/SourcesConfig.js"
-import { lines, runWithEnv as run, stderrLines } from "./inProcess.js"
+import * as AcmeServer from "./fixtures/AcmeServer.js"
+import { lines, run as runWith, runWithEnv as run, stderrLines } from "./inProcess.js"
+import { names, registries } from "./registries.js"
 import { outRelativeTo } from "../src/commands/Common.js"
 
 
@@ -26,7 +28,7 @@ describe("export --config: validation", () => {
     ["not JSON", "{ sources: ", /not valid JSON/],
     ["no sources", {}, /sources/],
     ["empty sources", { sources: [] }, /sources/],
-    ["unknown provider", { sources: [{ provider: "airflow", workflow: "w" }] }, /sources\[0\]\.provider must be one of cloudflare, orchestra, onepin; got "airflow"/],
+    ["unknown provider", { sources: [{ provider: "airflow", workflow: "w" }] }, new RegExp(`sources\\[0\\]\\.provider must be one of ${names(providers)}; got "airflow"`)],
     ["missing workflow", { sources: [{ provider: "orchestra" }] }, /sources\[0\]\.workflow/],
     ["a typo in a key", { sources: [{ provider: "cloudflare", workflow: "w", acount_id: "x" }] }, /sources\[0\]\.acount_id: is not a known key/],
     ["a bad env var name", { sources: [{ provider: "onepin", workflow: "w", credentials: { key_env: "not a name" } }] }, /sources\[0\]\.credentials\.key_env: must be an environment variable name/],
@@ -235,4 +237,25 @@ describe("export --config: the command line over the file", () => {
     Effect.gen(function*() {
       expect(yield* peakOf(["--concurrency", "6"], 1)).toBeGreaterThanOrEqual(4)
     }), { timeout: 30_000 })
+})
+
+describe("export --config: a provider registered only here (the guide's Acme)", () => {
+  const { providers } = registries[1]!
+
+  it.scopedLive("its sources are read by its descriptor's shape and exported beside the others'", () =>
+    Effect.gen(function*() {
+      const server = yield* AcmeServer.start({ runs: 3 })
+      const file = write({
+        sources: [{ provider: "acme", workflow: "nightly", base_url: server.baseUrl, runs: ["run-2"], credentials: { key_env: "ACME_KEY" } }]
+      })
+      const r = yield* runWith(["export", "--config", file, "--quiet"], { providers, env: { ACME_KEY: AcmeServer.TOKEN } })
+      expect(r.code, r.stderr).toBe(0)
+      const records = lines(r.stdout).map((l) => decode(JSON.parse(l)))
+      expect(records.map((x) => `${x.provider}/${x.run_id}/${x.step_index}`)).toEqual(["acme/run-2/0", "acme/run-2/1"])
+      const typo = yield* runWith(["export", "--config", write({ sources: [{ provider: "acme", workflow: "w", acount: "x" }] })], { providers })
+      expect(typo.code).toBe(2)
+      expect(stderrLines(typo)[0]).toMatch(/sources\[0\]\.acount: is not a known key$/)
+      const unknown = yield* runWith(["export", "--config", write({ sources: [{ provider: "airflow", workflow: "w" }] })], { providers })
+      expect(stderrLines(unknown)).toEqual([expect.stringContaining(`must be one of ${names(providers)}; got "airflow"`)])
+    }))
 })

@@ -11,6 +11,8 @@ import { ConfigProvider, Effect, Fiber, Layer, Redacted, Schema } from "effect"
 import { PassThrough } from "node:stream"
 import * as Acme from "./fixtures/Acme.js"
 import * as AcmeServer from "./fixtures/AcmeServer.js"
+import { lines as nonEmpty, run, stderrLines } from "./inProcess.js"
+import { registries } from "./registries.js"
 
 const sink = () => {
   const stream = new PassThrough()
@@ -90,5 +92,20 @@ describe("an example provider built from the kit", () => {
         )
       )
       expect(refused.message).toBe("acme: not authorized: no credentials: set ACME_API_KEY")
+    }))
+
+  it.scopedLive("the CLI exports it once it is registered (here, in a test only): flags, statuses, credentials", () =>
+    Effect.gen(function*() {
+      const server = yield* AcmeServer.start({ runs: 5 })
+      const { providers } = registries[1]!
+      const env = { ACME_API_KEY: AcmeServer.TOKEN }
+      const r = yield* run(["export", "acme", "--base-url", server.baseUrl, "--workflow", "nightly", "--status", "failed", "--quiet"], { providers, env })
+      expect(r.code, r.stderr).toBe(0)
+      const records = nonEmpty(r.stdout).map((l) => JSON.parse(l) as StepRecord.StepRecord)
+      expect(records.every(valid)).toBe(true)
+      expect(records.map((x) => `${x.provider}/${x.run_id}/${x.run_status}`)).toEqual(["acme/run-4/errored", "acme/run-4/errored"])
+      const missing = yield* run(["export", "acme", "--base-url", server.baseUrl, "--workflow", "nightly"], { providers })
+      expect(missing.code).toBe(3)
+      expect(stderrLines(missing)).toEqual(["steptrail: acme: not authorized: no credentials: set ACME_API_KEY"])
     }))
 })

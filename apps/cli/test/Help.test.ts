@@ -6,23 +6,23 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spec } from "../src/Cli.js"
 import * as CommandSpec from "../src/CommandSpec.js"
 import { run as spawnCli } from "./cli.js"
-import { run } from "./inProcess.js"
+import { run as runWith } from "./inProcess.js"
+import { registries } from "./registries.js"
 
-const tree = spec()
-const commands = CommandSpec.all(tree)
 const argsOf = (command: CommandSpec.CommandSpec) => [...command.path.slice(1), "--help"]
 
-describe("--help", () => {
+for (const { label, providers, tree } of registries) {
+const commands = CommandSpec.all(tree)
+const run: typeof runWith = (argv, options = {}) => runWith(argv, { ...options, providers })
+
+describe(`--help, over ${label}`, () => {
   it("covers a tree of several levels (the checks below run over every command)", () => {
     expect(commands.map(CommandSpec.commandLine)).toEqual([
       "steptrail",
       "steptrail export",
-      "steptrail export cloudflare",
-      "steptrail export orchestra",
-      "steptrail export onepin",
+      ...providers.map((p) => `steptrail export ${p.name}`),
       "steptrail emulator",
       "steptrail demo",
       "steptrail schema"
@@ -51,6 +51,64 @@ describe("--help", () => {
         const wide = yield* run(argsOf(command), { isTTY: true, columns: 120, env: { NO_COLOR: "1" } })
         for (const line of wide.stdout.split("\n")) expect(line.length, line).toBeLessThanOrEqual(120)
       }
+    }))
+
+  it.effect("a provider's help shows its flags, with its workflow and run ids, and its examples", () =>
+    Effect.gen(function*() {
+      for (const provider of providers) {
+        // example lines continued with " \\" joined again
+        const flat = (yield* run(["export", provider.name, "--help"])).stdout.replace(/ \\\n\s+/g, " ").replace(/\s+/g, " ")
+        expect(flat).toContain(`steptrail export ${provider.name} --workflow ${provider.workflowPlaceholder ?? "ID"}`)
+        expect(flat).toContain(`--${provider.runIds.flag} ID Export only this ${provider.runIds.flag} (repeatable)`)
+        for (const setting of provider.settings) {
+          if (setting.flag !== undefined) expect(flat).toContain(`--${setting.flag} ${setting.placeholder ?? "VALUE"} ${setting.description}`)
+        }
+        for (const example of provider.examples) expect(flat).toContain(`steptrail ${example}`)
+        const list = (yield* run(["export", "--help"])).stdout
+        expect(list).toMatch(new RegExp(`\n {2}${provider.name} +${provider.summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`))
+      }
+    }))
+
+  it.effect("offers no --wizard, and refuses it in one line (it needs a terminal and hangs without one)", () =>
+    Effect.gen(function*() {
+      for (const command of commands) expect((yield* run(argsOf(command))).stdout).not.toContain("wizard")
+      const r = yield* run(["export", "cloudflare", "--wizard"])
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe("")
+      expect(r.stderr).toBe("steptrail: --wizard is not supported: give the options on the command line (see steptrail --help)\n")
+    }))
+
+  it.effect("every command's help ends with an example of that command", () =>
+    Effect.gen(function*() {
+      for (const command of commands) {
+        const lines = (yield* run(argsOf(command))).stdout.trimEnd().split("\n")
+        const header = lines.map((l) => /^Examples?:$/.test(l)).lastIndexOf(true)
+        expect(header, CommandSpec.commandLine(command)).toBeGreaterThan(0)
+        const examples = lines.slice(header + 1)
+        expect(examples.length).toBeGreaterThan(0)
+        expect(examples[0]).toMatch(new RegExp(`^  (\\S+=\\S+ )?${CommandSpec.commandLine(command)}\\b`))
+        for (const line of examples) expect(line).toMatch(/^ {2}\S|^ {6}\S/)
+      }
+    }))
+
+  it.effect("with no arguments, prints the root's help", () =>
+    Effect.gen(function*() {
+      const none = yield* run([])
+      expect(none.code).toBe(0)
+      expect(none.stdout).toBe((yield* run(["--help"])).stdout)
+      // nor with only a built-in option: the root runs nothing of its own
+      const levelOnly = yield* run(["--log-level", "debug"])
+      expect(levelOnly.code).toBe(0)
+      expect(levelOnly.stdout).toBe(none.stdout)
+    }))
+})
+}
+
+describe("--help of the registry's commands", () => {
+  const run = runWith
+
+  it.effect("off a terminal it wraps to 80 columns, on one to the terminal's width (wider than 80)", () =>
+    Effect.gen(function*() {
       const wide = yield* run(["export", "cloudflare", "--help"], { isTTY: true, columns: 120, env: { NO_COLOR: "1" } })
       expect(Math.max(...wide.stdout.split("\n").map((l) => l.length))).toBeGreaterThan(80)
     }))
@@ -128,35 +186,6 @@ describe("--help", () => {
       expect(exp.stdout).toContain("  steptrail export PROVIDER [OPTIONS]")
       expect(exp.stdout).toMatch(/Providers:\n {2}cloudflare +Export the step logs of Cloudflare Workflows\s+instances\.\n/)
       expect(exp.stdout).toContain("  steptrail export [--config FILE] [--out FILE]")
-    }))
-
-  it.effect("offers no --wizard, and refuses it in one line (it needs a terminal and hangs without one)", () =>
-    Effect.gen(function*() {
-      for (const command of commands) expect((yield* run(argsOf(command))).stdout).not.toContain("wizard")
-      const r = yield* run(["export", "cloudflare", "--wizard"])
-      expect(r.code).toBe(2)
-      expect(r.stdout).toBe("")
-      expect(r.stderr).toBe("steptrail: --wizard is not supported: give the options on the command line (see steptrail --help)\n")
-    }))
-
-  it.effect("every command's help ends with an example of that command", () =>
-    Effect.gen(function*() {
-      for (const command of commands) {
-        const lines = (yield* run(argsOf(command))).stdout.trimEnd().split("\n")
-        const header = lines.map((l) => /^Examples?:$/.test(l)).lastIndexOf(true)
-        expect(header, CommandSpec.commandLine(command)).toBeGreaterThan(0)
-        const examples = lines.slice(header + 1)
-        expect(examples.length).toBeGreaterThan(0)
-        expect(examples[0]).toMatch(new RegExp(`^  (\\S+=\\S+ )?${CommandSpec.commandLine(command)}\\b`))
-        for (const line of examples) expect(line).toMatch(/^ {2}\S|^ {6}\S/)
-      }
-    }))
-
-  it.effect("with no arguments, prints the root's help", () =>
-    Effect.gen(function*() {
-      const none = yield* run([])
-      expect(none.code).toBe(0)
-      expect(none.stdout).toBe((yield* run(["--help"])).stdout)
     }))
 
   it.effect("the bundle prints the same help as the tree it was built from", () =>

@@ -9,11 +9,15 @@ import { ProviderError } from "@steptrail/core"
 import { Output, State } from "@steptrail/export"
 import { Cause, Effect, FiberId } from "effect"
 import * as fs from "node:fs"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Failure from "../src/Failure.js"
+import { providers } from "../src/Providers.js"
 import * as Suggest from "../src/Suggest.js"
 import { run } from "./inProcess.js"
+import { names, registries } from "./registries.js"
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef"
 
@@ -50,7 +54,7 @@ describe("usage errors", () => {
       yield* refused(["exprot", "cloudflare"], `unknown command "exprot"; did you mean export?`)
       yield* refused(["export", "cloudfare", "--workflow", "w"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
       yield* refused(["export", "onepn", "--workflow", "w"], `unknown provider "onepn" for export; did you mean onepin?`)
-      yield* refused(["export", "airflow", "--workflow", "w"], `unknown provider "airflow" for export; use one of cloudflare, orchestra, onepin`)
+      yield* refused(["export", "airflow", "--workflow", "w"], `unknown provider "airflow" for export; use one of ${names(providers)}`)
       yield* refused(["export", "cloudfare", "--help"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
       yield* refused(["schema", "extra"], `unexpected argument "extra" for schema; see steptrail schema --help`)
     }))
@@ -59,6 +63,7 @@ describe("usage errors", () => {
     Effect.gen(function*() {
       const levels = "all, trace, debug, info, warning, error, fatal, none"
       yield* refused(["--log-level", "loud", "export"], `--log-level must be one of ${levels}; got "loud"`)
+      yield* refused(["--log-level", "loud"], `--log-level must be one of ${levels}; got "loud"`)
       yield* refused(["export", "orchestra", "--workflow", "w", "--log-level", "loud"], `--log-level must be one of ${levels}; got "loud"`)
       yield* refused(["export", "--log-level=debgu", "orchestra", "--workflow", "w"], `--log-level must be one of ${levels}; got "debgu": did you mean debug?`)
     }))
@@ -80,6 +85,15 @@ describe("usage errors", () => {
       yield* refused(["export", "cloudflare", "--workflow", "w", "--instance"], "--instance needs a value (ID)")
     }))
 
+  it.effect("an option given twice, or an empty id: refused from the spec, before the command is parsed", () =>
+    Effect.gen(function*() {
+      yield* refused(["export", "orchestra", "--workflow", "a", "--workflow", "b"], "--workflow is given twice; give it once")
+      yield* refused(["export", "orchestra", "--workflow", "a", "--quiet", "--quiet"], "--quiet is given twice; give it once")
+      yield* refused(["export", "orchestra", "--workflow", "a", "--run", " "], "--run must not be empty")
+      yield* refused(["export", "orchestra", "--workflow", "a", "--redact", ""], "--redact must not be empty")
+      yield* refused(["emulator", "--extra-token", ""], "--extra-token must not be empty")
+    }))
+
   it.effect("a path that is not a regular file", () =>
     Effect.gen(function*() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-usage-"))
@@ -91,6 +105,36 @@ describe("usage errors", () => {
       yield* refused(["emulator", "--port", "99999", "--log-level", "debug"], "--port must be between 0 and 65535, got 99999")
       yield* refused(["--log-level", "debug", "export", "cloudfare"], `unknown provider "cloudfare" for export; did you mean cloudflare?`)
       yield* refused(["export", "orchestra", "--workflow", "w", "--log-level=debug", "--acount"], "unknown option --acount for export orchestra; see steptrail export orchestra --help")
+    }))
+
+  it.effect("--log-level is taken after a command's own options too, and the command runs", () =>
+    Effect.gen(function*() {
+      const before = yield* run(["--log-level", "debug", "schema"])
+      const after = yield* run(["schema", "--log-level", "debug"])
+      expect([before.code, after.code]).toEqual([0, 0])
+      expect(after.stderr).toBe("")
+      expect(JSON.parse(after.stdout).$schema).toBe("http://json-schema.org/draft-07/schema#")
+      expect(after.stdout).toBe(before.stdout)
+    }))
+
+  it.scopedLive("--log-level debug, wherever it stands, logs the requests (debug lines)", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.acquireRelease(
+        Effect.async<http.Server>((resume) => {
+          const server = http.createServer((_, res) => res.writeHead(404, { "content-type": "application/json" }).end(`{"detail":"no such workflow"}`))
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+      )
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`
+      const env = { ORCHESTRA_API_KEY: "k" }
+      const args = ["export", "orchestra", "--base-url", url, "--workflow", "w", "--quiet"]
+      const debug = yield* run([...args, "--log-level", "debug"], { env })
+      expect(debug.code).toBe(4)
+      expect(debug.stderr).toMatch(/^steptrail: debug: GET \/api\/\S+ 404 \d+ms$/m)
+      const plain = yield* run(args, { env })
+      expect(plain.code).toBe(4)
+      expect(plain.stderr).not.toContain("debug:")
     }))
 
   it.effect("emulator --port outside 0..65535 is a usage error", () =>
@@ -108,6 +152,29 @@ describe("usage errors", () => {
       )
       expect(fs.readdirSync(dir)).toEqual([])
     }))
+})
+
+describe("usage errors of every registered provider", () => {
+  for (const { label, providers } of registries) {
+    it.effect(`its name misspelt, its flags misspelt or missing, its statuses (${label})`, () =>
+      Effect.gen(function*() {
+        const refusedBy = (argv: ReadonlyArray<string>, line: string) =>
+          Effect.gen(function*() {
+            const r = yield* run(argv, { providers })
+            expect(r.stderr, argv.join(" ")).toBe(`steptrail: ${line}\n`)
+            expect(r.code).toBe(2)
+          })
+        yield* refusedBy(["export", "airflow"], `unknown provider "airflow" for export; use one of ${names(providers)}`)
+        for (const p of providers) {
+          const typo = p.name.slice(0, -2) + p.name.slice(-1)
+          yield* refusedBy(["export", typo, "--workflow", "w"], `unknown provider "${typo}" for export; did you mean ${p.name}?`)
+          yield* refusedBy(["export", p.name], `export ${p.name} needs --workflow ${p.workflowPlaceholder ?? "ID"}; see steptrail export ${p.name} --help`)
+          yield* refusedBy(["export", p.name, "--workflow", "w", "--workflw"], `unknown option --workflw for export ${p.name}; did you mean --workflow?`)
+          yield* refusedBy(["export", p.name, "--workflow", "w", `--${p.runIds.flag}`], `--${p.runIds.flag} needs a value (ID)`)
+          yield* refusedBy(["export", p.name, "--workflow", "w", "--format", "xml"], `--format must be one of ndjson, singer; got "xml"`)
+        }
+      }))
+  }
 })
 
 describe("Suggest", () => {

@@ -14,6 +14,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { providers } from "../src/Providers.js"
 import { BIN, type Result } from "./cli.js"
 import * as InProcess from "./inProcess.js"
 import * as Stub from "./stub.js"
@@ -160,7 +161,7 @@ export const cases: ReadonlyArray<ErrorCase> = [
     args: () => ["export", "airflow", "--workflow", "w"],
     env: allEnv,
     code: 2,
-    stderr: `steptrail: unknown provider "airflow" for export; use one of cloudflare, orchestra, onepin`
+    stderr: `steptrail: unknown provider "airflow" for export; use one of ${providers.map((p) => p.name).join(", ")}`
   },
   {
     id: "usage.misspelt-provider",

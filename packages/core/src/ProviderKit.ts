@@ -149,12 +149,16 @@ export const bearer = <K extends Config = never>(
 }
 
 /**
- * `Descriptor.make` that loads the provider's module only when an export asks for it.
+ * `Descriptor.make` that loads the provider's module only when an export asks for it, once:
+ * sources of one provider built at the same time share the one load.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const lazy = (
   load: () => Promise<{ readonly fromSettings: ProviderDescriptor.Descriptor["make"] }>
-): ProviderDescriptor.Descriptor["make"] =>
-(values, connection) => Effect.flatMap(Effect.promise(load), (module) => module.fromSettings(values, connection))
+): ProviderDescriptor.Descriptor["make"] => {
+  let loading: ReturnType<typeof load> | undefined
+  return (values, connection) =>
+    Effect.flatMap(Effect.promise(() => (loading ??= load())), (module) => module.fromSettings(values, connection))
+}

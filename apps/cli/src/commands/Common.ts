@@ -32,16 +32,6 @@ export interface ExportFlags extends Omit<CommonFlags, "concurrency"> {
 
 export const usage = (message: string) => Effect.fail(new UsageError({ message }))
 
-/**
- * @effect/cli drops an empty value of a repeated option (`--instance ""` would silently mean
- * "every instance"), so an empty id is looked for in the raw arguments and refused.
- */
-export const refuseEmptyIds = (flag: string) =>
-  Effect.flatMap(Stdio, ({ argv }) => {
-    const i = argv.findIndex((arg, k) => arg === flag && k + 1 < argv.length && argv[k + 1]!.trim() === "")
-    return i === -1 ? Effect.void : usage(`${flag} must not be empty`)
-  })
-
 /** Validates the export flags and runs the export into stdout or --out; the summary goes to stderr. */
 export const runExport = (
   sources: ReadonlyArray<Export.Source>,
@@ -50,7 +40,6 @@ export const runExport = (
 ) =>
   Effect.gen(function*() {
     const stdio = yield* Stdio
-    yield* refuseEmptyIds("--redact")
     const paths = Redaction.parseAll(flags.redact)
     if (Either.isLeft(paths)) return yield* usage(paths.left)
     // gzip under a name that does not say so would mislead whoever opens the file next

@@ -1,22 +1,16 @@
-import { Command, Options } from "@effect/cli"
-import { Cloudflare } from "@steptrail/cloudflare"
 import { Export, Output, Summary } from "@steptrail/export"
-import { Onepin } from "@steptrail/onepin"
-import { Orchestra } from "@steptrail/orchestra"
 import { Effect, Redacted } from "effect"
+import { type Declaration, option } from "../Declared.js"
 import { Stdio } from "../Stdio.js"
 import * as TerminalText from "../TerminalText.js"
 
-const out = Options.file("out").pipe(
-  Options.withDescription("Where to write the records."),
-  Options.withDefault("steptrail-demo.ndjson")
-)
-
-export const demo = Command.make("demo", { out }, (flags) =>
+const run = (flags: { readonly out: string }) =>
   Effect.gen(function*() {
     const { stderr } = yield* Stdio
-    // loaded here, not at start-up: no other command evaluates the emulator
-    const { Emulator } = yield* Effect.promise(() => import("@steptrail/emulator"))
+    // loaded here, not at start-up: no other command evaluates the emulator or all three providers
+    const [{ Emulator }, { Cloudflare }, { Orchestra }, { Onepin }] = yield* Effect.promise(() =>
+      Promise.all([import("@steptrail/emulator"), import("@steptrail/cloudflare"), import("@steptrail/orchestra"), import("@steptrail/onepin")])
+    )
     const emulator = yield* Emulator.start()
     const { info } = emulator
     const token = Redacted.make(info.token)
@@ -39,9 +33,13 @@ export const demo = Command.make("demo", { out }, (flags) =>
       { concurrency: 8, fullOutput: true }
     )
     stderr.write(TerminalText.escape(Summary.format(summary)) + "\n")
-  }).pipe(Effect.scoped)).pipe(
-    Command.withDescription(
-      "Start the emulator in-process, export one workflow of each provider (full outputs) into one file, and print a summary on stderr.\n\n" +
-        "Example:\n  steptrail demo --out demo.ndjson && jq -r .status demo.ndjson | sort | uniq -c"
-    )
-  )
+  }).pipe(Effect.scoped)
+
+export const demo: Declaration = {
+  name: "demo",
+  description:
+    "Start the emulator in-process, export one workflow of each provider (full outputs) into one file, and print a summary on stderr.\n\n" +
+    "Example:\n  steptrail demo --out demo.ndjson && jq -r .status demo.ndjson | sort | uniq -c",
+  options: [option("out", "file", { description: "Where to write the records.", default: "steptrail-demo.ndjson" })],
+  handler: (flags) => run(flags as { readonly out: string })
+}

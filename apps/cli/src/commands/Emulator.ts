@@ -1,5 +1,5 @@
-import { Command, Options } from "@effect/cli"
 import { Effect, Either, Option } from "effect"
+import { type Declaration, option } from "../Declared.js"
 import { Stdio } from "../Stdio.js"
 import { usage } from "./Common.js"
 
@@ -9,53 +9,65 @@ import { usage } from "./Common.js"
  */
 export const DEFAULTS = { token: "steptrail-emulator-token", instances: 150, outputBytes: 2048, runs: 150, live: 2 } as const
 
-const port = Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1, 0 to 65535 (0: any free port)."), Options.withDefault(0))
-const token = Options.text("token").pipe(
-  Options.withDescription("The API token/key every emulated API accepts."),
-  Options.withPseudoName("TOKEN"),
-  Options.withDefault(DEFAULTS.token)
-)
-const extraTokens = Options.text("extra-token").pipe(
-  Options.withDescription("Another token every emulated API accepts (repeatable); stats name it by its index, 1, 2, ..."),
-  Options.withPseudoName("TOKEN"),
-  Options.repeated
-)
-const seed = Options.integer("seed").pipe(Options.withDescription("Seed of the generated data and faults."), Options.withDefault(1))
 /** The least value of each count; the command refuses less, naming the flag. */
 const LEAST = { instances: 0, steps: 1, "output-bytes": 1, runs: 0, live: 0 } as const
 
-const count = (name: keyof typeof LEAST, description: string, placeholder = "N") =>
-  Options.integer(name).pipe(Options.withDescription(description), Options.withPseudoName(placeholder))
+const count = (name: keyof typeof LEAST, description: string, fields: { readonly default?: number; readonly placeholder?: string } = {}) =>
+  option(name, "integer", { description, ...fields })
 
-const instances = count("instances", "Cloudflare instances in the main workflow, besides the live ones.").pipe(Options.withDefault(DEFAULTS.instances))
-const steps = count("steps", "Steps of every Cloudflare instance, 1 or more (default: varied).").pipe(Options.optional)
-const outputBytes = count("output-bytes", "Approximate size of large step outputs.", "BYTES").pipe(Options.withDefault(DEFAULTS.outputBytes))
-const runs = count("runs", "Runs of the Orchestra and Onepin workflows and of the Temporal workflow type, besides the live ones.").pipe(Options.withDefault(DEFAULTS.runs))
-const live = count("live", "Runs per provider that progress with the virtual clock.").pipe(Options.withDefault(DEFAULTS.live))
-const faults = Options.text("faults").pipe(
-  Options.withDescription("Fault rates, e.g. 5xx=0.1,429=0.05,reset=0.02,malformed=0.01,seed=7 (see docs/emulator.md)."),
-  Options.withPseudoName("SPEC"),
-  Options.optional
-)
-const rateLimit = Options.text("rate-limit").pipe(
-  Options.withDescription("Enforce a request budget like the provider does, e.g. 100/5s (429 once exceeded)."),
-  Options.withPseudoName("N/DURATION"),
-  Options.optional
-)
-const latency = Options.text("latency").pipe(
-  Options.withDescription("Delay every provider answer by MIN-MAX milliseconds (seeded), e.g. 20-150, or a fixed 50."),
-  Options.withPseudoName("MIN-MAX"),
-  Options.optional
-)
-const storm = Options.text("storm").pipe(
-  Options.withDescription("Answer every provider request 429 for a while, e.g. 20s,after=10s,retry-after=5 (after: from the first request)."),
-  Options.withPseudoName("SPEC"),
-  Options.optional
-)
-const clockSpeed = Options.float("clock-speed").pipe(
-  Options.withDescription("Virtual milliseconds per real millisecond: live runs progress and new ones appear by themselves."),
-  Options.withDefault(0)
-)
+const options = [
+  option("port", "integer", { description: "Port on 127.0.0.1, 0 to 65535 (0: any free port).", default: 0 }),
+  option("token", "text", { description: "The API token/key every emulated API accepts.", placeholder: "TOKEN", default: DEFAULTS.token }),
+  option("extra-token", "text", {
+    description: "Another token every emulated API accepts (repeatable); stats name it by its index, 1, 2, ...",
+    placeholder: "TOKEN",
+    repeated: true,
+    key: "extraTokens"
+  }),
+  option("seed", "integer", { description: "Seed of the generated data and faults.", default: 1 }),
+  count("instances", "Cloudflare instances in the main workflow, besides the live ones.", { default: DEFAULTS.instances }),
+  count("steps", "Steps of every Cloudflare instance, 1 or more (default: varied)."),
+  count("output-bytes", "Approximate size of large step outputs.", { default: DEFAULTS.outputBytes, placeholder: "BYTES" }),
+  count("runs", "Runs of the Orchestra and Onepin workflows and of the Temporal workflow type, besides the live ones.", { default: DEFAULTS.runs }),
+  count("live", "Runs per provider that progress with the virtual clock.", { default: DEFAULTS.live }),
+  option("faults", "text", {
+    description: "Fault rates, e.g. 5xx=0.1,429=0.05,reset=0.02,malformed=0.01,seed=7 (see docs/emulator.md).",
+    placeholder: "SPEC"
+  }),
+  option("rate-limit", "text", {
+    description: "Enforce a request budget like the provider does, e.g. 100/5s (429 once exceeded).",
+    placeholder: "N/DURATION"
+  }),
+  option("latency", "text", {
+    description: "Delay every provider answer by MIN-MAX milliseconds (seeded), e.g. 20-150, or a fixed 50.",
+    placeholder: "MIN-MAX"
+  }),
+  option("storm", "text", {
+    description: "Answer every provider request 429 for a while, e.g. 20s,after=10s,retry-after=5 (after: from the first request).",
+    placeholder: "SPEC"
+  }),
+  option("clock-speed", "float", {
+    description: "Virtual milliseconds per real millisecond: live runs progress and new ones appear by themselves.",
+    default: 0
+  })
+]
+
+interface Flags {
+  readonly port: number
+  readonly token: string
+  readonly extraTokens: ReadonlyArray<string>
+  readonly seed: number
+  readonly instances: number
+  readonly steps: Option.Option<number>
+  readonly outputBytes: number
+  readonly runs: number
+  readonly live: number
+  readonly faults: Option.Option<string>
+  readonly rateLimit: Option.Option<string>
+  readonly latency: Option.Option<string>
+  readonly storm: Option.Option<string>
+  readonly clockSpeed: number
+}
 
 const orUndefined = Option.getOrUndefined
 
@@ -68,55 +80,55 @@ const parsed = <A>(flag: string, text: Option.Option<string>, parse: (text: stri
       onRight: (value) => Effect.succeed(value)
     })
 
-export const emulator = Command.make(
-  "emulator",
-  { port, token, extraTokens, seed, instances, steps, outputBytes, runs, live, faults, rateLimit, latency, storm, clockSpeed },
-  (flags) =>
-    Effect.gen(function*() {
-      if (flags.port < 0 || flags.port > 65535) {
-        return yield* usage(`--port must be between 0 and 65535, got ${flags.port}`)
-      }
-      if (!(Number.isFinite(flags.clockSpeed) && flags.clockSpeed >= 0)) {
-        return yield* usage("--clock-speed: must be a number >= 0")
-      }
-      // named as the flags, before the emulator would name its options (`cloudflare.instances`)
-      const counts = { instances: flags.instances, steps: orUndefined(flags.steps), "output-bytes": flags.outputBytes, runs: flags.runs, live: flags.live }
-      for (const [flag, value] of Object.entries(counts)) {
-        const least = LEAST[flag as keyof typeof LEAST]
-        if (value !== undefined && value < least) return yield* usage(`--${flag} must be ${least} or more, got ${value}`)
-      }
-      if (flags.token === "") return yield* usage("--token must not be empty")
-      const repeated = [flags.token, ...flags.extraTokens].find((t, i, all) => t === "" || all.indexOf(t) !== i)
-      if (repeated !== undefined) {
-        return yield* usage(repeated === "" ? "--extra-token must not be empty" : `--extra-token must differ from --token and from each other, got ${JSON.stringify(repeated)} twice`)
-      }
-      // loaded here, not at start-up: no other command evaluates the emulator
-      const { Emulator, Faults, Latency, RateLimit, Storm } = yield* Effect.promise(() => import("@steptrail/emulator"))
-      const { live, runs } = flags
-      const emu = yield* Emulator.start({
-        port: flags.port,
-        token: flags.token,
-        tokens: flags.extraTokens,
-        seed: flags.seed,
-        cloudflare: { instances: flags.instances, steps: orUndefined(flags.steps), outputBytes: flags.outputBytes, live },
-        orchestra: { runs, live },
-        onepin: { runs, live },
-        temporal: { runs, live },
-        faults: yield* parsed("faults", flags.faults, Faults.parse),
-        rateLimit: yield* parsed("rate-limit", flags.rateLimit, RateLimit.parse),
-        latency: yield* parsed("latency", flags.latency, Latency.parse),
-        storm: yield* parsed("storm", flags.storm, Storm.parse),
-        clockSpeed: flags.clockSpeed
-      })
-      const { stdout } = yield* Stdio
-      stdout.write(Emulator.startupLine(emu.info) + "\n")
-      return yield* Effect.never
-    }).pipe(Effect.scoped)
-).pipe(
-  Command.withDescription(
+const run = (flags: Flags) =>
+  Effect.gen(function*() {
+    if (flags.port < 0 || flags.port > 65535) {
+      return yield* usage(`--port must be between 0 and 65535, got ${flags.port}`)
+    }
+    if (!(Number.isFinite(flags.clockSpeed) && flags.clockSpeed >= 0)) {
+      return yield* usage("--clock-speed: must be a number >= 0")
+    }
+    // named as the flags, before the emulator would name its options (`cloudflare.instances`)
+    const counts = { instances: flags.instances, steps: orUndefined(flags.steps), "output-bytes": flags.outputBytes, runs: flags.runs, live: flags.live }
+    for (const [flag, value] of Object.entries(counts)) {
+      const least = LEAST[flag as keyof typeof LEAST]
+      if (value !== undefined && value < least) return yield* usage(`--${flag} must be ${least} or more, got ${value}`)
+    }
+    if (flags.token === "") return yield* usage("--token must not be empty")
+    const repeated = [flags.token, ...flags.extraTokens].find((t, i, all) => t === "" || all.indexOf(t) !== i)
+    if (repeated !== undefined) {
+      return yield* usage(repeated === "" ? "--extra-token must not be empty" : `--extra-token must differ from --token and from each other, got ${JSON.stringify(repeated)} twice`)
+    }
+    // loaded here, not at start-up: no other command evaluates the emulator
+    const { Emulator, Faults, Latency, RateLimit, Storm } = yield* Effect.promise(() => import("@steptrail/emulator"))
+    const { live, runs } = flags
+    const emu = yield* Emulator.start({
+      port: flags.port,
+      token: flags.token,
+      tokens: flags.extraTokens,
+      seed: flags.seed,
+      cloudflare: { instances: flags.instances, steps: orUndefined(flags.steps), outputBytes: flags.outputBytes, live },
+      orchestra: { runs, live },
+      onepin: { runs, live },
+      temporal: { runs, live },
+      faults: yield* parsed("faults", flags.faults, Faults.parse),
+      rateLimit: yield* parsed("rate-limit", flags.rateLimit, RateLimit.parse),
+      latency: yield* parsed("latency", flags.latency, Latency.parse),
+      storm: yield* parsed("storm", flags.storm, Storm.parse),
+      clockSpeed: flags.clockSpeed
+    })
+    const { stdout } = yield* Stdio
+    stdout.write(Emulator.startupLine(emu.info) + "\n")
+    return yield* Effect.never
+  }).pipe(Effect.scoped)
+
+export const emulator: Declaration = {
+  name: "emulator",
+  description:
     "Serve local emulators of the Cloudflare Workflows, Arcee Orchestra, Onepin and Temporal APIs on 127.0.0.1 with seeded data. " +
-      "Prints one JSON line (token, base URLs, a workflow of each) to stdout once listening, then serves until stopped.\n\n" +
-      "Examples:\n  steptrail emulator --port 8787 --instances 500 --faults 5xx=0.1,429=0.05\n" +
-      "  steptrail emulator --rate-limit 40/60s --latency 20-150 --extra-token second --storm 20s,retry-after=5"
-  )
-)
+    "Prints one JSON line (token, base URLs, a workflow of each) to stdout once listening, then serves until stopped.\n\n" +
+    "Examples:\n  steptrail emulator --port 8787 --instances 500 --faults 5xx=0.1,429=0.05\n" +
+    "  steptrail emulator --rate-limit 40/60s --latency 20-150 --extra-token second --storm 20s,retry-after=5",
+  options,
+  handler: (flags) => run(flags as unknown as Flags)
+}

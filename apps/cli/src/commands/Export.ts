@@ -3,13 +3,13 @@
  * --config FILE` over any of them: flags and config-file sources are derived from the
  * providers' descriptors.
  */
-import { Command, Options } from "@effect/cli"
 import { ProviderConfig, type ProviderDescriptor } from "@steptrail/core"
 import type { Export } from "@steptrail/export"
 import { Effect, Option } from "effect"
+import { type Declaration, option } from "../Declared.js"
 import { UsageError } from "../Failure.js"
 import * as SourcesConfig from "../SourcesConfig.js"
-import { refuseEmptyIds, runExport, usage } from "./Common.js"
+import { runExport, usage } from "./Common.js"
 import {
   common,
   type CommonFlags,
@@ -32,12 +32,14 @@ const resolved = (flags: CommonFlags, concurrency?: number) => ({
 })
 
 /** One provider's subcommand: its own flags and settings, the common export flags. */
-const providerCommand = (descriptor: ProviderDescriptor.Descriptor) =>
-  Command.make(descriptor.name, { ...common, ...providerOptions(descriptor) }, (parsed) => {
+const providerCommand = (descriptor: ProviderDescriptor.Descriptor): Declaration => ({
+  name: descriptor.name,
+  description: `${descriptor.summary}${examples(descriptor.examples)}`,
+  options: [...common, ...providerOptions(descriptor)],
+  handler: (parsed) => {
     const flags = parsed as CommonFlags & Readonly<Record<string, unknown>>
     return Effect.gen(function*() {
       const conn = yield* connection(flags)
-      yield* refuseEmptyIds(`--${descriptor.runIds.flag}`)
       const text = (key: string) => Option.getOrUndefined((flags[key] as Option.Option<string> | undefined) ?? Option.none())
       // every usage error (exit 2) before the credentials are looked up (exit 3)
       const filter = yield* runFilter(descriptor, text, (key) => `--${key}`)
@@ -52,19 +54,30 @@ const providerCommand = (descriptor: ProviderDescriptor.Descriptor) =>
       }
       return yield* runExport([source], resolved(flags), { fullOutput: flags.fullOutput === true })
     }).pipe(Effect.scoped, withVerbose(flags.verbose))
-  }).pipe(Command.withDescription(`${descriptor.summary}${examples(descriptor.examples)}`))
+  }
+})
 
-const configFile = Options.file("config").pipe(
-  Options.withDescription(
+const configFile = option("config", "file", {
+  description:
     "A JSON file of sources (provider, account or workspace, workflow, filters, credential variables, rate limit) exported into one output; see docs/config.md."
-  ),
-  Options.optional
-)
+})
 
 /** `export`, with a subcommand for each of `providers`, and `--config` over them. */
-export const exportCommand = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>) =>
-  Command.make("export", { ...common, config: configFile, ...window(", for every source of the file (over a source's own)") }, (flags) =>
-    Effect.gen(function*() {
+export const exportCommand = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>): Declaration => ({
+  name: "export",
+  description:
+    "Export step records of workflow runs as NDJSON to stdout or --out FILE: one provider (subcommand), or several sources from a config file." +
+    examples(["export --config steptrail.json --out all.ndjson --state all.state.json"]),
+  options: [...common, configFile, ...window(", for every source of the file (over a source's own)")],
+  subcommandNoun: "provider",
+  subcommands: providers.map(providerCommand),
+  handler: (parsed) => {
+    const flags = parsed as unknown as CommonFlags & {
+      readonly config: Option.Option<string>
+      readonly since: Option.Option<string>
+      readonly until: Option.Option<string>
+    }
+    return Effect.gen(function*() {
       if (Option.isNone(flags.config)) {
         return yield* usage(`export needs a provider (${providers.map((p) => p.name).join(", ")}) or --config FILE`)
       }
@@ -86,10 +99,6 @@ export const exportCommand = (providers: ReadonlyArray<ProviderDescriptor.Descri
         out: Option.orElse(flags.out, () => Option.fromNullable(file.out))
       }
       return yield* runExport(sources, merged, {})
-    }).pipe(Effect.scoped, withVerbose(flags.verbose))).pipe(
-      Command.withDescription(
-        "Export step records of workflow runs as NDJSON to stdout or --out FILE: one provider (subcommand), or several sources from a config file." +
-          examples(["export --config steptrail.json --out all.ndjson --state all.state.json"])
-      ),
-      Command.withSubcommands(providers.map(providerCommand) as [ReturnType<typeof providerCommand>])
-    )
+    }).pipe(Effect.scoped, withVerbose(flags.verbose))
+  }
+})

@@ -2,96 +2,79 @@
  * The export flags: those every export takes, and those a provider's descriptor asks for,
  * with their validation into library options.
  */
-import { Options } from "@effect/cli"
 import { type ProviderConfig, type ProviderDescriptor, RateBudget, Timestamp, type WorkflowProvider } from "@steptrail/core"
 import { Duration, Effect, Logger, LogLevel, Option } from "effect"
-import { withCompletionValues } from "../CommandTree.js"
+import type { OptionSpec } from "../CommandSpec.js"
+import { choice, flag, option } from "../Declared.js"
 import type { UsageError } from "../Failure.js"
 import { usage } from "./Common.js"
 
 export const DEFAULTS = { concurrency: 4, retries: 6, timeout: 30, pollInterval: 5, rateLimitPatience: 900 } as const
 
-export const common = {
-  out: Options.file("out").pipe(
-    Options.withDescription(
+/** The options every export takes, declared once (`Declared`). */
+export const common: ReadonlyArray<OptionSpec> = [
+  option("out", "file", {
+    description:
       "Write records to FILE (atomically: temp file, fsync, rename) instead of stdout, or upsert them into a database, sqlite:PATH or postgres://USER@HOST[:PORT]/DB, which keeps the state itself (docs/database.md)."
-    ),
-    Options.optional
-  ),
-  state: Options.file("state").pipe(
-    Options.withDescription(
+  }),
+  option("state", "file", {
+    description:
       "State file: resume an interrupted export where it stopped, and make the next export incremental (only new runs and runs not terminal last time)."
-    ),
-    Options.optional
+  }),
+  option("concurrency", "integer", {
+    description: `Runs fetched at once (1..64, default ${DEFAULTS.concurrency}); each run's steps stay together and in order.`
+  }),
+  option("retries", "integer", {
+    description: "Retries of a transient failure (5xx, network, timeout) before giving up (exit 5). A 429 is not a failure: it waits.",
+    default: DEFAULTS.retries
+  }),
+  option("timeout", "integer", {
+    description: "Seconds one request may take, from sending it to the last byte of its answer (waiting for the rate budget is not counted).",
+    placeholder: "SECONDS",
+    default: DEFAULTS.timeout
+  }),
+  option("rate-limit", "text", {
+    description:
+      "Request budget N/DURATION of each credential, shared by every request that uses it, e.g. 1200/5m (Cloudflare's default; the others have none).",
+    placeholder: "N/DURATION"
+  }),
+  option("rate-limit-patience", "integer", {
+    description:
+      "Seconds one request may keep being answered 429 (each time after the pause the provider asks for) before the export gives up (exit 5).",
+    placeholder: "SECONDS",
+    default: DEFAULTS.rateLimitPatience
+  }),
+  flag("allow-insecure", "Allow a plain http:// base URL to a host other than loopback (credentials would cross the network unencrypted)."),
+  flag(
+    "follow",
+    "Keep watching runs that are not terminal, and new runs, and write each step once, when it settles (like tail -f): a whole workflow until --follow-timeout or a signal (Ctrl-C, SIGTERM), named runs until they are all terminal."
   ),
-  concurrency: Options.integer("concurrency").pipe(
-    Options.withDescription(`Runs fetched at once (1..64, default ${DEFAULTS.concurrency}); each run's steps stay together and in order.`),
-    Options.withPseudoName("N"),
-    Options.optional
+  option("poll-interval", "integer", {
+    description: "Seconds between polls in --follow mode.",
+    placeholder: "SECONDS",
+    default: DEFAULTS.pollInterval
+  }),
+  option("follow-timeout", "integer", {
+    description: "Stop following this many seconds after the export began, with a last poll then (steps not settled by then are not written).",
+    placeholder: "SECONDS"
+  }),
+  flag(
+    "gzip",
+    "Compress the output with gzip (implied by an --out ending in .gz, and refused with an --out that does not end in .gz); with --state each checkpoint ends a gzip member, so the file stays valid gzip."
   ),
-  retries: Options.integer("retries").pipe(
-    Options.withDescription("Retries of a transient failure (5xx, network, timeout) before giving up (exit 5). A 429 is not a failure: it waits."),
-    Options.withPseudoName("N"),
-    Options.withDefault(DEFAULTS.retries)
-  ),
-  timeout: Options.integer("timeout").pipe(
-    Options.withDescription("Seconds one request may take, from sending it to the last byte of its answer (waiting for the rate budget is not counted)."),
-    Options.withPseudoName("SECONDS"),
-    Options.withDefault(DEFAULTS.timeout)
-  ),
-  rateLimit: Options.text("rate-limit").pipe(
-    Options.withDescription(
-      "Request budget N/DURATION of each credential, shared by every request that uses it, e.g. 1200/5m (Cloudflare's default; the others have none)."
-    ),
-    Options.withPseudoName("N/DURATION"),
-    Options.optional
-  ),
-  rateLimitPatience: Options.integer("rate-limit-patience").pipe(
-    Options.withDescription(
-      "Seconds one request may keep being answered 429 (each time after the pause the provider asks for) before the export gives up (exit 5)."
-    ),
-    Options.withPseudoName("SECONDS"),
-    Options.withDefault(DEFAULTS.rateLimitPatience)
-  ),
-  allowInsecure: Options.boolean("allow-insecure").pipe(
-    Options.withDescription("Allow a plain http:// base URL to a host other than loopback (credentials would cross the network unencrypted).")
-  ),
-  follow: Options.boolean("follow").pipe(
-    Options.withDescription(
-      "Keep watching runs that are not terminal, and new runs, and write each step once, when it settles (like tail -f): a whole workflow until --follow-timeout or a signal (Ctrl-C, SIGTERM), named runs until they are all terminal."
-    )
-  ),
-  pollInterval: Options.integer("poll-interval").pipe(
-    Options.withDescription("Seconds between polls in --follow mode."),
-    Options.withPseudoName("SECONDS"),
-    Options.withDefault(DEFAULTS.pollInterval)
-  ),
-  followTimeout: Options.integer("follow-timeout").pipe(
-    Options.withDescription("Stop following this many seconds after the export began, with a last poll then (steps not settled by then are not written)."),
-    Options.withPseudoName("SECONDS"),
-    Options.optional
-  ),
-  gzip: Options.boolean("gzip").pipe(
-    Options.withDescription(
-      "Compress the output with gzip (implied by an --out ending in .gz, and refused with an --out that does not end in .gz); with --state each checkpoint ends a gzip member, so the file stays valid gzip."
-    )
-  ),
-  redact: Options.text("redact").pipe(
-    Options.withDescription(
-      "Replace the value at a JSON path in input/output with \"[REDACTED]\" before writing (repeatable), e.g. output.customer.email, 'input.messages[*].content', 'output.*.token'."
-    ),
-    Options.withPseudoName("PATH"),
-    Options.repeated
-  ),
-  format: Options.choice("format", ["ndjson", "singer"]).pipe(
-    Options.withDescription("ndjson (default): one record per line; singer: SCHEMA, RECORD and STATE messages (stream steptrail_steps) for any Singer target."),
-    Options.withDefault("ndjson" as const)
-  ),
-  quiet: Options.boolean("quiet").pipe(Options.withDescription("Print no progress and no summary on stderr.")),
-  verbose: Options.boolean("verbose").pipe(
-    Options.withDescription("Log every request (method, path, status, milliseconds) and every retry on stderr.")
-  )
-}
+  option("redact", "text", {
+    description:
+      "Replace the value at a JSON path in input/output with \"[REDACTED]\" before writing (repeatable), e.g. output.customer.email, 'input.messages[*].content', 'output.*.token'.",
+    placeholder: "PATH",
+    repeated: true
+  }),
+  choice("format", ["ndjson", "singer"], {
+    description: "ndjson (default): one record per line; singer: SCHEMA, RECORD and STATE messages (stream steptrail_steps) for any Singer target.",
+    default: "ndjson"
+  }),
+  flag("quiet", "Print no progress and no summary on stderr."),
+  flag("verbose", "Log every request (method, path, status, milliseconds) and every retry on stderr.")
+]
 
 export interface CommonFlags {
   readonly out: Option.Option<string>
@@ -158,54 +141,43 @@ export const withVerbose = (verbose: boolean) => <A, E, R>(effect: Effect.Effect
  * `--since` and `--until`: a provider's flags, and `export --config`'s (`note` says how they
  * meet the file's values).
  */
-export const window = (note = "") => ({
-  since: Options.text("since").pipe(
-    Options.withDescription(`Only runs created at or after this ISO 8601 time${note}.`),
-    Options.withPseudoName("TIME"),
-    Options.optional
-  ),
-  until: Options.text("until").pipe(
-    Options.withDescription(`Only runs created before this ISO 8601 time${note}.`),
-    Options.withPseudoName("TIME"),
-    Options.optional
-  )
-})
+export const window = (note = ""): ReadonlyArray<OptionSpec> => [
+  option("since", "text", { description: `Only runs created at or after this ISO 8601 time${note}.`, placeholder: "TIME" }),
+  option("until", "text", { description: `Only runs created before this ISO 8601 time${note}.`, placeholder: "TIME" })
+]
+
+/** The flag of a setting, keyed by the setting's name among the parsed flags. */
+const settingKey = (setting: ProviderConfig.Setting) => `setting:${setting.name}`
 
 /** The flags a provider's descriptor asks for, by the settings' names. */
-export const providerOptions = (descriptor: ProviderDescriptor.Descriptor) => {
-  const options: Record<string, Options.Options<unknown>> = {
-    workflow: Options.text("workflow").pipe(Options.withDescription(descriptor.workflow), Options.withPseudoName(descriptor.workflowPlaceholder ?? "ID"))
-  }
-  for (const setting of descriptor.settings) {
-    if (setting.flag === undefined) continue
-    options[`setting:${setting.name}`] = Options.text(setting.flag).pipe(
-      Options.withDescription(setting.description),
-      Options.withPseudoName(setting.placeholder ?? "VALUE"),
-      Options.optional
-    )
-  }
-  options.runIds = Options.text(descriptor.runIds.flag).pipe(
-    Options.withDescription(`Export only this ${descriptor.runIds.flag} (repeatable); without it, every run of the workflow.`),
-    Options.withPseudoName("ID"),
-    Options.repeated
-  )
+export const providerOptions = (descriptor: ProviderDescriptor.Descriptor): ReadonlyArray<OptionSpec> => {
   const status = descriptor.filters.status
-  if (status !== undefined) {
-    const words = status.values.join(", ")
-    options.status = Options.text("status").pipe(
-      Options.withDescription(status.multiple ? `Only runs in these statuses, comma-separated (${words}).` : `Only runs in this status (${words}).`),
-      Options.withPseudoName(status.multiple ? "STATUS[,STATUS...]" : "STATUS"),
-      Options.optional,
-      withCompletionValues(status.values)
-    )
-  }
-  Object.assign(options, window())
-  if (descriptor.fullOutput) {
-    options.fullOutput = Options.boolean("full-output").pipe(
-      Options.withDescription("Fetch the full, untruncated output of every step whose logged output is only a preview.")
-    )
-  }
-  return options
+  const words = status?.values.join(", ")
+  return [
+    option("workflow", "text", { description: descriptor.workflow, placeholder: descriptor.workflowPlaceholder ?? "ID", required: true }),
+    ...descriptor.settings.flatMap((setting) =>
+      setting.flag === undefined ? [] : [
+        option(setting.flag, "text", { description: setting.description, placeholder: setting.placeholder ?? "VALUE", key: settingKey(setting) })
+      ]
+    ),
+    option(descriptor.runIds.flag, "text", {
+      description: `Export only this ${descriptor.runIds.flag} (repeatable); without it, every run of the workflow.`,
+      placeholder: "ID",
+      repeated: true,
+      key: "runIds"
+    }),
+    ...(status === undefined ? [] : [
+      option("status", "text", {
+        description: status.multiple ? `Only runs in these statuses, comma-separated (${words}).` : `Only runs in this status (${words}).`,
+        placeholder: status.multiple ? "STATUS[,STATUS...]" : "STATUS",
+        values: status.values
+      })
+    ]),
+    ...window(),
+    ...(descriptor.fullOutput
+      ? [flag("full-output", "Fetch the full, untruncated output of every step whose logged output is only a preview.")]
+      : [])
+  ]
 }
 
 /** The explicit settings among parsed provider flags. */
@@ -215,7 +187,7 @@ export const settingsOf = (
 ): ProviderConfig.Values =>
   Object.fromEntries(
     descriptor.settings.flatMap((s) => {
-      const value = flags[`setting:${s.name}`] as Option.Option<string> | undefined
+      const value = flags[settingKey(s)] as Option.Option<string> | undefined
       return value !== undefined && Option.isSome(value) ? [[s.name, value.value]] : []
     })
   )
