@@ -59,10 +59,10 @@ describe("the bundle", () => {
   it("a plain export loads no emulator, no provider's implementation until it is asked for, and no package the CLI never calls", () => {
     const [main] = dynamicImports(BIN)
     const loaded = modules(closure(main!))
-    // of each provider, its descriptor only: the implementation is its descriptor's dynamic import
+    // of each provider, its descriptor and settings only: the implementation is its descriptor's dynamic import
     const providers = loaded.filter((m) => /^packages\/(?!core|export)[^/]+\/src\//.test(m))
     expect(providers.length).toBeGreaterThan(0)
-    for (const m of providers) expect(m, m).toMatch(/\/src\/Descriptor\.ts$/)
+    for (const m of providers) expect(m, m).toMatch(/\/src\/(Descriptor|Settings)\.ts$/)
     expect(loaded.some((m) => m.startsWith("packages/emulator/"))).toBe(false)
     // stubbed by scripts/bundle.mjs: effect/FastCheck's fast-check, @effect/cli's config-file parsers
     const everywhere = modules(fs.readdirSync(path.join(path.dirname(BIN), "chunks")).filter((f) => f.endsWith(".js")).map((f) => path.join(path.dirname(BIN), "chunks", f)))
