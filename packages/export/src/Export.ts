@@ -16,7 +16,6 @@ import * as encoding from "./internal/encode.js"
 import * as internal from "./internal/source.js"
 import { markOf, Window } from "./internal/window.js"
 import type * as Output from "./Output.js"
-import type * as Redaction from "./Redaction.js"
 import * as State from "./State.js"
 import * as Summary from "./Summary.js"
 
@@ -26,30 +25,13 @@ import * as Summary from "./Summary.js"
  * @since 0.1.0
  * @category models
  */
-export interface Source {
-  readonly provider: WorkflowProvider.Service
-  readonly workflow: string
-  /** Explicit run ids (each exported once, in the order given); when empty, every run matching `filter`. */
-  readonly runIds?: ReadonlyArray<string> | undefined
-  readonly filter?: WorkflowProvider.RunFilter | undefined
-  /** Overrides `Options.fullOutput` for this source. */
-  readonly fullOutput?: boolean | undefined
-  /** A label: every failure of this source names it (see `SourceError`). */
-  readonly name?: string | undefined
-}
+export interface Source extends internal.SourceLike {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** Runs fetched at once (per source). */
-  readonly concurrency?: number | undefined
-  readonly fullOutput?: boolean | undefined
-  /** Values replaced with `"[REDACTED]"` in every record before it is written. */
-  readonly redact?: ReadonlyArray<Redaction.Path> | undefined
-  /** `ndjson` (the default): one record per line; `singer`: Singer messages (see `Singer`). */
-  readonly format?: Format | undefined
+export interface Options extends internal.FetchOptions {
   /** Count into this summary as the export goes (a progress display reads it). */
   readonly summary?: Summary.Summary | undefined
   /**

@@ -6,8 +6,7 @@ import { type ProviderConfig, type ProviderDescriptor, RateBudget, Timestamp, ty
 import { Duration, Effect, Logger, LogLevel, Option } from "effect"
 import type { OptionSpec } from "../CommandSpec.js"
 import { choice, flag, option } from "../Declared.js"
-import type { UsageError } from "../Failure.js"
-import { usage } from "./Common.js"
+import { usage, type UsageError } from "../Failure.js"
 
 export const DEFAULTS = { concurrency: 4, retries: 6, timeout: 30, pollInterval: 5, rateLimitPatience: 900 } as const
 
