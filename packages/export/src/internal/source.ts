@@ -4,9 +4,10 @@
  * pipeline; and what one failing source does to the others.
  */
 import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Chunk, Clock, Duration, Effect, Exit, Option, Schema, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Exit, Option, Ref, Schema, Stream } from "effect"
 import type * as Output from "../Output.js"
 import * as Redaction from "../Redaction.js"
+import * as Summary from "../Summary.js"
 import * as encoding from "./encode.js"
 
 /**
@@ -37,6 +38,31 @@ export interface FetchOptions {
 }
 
 /** How long after a later-created run a run may still appear in a listing. */
+/**
+ * The summary an export counts into, named for its output: the caller's (which a progress
+ * display may be reading), or a new one.
+ */
+export const summaryRef = <S extends Summary.Summary>(
+  summary: Ref.Ref<S> | undefined,
+  empty: () => S,
+  output: string
+): Effect.Effect<Ref.Ref<S>> =>
+  summary === undefined
+    ? Ref.make({ ...empty(), output })
+    : Effect.as(Ref.update(summary, (s) => ({ ...s, output })), summary)
+
+/** Counts a run's records (counted where they were encoded) into the summary. */
+export const countRun = <S extends Summary.Summary>(
+  summary: Ref.Ref<S>,
+  provider: string,
+  counts: Summary.Counts,
+  newRun = true
+): Effect.Effect<void> => Ref.update(summary, (s) => Summary.add(s, provider, counts, newRun))
+
+/** The summary as it ends, with the bytes the output took. */
+export const finalSummary = <S extends Summary.Summary>(summary: Ref.Ref<S>, bytes: number): Effect.Effect<S> =>
+  Ref.updateAndGet(summary, (s) => ({ ...s, bytes }))
+
 export const DEFAULT_LATENESS = Duration.minutes(10)
 
 export const latenessMillis = (options: { readonly lateness?: Duration.DurationInput | undefined }): number =>
