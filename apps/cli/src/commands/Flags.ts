@@ -156,7 +156,14 @@ export const providerOptions = (descriptor: ProviderDescriptor.Descriptor): Read
     option("workflow", "text", { description: descriptor.workflow, placeholder: descriptor.workflowPlaceholder ?? "ID", required: true }),
     ...descriptor.settings.flatMap((setting) =>
       setting.flag === undefined ? [] : [
-        option(setting.flag, "text", { description: setting.description, placeholder: setting.placeholder ?? "VALUE", key: settingKey(setting) })
+        // the setting's default is shown, not applied: a flag default would win over the
+        // config file and the environment (`ProviderConfig.resolve` applies it after them)
+        option(setting.flag, "text", {
+          description: setting.description,
+          placeholder: setting.placeholder ?? "VALUE",
+          key: settingKey(setting),
+          shownDefault: setting.default
+        })
       ]
     ),
     option(descriptor.runIds.flag, "text", {
