@@ -24,18 +24,18 @@ const files = (dir) =>
   })
 
 /**
- * The modules a source file loads when it runs, as paths from the root: static imports and
- * re-exports, `import("...")` (a lazy load is still a dependency: a descriptor that loads its
- * provider lazily while the provider imports the descriptor is a cycle), relative or
- * `@steptrail/<pkg>[/<module>]`. `import type` and `export type` are left out: TypeScript
- * erases them (`verbatimModuleSyntax`), so they load nothing, like the `type * as Foo` an
- * `internal/` module takes from its public module in the Effect packages.
+ * The modules a source file depends on, as paths from the root: static imports and re-exports,
+ * `import type` and `export type … from` included (TypeScript erases them, but a type-only cycle
+ * is still two modules that cannot be read, moved or published apart: the shared type belongs in
+ * one of them, or in a small module of its own), and `import("...")` (a lazy load is still a
+ * dependency: a descriptor that loads its provider lazily while the provider imports the
+ * descriptor is a cycle); relative or `@steptrail/<pkg>[/<module>]`.
  */
-function runtimeImports(file, text) {
+function importsOf(file, text) {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
   const found = []
-  const statement = /(?:^|;|\n)\s*(import|export)\s+(type\s+)?(?:[^"';]*?\s+from\s+)?"([^"]+)"/g
-  for (const m of code.matchAll(statement)) if (m[2] === undefined) found.push(m[3])
+  const statement = /(?:^|;|\n)\s*(?:import|export)\s+(?:[^"';]*?\s+from\s+)?"([^"]+)"/g
+  for (const m of code.matchAll(statement)) found.push(m[1])
   for (const m of code.matchAll(/\bimport\s*\(\s*"([^"]+)"\s*\)/g)) found.push(m[1])
   return found.flatMap((spec) => {
     if (spec.startsWith(".")) return [relative(root, resolve(dirname(file), spec.replace(/\.js$/, ".ts")))]
@@ -86,14 +86,14 @@ function pathRound(graph, component, start) {
 }
 
 const problems = []
-// module -> the modules it loads when it runs (see `runtimeImports`)
+// module -> the modules it imports (see `importsOf`)
 const graph = new Map()
 for (const [pkg, deps] of Object.entries(allowed)) {
   const dir = join(root, dirs[pkg] ?? `packages/${pkg}/src`)
   for (const file of files(dir)) {
     const text = readFileSync(file, "utf8")
     const name = file.slice(root.length + 1)
-    graph.set(name, runtimeImports(file, text))
+    graph.set(name, importsOf(file, text))
     for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)"@steptrail\/([\w-]+)(?:\/[\w/]+)?"/g)) {
       if (!deps.includes(m[1])) problems.push(`${name}: ${pkg} must not import @steptrail/${m[1]}`)
     }

@@ -29,6 +29,12 @@ export interface OptionSpec {
   readonly repeated: boolean
   /** The default as the user would type it, when there is one worth showing. */
   readonly default?: string | undefined
+  /**
+   * A default help shows but the parser does not apply: a provider setting's, which
+   * `ProviderConfig.resolve` applies only after the config file and the environment (as a
+   * flag's default it would win over both).
+   */
+  readonly shownDefault?: string | undefined
 }
 
 export interface ArgSpec {

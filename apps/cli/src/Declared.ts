@@ -40,6 +40,8 @@ interface OptionFields {
   readonly repeated?: boolean
   /** As the user would type it; shown in help and parsed as the option's type. */
   readonly default?: string | number
+  /** Shown in help only: the option stays unset when not given (see `OptionSpec.shownDefault`). */
+  readonly shownDefault?: string | undefined
   /** Values a shell may complete for free text (a choice completes its cases). */
   readonly values?: ReadonlyArray<string>
 }
@@ -69,7 +71,8 @@ export const option = (name: string, type: Exclude<ValueSpec["type"], "choice">,
   description: fields.description,
   required: fields.required === true,
   repeated: fields.repeated === true,
-  default: fields.default === undefined ? undefined : String(fields.default)
+  default: fields.default === undefined ? undefined : String(fields.default),
+  shownDefault: fields.shownDefault
 })
 
 /** An option whose value is one of `cases`. */

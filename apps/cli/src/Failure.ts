@@ -6,7 +6,7 @@ import { HelpDoc, ValidationError } from "@effect/cli"
 import { ProviderError } from "@steptrail/core"
 import type { Database } from "@steptrail/database"
 import type { Export, Lock, Output, State } from "@steptrail/export"
-import { Cause, Match, Option, Schema } from "effect"
+import { Cause, Effect, Match, Option, Schema } from "effect"
 import type { CommandSpec } from "./CommandSpec.js"
 
 export interface Failure {
@@ -35,6 +35,9 @@ export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()
     return `${this.source}: credentials ${names} not set`
   }
 }
+
+/** Fails with a `UsageError` saying `message`. */
+export const usage = (message: string) => Effect.fail(new UsageError({ message }))
 
 /** The emulator's failure (its module is loaded only by the commands that run it). */
 interface EmulatorError {

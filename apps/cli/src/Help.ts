@@ -156,10 +156,11 @@ const table = (rows: ReadonlyArray<readonly [string, string]>, width: number, co
 const optionRow = (o: CommandSpec.OptionSpec): readonly [string, string] => {
   const names = [...o.aliases, o.name].join(", ")
   const label = o.value === null ? names : `${names} ${o.value.placeholder}`
+  const shown = o.default ?? o.shownDefault
   const notes = [
     o.required ? "Required." : "",
     o.repeated && !/repeatable/i.test(o.description) ? "Repeatable." : "",
-    o.default !== undefined && !/\bdefault\b/i.test(o.description) ? `Default: ${o.default}.` : ""
+    shown !== undefined && !/\bdefault\b/i.test(o.description) ? `Default: ${shown}.` : ""
   ].filter((n) => n !== "")
   return [label, [o.description, ...notes].join(" ").trim()]
 }

@@ -10,9 +10,9 @@ import { ProviderConfig, type ProviderDescriptor, ProviderError } from "@steptra
 import { Export, Output } from "@steptrail/export"
 import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
 import * as path from "node:path"
-import { outRelativeTo, usage } from "./commands/Common.js"
+import { outRelativeTo } from "./commands/Common.js"
 import { parseBudget, runFilter } from "./commands/Flags.js"
-import { MissingCredentials, type UsageError } from "./Failure.js"
+import { MissingCredentials, usage, type UsageError } from "./Failure.js"
 
 const EnvName = Schema.String.pipe(
   Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: () => "must be an environment variable name" })

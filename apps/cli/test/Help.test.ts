@@ -69,6 +69,23 @@ describe(`--help, over ${label}`, () => {
       }
     }))
 
+  it.effect("a provider setting's declared default is shown, and not given to the parser (the file and the environment come first)", () =>
+    Effect.gen(function*() {
+      for (const provider of providers) {
+        const flat = (yield* run(["export", provider.name, "--help"])).stdout.replace(/\s+/g, " ")
+        const spec = commands.find((c) => c.path.join(" ") === `steptrail export ${provider.name}`)!
+        for (const setting of provider.settings) {
+          if (setting.flag === undefined || setting.default === undefined) continue
+          // where the description already says it, it is not said twice
+          const text = /\bdefault\b/i.test(setting.description) ? setting.description : `${setting.description} Default: ${setting.default}.`
+          expect(text).toContain(setting.default)
+          expect(flat).toContain(`--${setting.flag} ${setting.placeholder ?? "VALUE"} ${text}`)
+          const option = spec.options.find((o) => o.name === `--${setting.flag}`)!
+          expect(option).toMatchObject({ default: undefined, shownDefault: setting.default })
+        }
+      }
+    }))
+
   it.effect("offers no --wizard, and refuses it in one line (it needs a terminal and hangs without one)", () =>
     Effect.gen(function*() {
       for (const command of commands) expect((yield* run(argsOf(command))).stdout).not.toContain("wizard")

@@ -231,7 +231,7 @@ export const baseUrlSetting = (env: ReadonlyArray<string>, defaultUrl: string): 
   env,
   placeholder: "URL",
   default: defaultUrl,
-  description: `API base URL, version prefix included (default ${defaultUrl}, or ${env.join(" or ")}).`
+  description: `API base URL, version prefix included (or ${env.join(" or ")}).`
 })
 
 /**

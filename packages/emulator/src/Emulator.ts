@@ -14,10 +14,6 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import type * as Faults from "./Faults.js"
-import type * as Latency from "./Latency.js"
-import type * as RateLimit from "./RateLimit.js"
-import type * as Storm from "./Storm.js"
 import * as Clock from "./internal/clock.js"
 import { accountIdOf, Codes } from "./internal/cloudflare/bodies.js"
 import * as Cloudflare from "./internal/cloudflare/model.js"
@@ -34,58 +30,7 @@ import type * as Stats_ from "./internal/stats.js"
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** Default 0 (ephemeral). The emulator always binds 127.0.0.1. */
-  readonly port?: number
-  /** Default `steptrail-emulator-token`; valid for every provider. */
-  readonly token?: string
-  /** More tokens, each valid for every provider like `token` (credential labels `"1"`, `"2"`, ...). */
-  readonly tokens?: ReadonlyArray<string>
-  /** Default 1. All data is a pure function of (seed, options, virtual clock). */
-  readonly seed?: number
-  readonly cloudflare?: {
-    /** Historic instances of the main workflow, default 150 (live ones come on top). */
-    readonly instances?: number
-    /** When set, every settled instance has exactly this many log entries (>= 1). */
-    readonly steps?: number
-    /** Approximate serialized size of large step outputs, default 2048 (> the 1024 preview cut). */
-    readonly outputBytes?: number
-    /** Live instances whose state follows the virtual clock, default 2. */
-    readonly live?: number
-    /** `/step` success body: the envelope (default), the bare result, or alternating per step. */
-    readonly stepBody?: "envelope" | "flat" | "mixed"
-  }
-  readonly orchestra?: { readonly runs?: number; readonly live?: number }
-  readonly onepin?: {
-    readonly runs?: number
-    readonly live?: number
-    /** The workspace the token belongs to; default `7d0c5e2a-3b4f-4c61-9a8e-1f2d3c4b5a69`. */
-    readonly workspaceId?: string
-    /** When set, every Onepin request is answered 426 with `X-OnePin-Required-Version`. */
-    readonly requiredVersion?: string
-  }
-  readonly temporal?: {
-    /** Historic `OrderWorkflow` runs, default 150 (their children and continuations come on top). */
-    readonly runs?: number
-    /** Live runs whose history grows with the virtual clock, default 2. */
-    readonly live?: number
-    /** The one namespace served, default `steptrail-emulator.a1b2c`. */
-    readonly namespace?: string
-    /** `required` (default): a Bearer API key, like Temporal Cloud; `none`: no check, like a local dev server. */
-    readonly auth?: "required" | "none"
-  }
-  readonly faults?: Faults.Options
-  /** Per provider and credential; see the RateLimit module. */
-  readonly rateLimit?: RateLimit.Options
-  /** A delay before every provider answer; see the Latency module. */
-  readonly latency?: Latency.Options
-  /** A period of 429s for every provider request; see the Storm module. */
-  readonly storm?: Storm.Options
-  /** Virtual milliseconds the clock runs per real millisecond from startup, on top of `advance`; default 0 (still). */
-  readonly clockSpeed?: number
-  /** The real time the server paces itself by (rate limit, storm, latency, slow faults, clock speed); default the process's. */
-  readonly wallClock?: WallClock
-}
+export type Options = Options_.Options
 
 /**
  * Real time as the emulator sees it. Tests pass a manual one to step time

@@ -11,12 +11,11 @@
  * @since 0.1.0
  */
 import { type ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Duration, Effect, Stream } from "effect"
+import { type Duration, Effect, type Ref, Stream } from "effect"
 import * as encoding from "./internal/encode.js"
 import * as internal from "./internal/source.js"
 import { markOf, Window } from "./internal/window.js"
 import type * as Output from "./Output.js"
-import type * as Redaction from "./Redaction.js"
 import * as State from "./State.js"
 import * as Summary from "./Summary.js"
 
@@ -26,32 +25,18 @@ import * as Summary from "./Summary.js"
  * @since 0.1.0
  * @category models
  */
-export interface Source {
-  readonly provider: WorkflowProvider.Service
-  readonly workflow: string
-  /** Explicit run ids (each exported once, in the order given); when empty, every run matching `filter`. */
-  readonly runIds?: ReadonlyArray<string> | undefined
-  readonly filter?: WorkflowProvider.RunFilter | undefined
-  /** Overrides `Options.fullOutput` for this source. */
-  readonly fullOutput?: boolean | undefined
-  /** A label: every failure of this source names it (see `SourceError`). */
-  readonly name?: string | undefined
-}
+export interface Source extends internal.SourceLike {}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** Runs fetched at once (per source). */
-  readonly concurrency?: number | undefined
-  readonly fullOutput?: boolean | undefined
-  /** Values replaced with `"[REDACTED]"` in every record before it is written. */
-  readonly redact?: ReadonlyArray<Redaction.Path> | undefined
-  /** `ndjson` (the default): one record per line; `singer`: Singer messages (see `Singer`). */
-  readonly format?: Format | undefined
-  /** Count into this summary as the export goes (a progress display reads it). */
-  readonly summary?: Summary.Summary | undefined
+export interface Options extends internal.FetchOptions {
+  /**
+   * Count into this summary as the export goes: a progress display reads its snapshots
+   * (`Ref.get`, or a `SubscriptionRef`'s changes). The export returns the final one.
+   */
+  readonly summary?: Ref.Ref<Summary.Summary> | undefined
   /**
    * Ignored: fetched runs that wait for an earlier one are bounded by count now
    * (`Stream.mapEffect`), a byte budget having made no measurable difference.
@@ -168,8 +153,7 @@ export const run = (
 ): Effect.Effect<Summary.Summary, PE.ProviderError | Output.OutputError | SourceError> =>
   Effect.gen(function*() {
     const format = options.format ?? "ndjson"
-    const summary = options.summary ?? Summary.empty(output.target)
-    summary.output = output.target
+    const summary = yield* internal.summaryRef(options.summary, () => Summary.empty(output.target), output.target)
     yield* internal.writeText(output, encoding.header(format))
     const windows = new Map<string, Window>()
     const failures = yield* internal.eachSource(sources, (source) => {
@@ -180,10 +164,10 @@ export const run = (
         windows.set(key, window)
       }
       return internal.writeRuns(source, runsOf(source), output, options, (run, fetched) =>
-        Effect.sync(() => {
-          Summary.addCounts(summary, run.provider, fetched.counts, true)
-          window?.add(run, markOf(run, fetched.counts.steps, fetched.runStatus))
-        }))
+        Effect.zipRight(
+          internal.countRun(summary, run.provider, fetched.counts),
+          Effect.sync(() => window?.add(run, markOf(run, fetched.counts.steps, fetched.runStatus)))
+        ))
     })
     if (failures.length === sources.length && sources.length > 0) return yield* Effect.fail(internal.failureOf(sources, failures))
     for (const { index } of failures) {
@@ -194,7 +178,7 @@ export const run = (
     for (const [key, window] of windows) bookmarks[key] = window.toState()
     yield* internal.writeText(output, encoding.bookmark(format, { version: State.VERSION, sources: bookmarks, pending: null }))
     yield* output.commit
-    summary.bytes = output.bytes()
+    const final = yield* internal.finalSummary(summary, output.bytes())
     if (failures.length > 0) return yield* Effect.fail(internal.failureOf(sources, failures))
-    return summary
+    return final
   })

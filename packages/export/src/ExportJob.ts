@@ -113,10 +113,15 @@ export const run = <E = never>(options: Options<E>): Effect.Effect<Summary.Summa
         Effect.catchTag("LockError", (e) => Effect.fail(new Output.OutputError({ target: options.out!, reason: "open", detail: Output.describe({ code: e.detail }) })))
       )
     }
-    const live = Summary.empty(options.into?.target ?? options.out ?? "stdout")
+    // what the export counts into and the progress display reads (a follow counts its polls too)
+    const target = options.into?.target ?? options.out ?? "stdout"
+    const live = yield* Ref.make(Summary.empty(target))
+    const followed = yield* Ref.make(Follow.empty(target))
     // set by the fiber that counts, read by the progress display
     const total = yield* Ref.make<number | undefined>(undefined)
-    const progress = options.quiet === true ? undefined : yield* Effect.forkScoped(Progress.report(live, { terminal, totalRuns: Ref.get(total) }))
+    const progress = options.quiet === true ? undefined : yield* Effect.forkScoped(
+      Progress.report(options.follow === undefined || options.into !== undefined ? live : followed, { terminal, totalRuns: Ref.get(total) })
+    )
     if (progress !== undefined && options.follow === undefined && options.state === undefined) {
       // runs to come, where every source can tell (explicit ids, or one cheap count request);
       // in the background, and a failure only leaves the total unknown
@@ -178,17 +183,18 @@ export const run = <E = never>(options: Options<E>): Effect.Effect<Summary.Summa
         ...(stopped !== undefined ? [`${stopped}: ${stillOpen(s.unfinished)}; what was written is kept`] : []),
         ...(stopped === undefined && s.unfinished > 0 ? [`follow time limit reached: ${stillOpen(s.unfinished)}`] : [])
       ]
-      const followSummary = Object.assign(live, { polls: 0, unfinished: 0, newRuns: 0 })
       const summary = yield* Follow.run(options.sources, output, {
         ...exportOptions,
-        summary: followSummary,
+        summary: followed,
         poll: follow.poll,
         timeout: follow.timeout
       }).pipe(
         Effect.onExit((exit) => {
           if (Exit.isSuccess(exit)) return Effect.void
-          followSummary.bytes = output.bytes()
-          return print(followSummary, notes(followSummary, Exit.isInterrupted(exit) ? "following stopped" : "following failed"))
+          return Effect.flatMap(Ref.get(followed), (counted) => {
+            const done = { ...counted, bytes: output.bytes() }
+            return print(done, notes(done, Exit.isInterrupted(exit) ? "following stopped" : "following failed"))
+          })
         })
       )
       yield* print(summary, notes(summary, undefined))

@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { ProviderError as PE, StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Clock, Duration, Effect, Exit, Schedule, Schema, Stream } from "effect"
+import { Clock, Duration, Effect, Exit, Ref, Schedule, Schema, Stream } from "effect"
 import * as Export from "./Export.js"
 import * as encoding from "./internal/encode.js"
 import * as internal from "./internal/source.js"
@@ -29,7 +29,12 @@ import * as Summary from "./Summary.js"
  * @since 0.1.0
  * @category models
  */
-export interface Options extends Export.Options {
+export interface Options extends Omit<Export.Options, "summary"> {
+  /**
+   * Count into this summary as the export goes, following included: a progress display reads
+   * its snapshots, and what it holds when following stops (or is stopped) is what was done.
+   */
+  readonly summary?: Ref.Ref<FollowSummary> | undefined
   /** Time between polls of the followed runs. */
   readonly poll?: Duration.DurationInput | undefined
   /** Stop following after this long; steps that have not settled by then are not written. */
@@ -48,6 +53,14 @@ export interface FollowSummary extends Summary.Summary {
   /** Runs that appeared after the first pass and were followed. */
   newRuns: number
 }
+
+/**
+ * A follow summary with nothing counted yet.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const empty = (output: string): FollowSummary => ({ ...Summary.empty(output), polls: 0, unfinished: 0, newRuns: 0 })
 
 /**
  * Statuses that will not change any more (`StepRecord.isSettled`).
@@ -106,12 +119,8 @@ const follow = (
   Effect.gen(function*() {
     const format = options.format ?? "ndjson"
     const poll = Duration.decode(options.poll ?? "5 seconds")
-    const summary: FollowSummary = Object.assign(options.summary ?? Summary.empty(output.target), {
-      output: output.target,
-      polls: 0,
-      unfinished: 0,
-      newRuns: 0
-    })
+    const summary = yield* internal.summaryRef(options.summary, () => empty(output.target), output.target)
+    const note = (f: (s: FollowSummary) => Partial<FollowSummary>) => Ref.update(summary, (s) => ({ ...s, ...f(s) }))
     const margin = internal.latenessMillis(options)
     const started = yield* Clock.currentTimeMillis
     const followed = sources.map(() => new Map<string, Followed>())
@@ -127,9 +136,8 @@ const follow = (
         return { ended, indexes: fresh.map((r) => r.step_index), ...encoding.encode(format, fresh, new Date(now).toISOString()) }
       })
     const handled = (i: number, f: Followed, fresh: Fresh) =>
-      Effect.sync(() => {
+      Effect.zipRight(internal.countRun(summary, f.run.provider, fresh.counts, !f.counted), Effect.sync(() => {
         for (const index of fresh.indexes) f.written.add(index)
-        Summary.addCounts(summary, f.run.provider, fresh.counts, !f.counted)
         f.counted = true
         if (fresh.ended) {
           followed[i]!.delete(f.run.id)
@@ -138,7 +146,7 @@ const follow = (
           followed[i]!.set(f.run.id, f)
           windows[i]?.add(f.run, markOf(f.run, 0))
         }
-      })
+      }))
     const pass = (source: Export.Source, i: number, runs: Stream.Stream<Followed, PE.ProviderError>) =>
       internal.writeInOrder({
         items: runs,
@@ -151,10 +159,10 @@ const follow = (
 
     // a gzip member is closed after each pass that wrote records: a reader of the stream as it
     // comes (stdout) can decode everything up to the last poll
-    let steps = summary.steps
-    const settle = Effect.suspend(() => {
-      if (summary.steps === steps) return Effect.void
-      steps = summary.steps
+    let steps = (yield* Ref.get(summary)).steps
+    const settle = Effect.flatMap(Ref.get(summary), (s) => {
+      if (s.steps === steps) return Effect.void
+      steps = s.steps
       return output.flush
     })
     yield* internal.writeText(output, encoding.header(format))
@@ -191,7 +199,7 @@ const follow = (
           const ref = refs[k]!
           f.run = ref.status === "unknown" ? (listed.get(ref.id) ?? ref) : ref
         })
-        summary.newRuns += added.length
+        yield* note((s) => ({ newRuns: s.newRuns + added.length }))
         yield* pass(source, i, Stream.fromIterable([...open, ...added]))
       })
 
@@ -200,15 +208,15 @@ const follow = (
     const live = sources.map((_, i) => !failures.some((f) => f.index === i))
     // a listing source is watched for new runs until the time limit (or an interruption);
     // explicit runs are followed until they are terminal
-    summary.unfinished = remaining()
+    yield* note(() => ({ unfinished: remaining() }))
     const watching = () => windows.some((w, i) => w !== undefined && live[i])
     const pollAll = Effect.gen(function*() {
-      summary.polls++
+      yield* note((s) => ({ polls: s.polls + 1 }))
       for (let i = 0; i < sources.length; i++) {
         if (live[i]) yield* named(sources, i, pollSource(sources[i]!, i))
       }
       yield* settle
-      summary.unfinished = remaining()
+      yield* note(() => ({ unfinished: remaining() }))
     })
     // a poll every `poll`, the last wait ending at the deadline itself (a last poll writes what
     // settled by then), while runs are followed or a listing watched; the pass above was the first
@@ -222,11 +230,11 @@ const follow = (
       schedule: waits,
       while: () => Effect.map(Clock.currentTimeMillis, (now) => (remaining() > 0 || watching()) && now < deadline)
     })
-    summary.unfinished = remaining()
+    yield* note(() => ({ unfinished: remaining() }))
     yield* commit
-    summary.bytes = output.bytes()
+    const final = yield* internal.finalSummary(summary, output.bytes())
     if (failures.length > 0) return yield* Effect.fail(internal.failureOf(sources, failures))
-    return summary
+    return final
   })
 
 const newest = (a: Date | undefined, b: Date): Date => (a === undefined || b > a ? b : a)

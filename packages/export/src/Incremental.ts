@@ -91,7 +91,7 @@ export const run = (
     if (pending !== null && pending.output !== target) {
       return yield* Effect.fail(invalid(file, `it holds an unfinished export to ${pending.output}; run that export again to finish it, or delete the state file`))
     }
-    const result = (s: Summary.Summary, resumedRuns: number, unchangedRuns: number): Result => Object.assign(s, { resumedRuns, unchangedRuns })
+    const result = (s: Summary.Summary, resumedRuns: number, unchangedRuns: number): Result => ({ ...s, resumedRuns, unchangedRuns })
     const passedIn = (p: State.Pending | null) => (p?.sources ?? []).reduce((n, s) => n + s.passed, 0)
     const partial = options.out === undefined ? undefined : Output.partialPath(options.out)
     const outputOptions = { gzip: options.gzip }
@@ -159,8 +159,7 @@ export const run = (
     })
     const settle = Effect.suspend(() => (saving === undefined ? Effect.void : Fiber.join(saving)))
 
-    const summary = options.summary ?? Summary.empty(output.target)
-    summary.output = output.target
+    const summary = yield* internal.summaryRef(options.summary, () => Summary.empty(output.target), output.target)
     const resumedRuns = passedIn(pending)
     let unchangedRuns = 0
     if (options.out === undefined || bytes0 === 0) yield* internal.writeText(output, encoding.header(format))
@@ -186,10 +185,9 @@ export const run = (
           const ids = internal.explicitIds(source).slice(p.passed)
           return internal.writeRuns(source, internal.lookedUp(source, ids), output, options, (run, fetched) =>
             Effect.suspend(() => {
-              Summary.addCounts(summary, run.provider, fetched.counts, true)
               p.passed++
               p.last = run.id
-              return tick
+              return Effect.zipRight(internal.countRun(summary, run.provider, fetched.counts), tick)
             })).pipe(Effect.zipRight(done))
         }
         const old = new Window(margin, loaded.sources[keys[i]!])
@@ -204,9 +202,8 @@ export const run = (
               p.passed++
               p.last = item.id
               if (item.run !== null && fetched === undefined) unchangedRuns++
-              if (fetched !== undefined) Summary.addCounts(summary, fetched.run.provider, fetched.counts, true)
               record(window, old, item, fetched && { steps: fetched.counts.steps, runStatus: fetched.runStatus })
-              return tick
+              return fetched === undefined ? tick : Effect.zipRight(internal.countRun(summary, fetched.run.provider, fetched.counts), tick)
             })
         }).pipe(Effect.zipRight(done))
       })
@@ -239,10 +236,10 @@ export const run = (
       yield* State.save(file, { ...committed, pending: { ...snapshot(), finished: true } })
     }
     yield* output.commit
-    summary.bytes = output.bytes()
+    const final = yield* internal.finalSummary(summary, output.bytes())
     yield* State.save(file, committed)
     if (failures.length > 0) return yield* Effect.fail(internal.failureOf(sources, failures))
-    return result(summary, resumedRuns, unchangedRuns)
+    return result(final, resumedRuns, unchangedRuns)
   }))
 
 // Appending Singer messages to NDJSON (or the reverse) would leave a file no reader can use.

@@ -211,6 +211,8 @@ const erase = (drawn: number, columns: number): string => {
 
 /**
  * Reports the summary's progress until interrupted; on a terminal, clears its line when done.
+ * `summary` reads a snapshot of it each time the line is drawn: a `Ref` (or `SubscriptionRef`)
+ * the export counts into is one.
  *
  * On a terminal the line is cut to its width (one column spare, so the cursor never wraps)
  * and redrawn four times a second at the width of the moment, so a resized terminal shows
@@ -220,7 +222,7 @@ const erase = (drawn: number, columns: number): string => {
  * @since 0.1.0
  * @category running
  */
-export const report = (summary: Summary.Summary, options: Options = {}): Effect.Effect<never> =>
+export const report = (summary: Effect.Effect<Summary.Summary>, options: Options = {}): Effect.Effect<never> =>
   Effect.gen(function*() {
     const terminal = options.terminal ?? stderr()
     const tty = options.tty ?? (yield* terminal.isTTY)
@@ -235,9 +237,10 @@ export const report = (summary: Summary.Summary, options: Options = {}): Effect.
     const snapshot = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const current = yield* statuses
+      const counted = yield* summary
       return {
-        runs: summary.runs,
-        steps: summary.steps,
+        runs: counted.runs,
+        steps: counted.steps,
         totalRuns: Effect.isEffect(options.totalRuns)
           ? yield* options.totalRuns
           : typeof options.totalRuns === "function"

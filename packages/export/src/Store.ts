@@ -15,7 +15,7 @@
  * @since 0.3.0
  */
 import { ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { type Duration, Effect, Schema, Stream } from "effect"
+import { type Duration, Effect, Ref, Schema, Stream } from "effect"
 import type * as Export from "./Export.js"
 import { record, select } from "./internal/items.js"
 import * as internal from "./internal/source.js"
@@ -118,12 +118,9 @@ export const run = <Row, E>(
 ): Effect.Effect<Result, PE.ProviderError | Export.SourceError | E> =>
   Effect.gen(function*() {
     const margin = internal.latenessMillis(options)
-    const summary = options.summary ?? Summary.empty(store.target)
-    summary.output = store.target
-    const result = summary as Result
-    result.resumedRuns = 0
-    result.unchangedRuns = 0
-    result.openRuns = 0
+    const summary = yield* internal.summaryRef(options.summary, () => Summary.empty(store.target), store.target)
+    // what only the result tells (the summary counts what a progress display shows)
+    const result = { resumedRuns: 0, unchangedRuns: 0, openRuns: 0 }
     const maxRows = Math.max(1, options.batchRows ?? 2000)
     const every = options.batchMillis ?? 1000
 
@@ -163,14 +160,16 @@ export const run = <Row, E>(
               : { _tag: "Progress", progress: { ...p, next: window.toState() } }
             return explicit && rows.length === 0 ? Effect.void : store.commit(key, rows, advance)
           })
+        // a batch is committed when full, or when `batchMillis` have passed since the last commit
+        const due = Effect.suspend(() => (batch.length >= maxRows || (batch.length > 0 && Date.now() - last >= every) ? flush(false) : Effect.void))
         const add = (fetched: Fetched<Row> | undefined) =>
           Effect.suspend(() => {
-            if (fetched !== undefined) {
-              Summary.addCounts(summary, fetched.run.provider, fetched.counts, true)
-              summary.bytes += fetched.bytes
-              for (const row of fetched.rows) batch.push(row)
-            }
-            return batch.length >= maxRows || (batch.length > 0 && Date.now() - last >= every) ? flush(false) : Effect.void
+            if (fetched === undefined) return due
+            for (const row of fetched.rows) batch.push(row)
+            return Effect.zipRight(
+              Ref.update(summary, (s) => ({ ...Summary.add(s, fetched.run.provider, fetched.counts, true), bytes: s.bytes + fetched.bytes })),
+              due
+            )
           })
         const pipeline = <I>(items: Stream.Stream<I, PE.ProviderError>, work: (item: I) => Effect.Effect<Fetched<Row>, PE.ProviderError> | undefined, after: (item: I, fetched: Fetched<Row> | undefined) => void) =>
           internal.inOrder(items, work, options.concurrency, (item, fetched) => Effect.zipRight(Effect.sync(() => after(item, fetched)), add(fetched)))
@@ -201,7 +200,7 @@ export const run = <Row, E>(
 
     const failures = yield* internal.eachSource(sources, exportSource)
     if (failures.length > 0) return yield* Effect.fail(internal.failureOf(sources, failures))
-    return result
+    return { ...(yield* Ref.get(summary)), ...result } satisfies Result
   })
 
 /**
@@ -230,7 +229,8 @@ export const follow = <Row, E>(
   options: FollowOptions = {}
 ): Effect.Effect<Result, PE.ProviderError | Export.SourceError | E> =>
   Effect.gen(function*() {
-    const summary = options.summary ?? Summary.empty(store.target)
+    // one summary counts every pass
+    const summary = options.summary ?? (yield* Ref.make(Summary.empty(store.target)))
     const pass = run(sources, store, { ...options, summary })
     let result = yield* pass
     const loop = Effect.gen(function*() {

@@ -82,16 +82,32 @@ export const addSteps = (
  * @category mutations
  */
 export const addCounts = (summary: Summary, provider: string, counts: Counts, newRun: boolean): void => {
-  const p = (summary.byProvider[provider] ??= { runs: 0, steps: 0, byStatus: {} })
-  if (newRun) {
-    summary.runs++
-    p.runs++
-  }
-  summary.steps += counts.steps
-  p.steps += counts.steps
-  for (const [status, n] of Object.entries(counts.byStatus) as Array<[StepRecord.Status, number]>) {
-    summary.byStatus[status] = (summary.byStatus[status] ?? 0) + n
-    p.byStatus[status] = (p.byStatus[status] ?? 0) + n
+  Object.assign(summary, add(summary, provider, counts, newRun))
+}
+
+const plus = <K extends string>(a: Partial<Record<K, number>>, b: Partial<Record<K, number>>): Partial<Record<K, number>> => {
+  const sum = { ...a }
+  for (const [k, n] of Object.entries(b) as Array<[K, number]>) sum[k] = (sum[k] ?? 0) + n
+  return sum
+}
+
+/**
+ * The summary with records counted elsewhere added, and the run when it is new, as a new
+ * value (its other fields kept): what a summary kept in a `Ref` is updated with, so a
+ * progress display reads whole snapshots, never one being counted into.
+ *
+ * @since 0.4.0
+ * @category combinators
+ */
+export const add = <S extends Summary>(summary: S, provider: string, counts: Counts, newRun: boolean): S => {
+  const p = summary.byProvider[provider] ?? { runs: 0, steps: 0, byStatus: {} }
+  const runs = newRun ? 1 : 0
+  return {
+    ...summary,
+    runs: summary.runs + runs,
+    steps: summary.steps + counts.steps,
+    byStatus: plus(summary.byStatus, counts.byStatus),
+    byProvider: { ...summary.byProvider, [provider]: { runs: p.runs + runs, steps: p.steps + counts.steps, byStatus: plus(p.byStatus, counts.byStatus) } }
   }
 }
 

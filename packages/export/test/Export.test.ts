@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ProviderError, type WorkflowProvider } from "@steptrail/core"
-import { Export, Output, State } from "@steptrail/export"
-import { Chunk, Effect, Exit, Fiber, Option, Schema, Stream, TestClock } from "effect"
+import { Export, Output, State, Summary } from "@steptrail/export"
+import { Chunk, Effect, Exit, Fiber, Option, Schema, Stream, SubscriptionRef, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { collect, drive, fakeProvider, FileSystemLive, lines, runIdsOf, tempDir } from "./fixtures.js"
@@ -44,6 +44,33 @@ describe("Export", () => {
       expect(b).toMatchObject({ runs: a.runs, steps: a.steps })
       // seven records in pages of three: three pages a run
       expect(provider.calls.pages).toBe(18)
+    }))
+
+  it.effect("counts into a summary Ref: a reader sees one whole snapshot per run, and the export returns the last", () =>
+    Effect.gen(function*() {
+      const { output } = collectOutput()
+      const summary = yield* SubscriptionRef.make(Summary.empty("elsewhere"))
+      // every value the Ref takes, until the final one (with the bytes written)
+      const seen = yield* Effect.fork(Stream.runCollect(Stream.takeUntil(summary.changes, (s) => s.bytes > 0)))
+      yield* Effect.yieldNow()
+      const fiber = yield* Effect.fork(Export.run([{ provider: fakeProvider(4, 3), workflow: "wf" }], output, { concurrency: 2, summary }))
+      yield* TestClock.adjust(10_000)
+      const final = yield* Fiber.join(fiber)
+      const snapshots = Chunk.toReadonlyArray(yield* Fiber.join(seen))
+      // a snapshot once read never changes: each still holds the counts of its moment
+      expect(snapshots.map((s) => [s.output, s.runs, s.steps])).toEqual([
+        ["elsewhere", 0, 0],
+        ["stdout", 0, 0],
+        ["stdout", 1, 3],
+        ["stdout", 2, 6],
+        ["stdout", 3, 9],
+        ["stdout", 4, 12],
+        ["stdout", 4, 12]
+      ])
+      expect(final).toEqual(snapshots.at(-1))
+      expect(final).toEqual(yield* SubscriptionRef.get(summary))
+      expect(final).toMatchObject({ runs: 4, steps: 12, byProvider: { cloudflare: { runs: 4, steps: 12 } } })
+      expect(final.bytes).toBeGreaterThan(0)
     }))
 
   it.effect("writes a run listed twice only once", () =>

@@ -111,12 +111,12 @@ describe("Progress", () => {
   it.scoped("the ETA of the running reporter counts a pause as it happens (TestClock)", () =>
     Effect.gen(function*() {
       const { terminal, text } = sink(false)
-      const summary = Summary.empty("stdout")
+      const summary = yield* Ref.make(Summary.empty("stdout"))
       const budget = yield* RateBudget.get({ provider: "p", host: "h", credential: "c" }, undefined)
       const fiber = yield* Effect.fork(Progress.report(summary, { terminal, every: "5 seconds", totalRuns: 200 }))
       // 100 runs in the first 5 s, then a 429 asks for 60 s and a request waits on it
       yield* TestClock.adjust("4 seconds")
-      summary.runs = 100
+      yield* Ref.update(summary, (s) => ({ ...s, runs: 100 }))
       yield* budget.pause(61_000)
       yield* Effect.fork(budget.take)
       yield* TestClock.adjust("1 seconds")
@@ -150,12 +150,11 @@ describe("Progress", () => {
   it.effect("off a terminal prints a plain line every interval, none before the first", () =>
     Effect.gen(function*() {
       const { terminal, text } = sink(false)
-      const summary = Summary.empty("stdout")
+      const summary = yield* Ref.make(Summary.empty("stdout"))
       const fiber = yield* Effect.fork(Progress.report(summary, { terminal, every: "5 seconds" }))
       yield* TestClock.adjust("4 seconds")
       expect(text()).toBe("")
-      summary.runs = 12
-      summary.steps = 140
+      yield* Ref.update(summary, (s) => ({ ...s, runs: 12, steps: 140 }))
       yield* TestClock.adjust("1 seconds")
       yield* TestClock.adjust("5 seconds")
       yield* Fiber.interrupt(fiber)
@@ -168,10 +167,10 @@ describe("Progress", () => {
   it.effect("a total another fiber learns later (a Ref) shows from the next line on", () =>
     Effect.gen(function*() {
       const { terminal, text } = sink(false)
-      const summary = Summary.empty("stdout")
+      const summary = yield* Ref.make(Summary.empty("stdout"))
       const total = yield* Ref.make<number | undefined>(undefined)
       const fiber = yield* Effect.fork(Progress.report(summary, { terminal, every: "5 seconds", totalRuns: Ref.get(total) }))
-      summary.runs = 10
+      yield* Ref.update(summary, (s) => ({ ...s, runs: 10 }))
       yield* TestClock.adjust("5 seconds")
       yield* Ref.set(total, 40)
       yield* TestClock.adjust("5 seconds")
@@ -184,9 +183,9 @@ describe("Progress", () => {
   it.effect("on a terminal redraws one line in place and clears it at the end", () =>
     Effect.gen(function*() {
       const { terminal, text } = sink(true)
-      const summary = Summary.empty("stdout")
+      const summary = yield* Ref.make(Summary.empty("stdout"))
       const fiber = yield* Effect.fork(Progress.report(summary, { terminal, totalRuns: 10 }))
-      summary.runs = 5
+      yield* Ref.update(summary, (s) => ({ ...s, runs: 5 }))
       yield* TestClock.adjust("1 seconds")
       yield* Fiber.interrupt(fiber)
       expect(text()).toContain("5/10 runs")
@@ -198,10 +197,9 @@ describe("Progress", () => {
     Effect.gen(function*() {
       const { stream, terminal, text } = sink(true)
       stream.columns = 200
-      const summary = Summary.empty("stdout")
+      const summary = yield* Ref.make(Summary.empty("stdout"))
       const fiber = yield* Effect.fork(Progress.report(summary, { terminal, totalRuns: 10 }))
-      summary.runs = 5
-      summary.steps = 40
+      yield* Ref.update(summary, (s) => ({ ...s, runs: 5, steps: 40 }))
       yield* TestClock.adjust("1 seconds")
       const wide = text().split("\r\u001b[2K").at(-1)!
       expect(wide).toBe("5/10 runs · 40 steps · 5.0 runs/s · ETA 1s · elapsed 1s")

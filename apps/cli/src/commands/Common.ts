@@ -5,7 +5,7 @@
 import { type Export, ExportJob, Output, Progress, Redaction } from "@steptrail/export"
 import { Duration, Effect, Either, Option } from "effect"
 import * as path from "node:path"
-import { UsageError } from "../Failure.js"
+import { usage } from "../Failure.js"
 import { Stdio } from "../Stdio.js"
 import type { CommonFlags } from "./Flags.js"
 
@@ -29,8 +29,6 @@ export const outRelativeTo = (dir: string, out: string): string => {
 export interface ExportFlags extends Omit<CommonFlags, "concurrency"> {
   readonly concurrency: number
 }
-
-export const usage = (message: string) => Effect.fail(new UsageError({ message }))
 
 /** Validates the export flags and runs the export into stdout or --out; the summary goes to stderr. */
 export const runExport = (

@@ -1,7 +1,7 @@
 import { Effect, Either, Option } from "effect"
 import { type Declaration, option } from "../Declared.js"
 import { Stdio } from "../Stdio.js"
-import { usage } from "./Common.js"
+import { usage } from "../Failure.js"
 
 /**
  * `Emulator.defaults`, spelt here so that help shows them without loading the emulator

@@ -7,9 +7,9 @@ import { ProviderConfig, type ProviderDescriptor } from "@steptrail/core"
 import type { Export } from "@steptrail/export"
 import { Effect, Option } from "effect"
 import { type Declaration, option } from "../Declared.js"
-import { UsageError } from "../Failure.js"
+import { usage, UsageError } from "../Failure.js"
 import * as SourcesConfig from "../SourcesConfig.js"
-import { runExport, usage } from "./Common.js"
+import { runExport } from "./Common.js"
 import {
   common,
   type CommonFlags,

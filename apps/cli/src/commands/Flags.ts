@@ -6,8 +6,7 @@ import { type ProviderConfig, type ProviderDescriptor, RateBudget, Timestamp, ty
 import { Duration, Effect, Logger, LogLevel, Option } from "effect"
 import type { OptionSpec } from "../CommandSpec.js"
 import { choice, flag, option } from "../Declared.js"
-import type { UsageError } from "../Failure.js"
-import { usage } from "./Common.js"
+import { usage, type UsageError } from "../Failure.js"
 
 export const DEFAULTS = { concurrency: 4, retries: 6, timeout: 30, pollInterval: 5, rateLimitPatience: 900 } as const
 
@@ -157,7 +156,14 @@ export const providerOptions = (descriptor: ProviderDescriptor.Descriptor): Read
     option("workflow", "text", { description: descriptor.workflow, placeholder: descriptor.workflowPlaceholder ?? "ID", required: true }),
     ...descriptor.settings.flatMap((setting) =>
       setting.flag === undefined ? [] : [
-        option(setting.flag, "text", { description: setting.description, placeholder: setting.placeholder ?? "VALUE", key: settingKey(setting) })
+        // the setting's default is shown, not applied: a flag default would win over the
+        // config file and the environment (`ProviderConfig.resolve` applies it after them)
+        option(setting.flag, "text", {
+          description: setting.description,
+          placeholder: setting.placeholder ?? "VALUE",
+          key: settingKey(setting),
+          shownDefault: setting.default
+        })
       ]
     ),
     option(descriptor.runIds.flag, "text", {

@@ -5,7 +5,6 @@
  * @internal
  */
 import * as Either from "effect/Either"
-import type * as EmulatorOptions from "../Emulator.js"
 import * as Faults from "../Faults.js"
 import * as Latency from "../Latency.js"
 import type * as RateLimit from "../RateLimit.js"
@@ -19,6 +18,61 @@ import type * as Orchestra from "./orchestra/plan.js"
 import * as OrchestraPlan from "./orchestra/plan.js"
 import type * as Temporal from "./temporal/model.js"
 import * as TemporalModel from "./temporal/model.js"
+
+/** The emulator's options (`Emulator.Options`, declared here so that this module does not import the public one). */
+export interface Options {
+  /** Default 0 (ephemeral). The emulator always binds 127.0.0.1. */
+  readonly port?: number
+  /** Default `steptrail-emulator-token`; valid for every provider. */
+  readonly token?: string
+  /** More tokens, each valid for every provider like `token` (credential labels `"1"`, `"2"`, ...). */
+  readonly tokens?: ReadonlyArray<string>
+  /** Default 1. All data is a pure function of (seed, options, virtual clock). */
+  readonly seed?: number
+  readonly cloudflare?: {
+    /** Historic instances of the main workflow, default 150 (live ones come on top). */
+    readonly instances?: number
+    /** When set, every settled instance has exactly this many log entries (>= 1). */
+    readonly steps?: number
+    /** Approximate serialized size of large step outputs, default 2048 (> the 1024 preview cut). */
+    readonly outputBytes?: number
+    /** Live instances whose state follows the virtual clock, default 2. */
+    readonly live?: number
+    /** `/step` success body: the envelope (default), the bare result, or alternating per step. */
+    readonly stepBody?: "envelope" | "flat" | "mixed"
+  }
+  readonly orchestra?: { readonly runs?: number; readonly live?: number }
+  readonly onepin?: {
+    readonly runs?: number
+    readonly live?: number
+    /** The workspace the token belongs to; default `7d0c5e2a-3b4f-4c61-9a8e-1f2d3c4b5a69`. */
+    readonly workspaceId?: string
+    /** When set, every Onepin request is answered 426 with `X-OnePin-Required-Version`. */
+    readonly requiredVersion?: string
+  }
+  readonly temporal?: {
+    /** Historic `OrderWorkflow` runs, default 150 (their children and continuations come on top). */
+    readonly runs?: number
+    /** Live runs whose history grows with the virtual clock, default 2. */
+    readonly live?: number
+    /** The one namespace served, default `steptrail-emulator.a1b2c`. */
+    readonly namespace?: string
+    /** `required` (default): a Bearer API key, like Temporal Cloud; `none`: no check, like a local dev server. */
+    readonly auth?: "required" | "none"
+  }
+  readonly faults?: Faults.Options
+  /** Per provider and credential; see the RateLimit module. */
+  readonly rateLimit?: RateLimit.Options
+  /** A delay before every provider answer; see the Latency module. */
+  readonly latency?: Latency.Options
+  /** A period of 429s for every provider request; see the Storm module. */
+  readonly storm?: Storm.Options
+  /** Virtual milliseconds the clock runs per real millisecond from startup, on top of `advance`; default 0 (still). */
+  readonly clockSpeed?: number
+  /** The real time the server paces itself by (rate limit, storm, latency, slow faults, clock speed); default the process's. */
+  readonly wallClock?: Clock.WallClock
+}
+
 
 export interface Resolved {
   readonly port: number
@@ -60,7 +114,7 @@ const checkTokens = (token: string, extra: ReadonlyArray<string>): Either.Either
   return Either.right(tokens)
 }
 
-const checkTiming = (options: EmulatorOptions.Options) => {
+const checkTiming = (options: Options) => {
   const rl = options.rateLimit
   if (rl !== undefined && !(Number.isInteger(rl.limit) && rl.limit >= 1 && rl.windowMs > 0)) {
     return Either.left("rateLimit needs an integer limit >= 1 and a positive windowMs")
@@ -74,7 +128,7 @@ const checkTiming = (options: EmulatorOptions.Options) => {
   return Either.right({ rateLimit: rl, latency: latency.right, storm: storm.right, clockSpeed })
 }
 
-export const resolve = (options: EmulatorOptions.Options): Either.Either<Resolved, string> => {
+export const resolve = (options: Options): Either.Either<Resolved, string> => {
   const seed = options.seed ?? defaults.seed
   const cf = options.cloudflare ?? {}
   const or = options.orchestra ?? {}

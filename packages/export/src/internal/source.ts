@@ -4,19 +4,65 @@
  * pipeline; and what one failing source does to the others.
  */
 import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Chunk, Clock, Duration, Effect, Exit, Option, Schema, Stream } from "effect"
-import type * as Export from "../Export.js"
+import { Chunk, Clock, Duration, Effect, Exit, Option, Ref, Schema, Stream } from "effect"
 import type * as Output from "../Output.js"
 import * as Redaction from "../Redaction.js"
+import * as Summary from "../Summary.js"
 import * as encoding from "./encode.js"
 
-/** What of a source the pipeline reads (an `Export.Source`). */
-export type SourceLike = Export.Source
+/**
+ * One workflow of one provider, and which of its runs to export (`Export.Source`, declared
+ * here so that the pipeline does not import its public module).
+ */
+export interface SourceLike {
+  readonly provider: WorkflowProvider.Service
+  readonly workflow: string
+  /** Explicit run ids (each exported once, in the order given); when empty, every run matching `filter`. */
+  readonly runIds?: ReadonlyArray<string> | undefined
+  readonly filter?: WorkflowProvider.RunFilter | undefined
+  /** Overrides `Options.fullOutput` for this source. */
+  readonly fullOutput?: boolean | undefined
+  /** A label: every failure of this source names it (see `SourceError`). */
+  readonly name?: string | undefined
+}
 
-/** What of the options the pipeline reads (`Export.Options`). */
-export type FetchOptions = Pick<Export.Options, "concurrency" | "fullOutput" | "redact" | "format">
+/** What of the options the pipeline reads (the part of `Export.Options` a run's fetch uses). */
+export interface FetchOptions {
+  /** Runs fetched at once (per source). */
+  readonly concurrency?: number | undefined
+  readonly fullOutput?: boolean | undefined
+  /** Values replaced with `"[REDACTED]"` in every record before it is written. */
+  readonly redact?: ReadonlyArray<Redaction.Path> | undefined
+  /** `ndjson` (the default): one record per line; `singer`: Singer messages (see `Singer`). */
+  readonly format?: encoding.Format | undefined
+}
 
 /** How long after a later-created run a run may still appear in a listing. */
+/**
+ * The summary an export counts into, named for its output: the caller's (which a progress
+ * display may be reading), or a new one.
+ */
+export const summaryRef = <S extends Summary.Summary>(
+  summary: Ref.Ref<S> | undefined,
+  empty: () => S,
+  output: string
+): Effect.Effect<Ref.Ref<S>> =>
+  summary === undefined
+    ? Ref.make({ ...empty(), output })
+    : Effect.as(Ref.update(summary, (s) => ({ ...s, output })), summary)
+
+/** Counts a run's records (counted where they were encoded) into the summary. */
+export const countRun = <S extends Summary.Summary>(
+  summary: Ref.Ref<S>,
+  provider: string,
+  counts: Summary.Counts,
+  newRun = true
+): Effect.Effect<void> => Ref.update(summary, (s) => Summary.add(s, provider, counts, newRun))
+
+/** The summary as it ends, with the bytes the output took. */
+export const finalSummary = <S extends Summary.Summary>(summary: Ref.Ref<S>, bytes: number): Effect.Effect<S> =>
+  Ref.updateAndGet(summary, (s) => ({ ...s, bytes }))
+
 export const DEFAULT_LATENESS = Duration.minutes(10)
 
 export const latenessMillis = (options: { readonly lateness?: Duration.DurationInput | undefined }): number =>
