@@ -37,27 +37,8 @@ export const STATUSES = ["Running", "Completed", "Failed", "Canceled", "Terminat
  * @category config
  */
 export const settings: ReadonlyArray<ProviderConfig.Setting> = [
-  {
-    name: "baseUrl",
-    flag: "address",
-    env: ["TEMPORAL_ADDRESS"],
-    placeholder: "URL",
-    default: DEFAULT_BASE_URL,
-    description: `The HTTP API's base URL (default ${DEFAULT_BASE_URL}, or TEMPORAL_ADDRESS).`
-  },
-  {
-    name: "namespace",
-    flag: "namespace",
-    env: ["TEMPORAL_NAMESPACE"],
-    placeholder: "NAME",
-    default: DEFAULT_NAMESPACE,
-    description: `The namespace, the records' account (default ${DEFAULT_NAMESPACE}, or TEMPORAL_NAMESPACE).`
-  },
-  {
-    name: "query",
-    flag: "query",
-    placeholder: "QUERY",
-    description: "A visibility list filter, ANDed with the workflow type and the other filters."
-  },
+  { ...ProviderConfig.baseUrlSetting(["TEMPORAL_ADDRESS"], DEFAULT_BASE_URL), flag: "address", description: `The HTTP API's base URL (default ${DEFAULT_BASE_URL}, or TEMPORAL_ADDRESS).` },
+  { name: "namespace", flag: "namespace", env: ["TEMPORAL_NAMESPACE"], placeholder: "NAME", default: DEFAULT_NAMESPACE, description: `The namespace, the records' account (default ${DEFAULT_NAMESPACE}, or TEMPORAL_NAMESPACE).` },
+  { name: "query", flag: "query", placeholder: "QUERY", description: "A visibility list filter, ANDed with the workflow type and the other filters." },
   ProviderConfig.apiKeySetting("TEMPORAL_API_KEY", "API key (Bearer); optional on a loopback address.")
 ]

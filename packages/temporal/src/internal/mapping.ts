@@ -32,16 +32,8 @@ export const toRunRef = (namespace: string, workflow: string, info: ExecutionInf
   const status = runStatuses(word) ?? "unknown"
   const { runId, workflowId } = info.execution
   return {
-    provider: "temporal",
-    account: namespace,
-    workflow,
-    id: runId,
-    status,
-    providerStatus: word,
-    terminal: StepRecord.isTerminal(status),
-    createdAt: Timestamp.normalize(info.startTime),
-    updatedAt: Timestamp.normalize(info.closeTime),
-    locator: `${workflowId}/${runId}`
+    provider: "temporal", account: namespace, workflow, id: runId, status, providerStatus: word, terminal: StepRecord.isTerminal(status),
+    createdAt: Timestamp.normalize(info.startTime), updatedAt: Timestamp.normalize(info.closeTime), locator: `${workflowId}/${runId}`
   }
 }
 
