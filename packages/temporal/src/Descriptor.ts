@@ -19,7 +19,8 @@ export const descriptor: ProviderDescriptor.Descriptor = {
     "export temporal --workflow OrderWorkflow --namespace payments.a1b2c --address https://payments.a1b2c.tmprl.cloud --out runs.ndjson"
   ],
   workflow: "Workflow type.",
-  // WORKFLOW_ID or WORKFLOW_ID/RUN_ID; payloads come whole in the history
+  workflowPlaceholder: "TYPE",
+  // WORKFLOW_ID/RUN_ID, a workflow id (its latest run) or a run id; payloads come whole
   runIds: { flag: "run", key: "runs" },
   filters: { status: { values: STATUSES, multiple: false } },
   fullOutput: false,
