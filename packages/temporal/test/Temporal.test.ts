@@ -138,7 +138,8 @@ describe("Temporal", () => {
   it.scoped("lists runs with the visibility query, paged, and looks runs up by WORKFLOW_ID/RUN_ID or their locator", () =>
     Effect.gen(function*() {
       const exec = (n: number, status = "WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW") => ({
-        execution: { workflowId: `order/${n}`, runId: `r-${n}` }, type: { name: "OrderWorkflow" }, startTime: T(n), closeTime: T(n + 1), status
+        execution: { workflowId: `order/${n}`, runId: `r-${n}` }, type: { name: "OrderWorkflow" }, startTime: T(n), closeTime: T(n + 1), status,
+        historyLength: String(10 + n)
       })
       const { seen, service } = yield* provider((url) =>
         url.pathname.endsWith("/workflows")
@@ -147,9 +148,9 @@ describe("Temporal", () => {
       const runs = Chunk.toReadonlyArray(yield* Stream.runCollect(service.runs("OrderWorkflow", {
         status: ["ContinuedAsNew"], since: new Date(T(0)), until: new Date(T(60))
       })))
-      expect(runs.map((r) => [r.id, r.locator, r.status, r.providerStatus, r.account, r.createdAt])).toEqual([
-        ["r-1", "order/1/r-1", "complete", "ContinuedAsNew", "payments", T(1)],
-        ["r-2", "order/2/r-2", "complete", "ContinuedAsNew", "payments", T(2)]
+      expect(runs.map((r) => [r.id, r.locator, r.status, r.providerStatus, r.account, r.createdAt, r.version])).toEqual([
+        ["r-1", "order/1/r-1", "complete", "ContinuedAsNew", "payments", T(1), "ContinuedAsNew/11"],
+        ["r-2", "order/2/r-2", "complete", "ContinuedAsNew", "payments", T(2), "ContinuedAsNew/12"]
       ])
       const looked = yield* service.lookup("OrderWorkflow", ["order/9/r-9", "r-5", "order-latest"], { locators: new Map([["r-5", "order/5/r-5"]]) })
       expect(looked.map((r) => [r.id, r.status])).toEqual([["r-9", "running"], ["r-9", "running"], ["r-9", "running"]])

@@ -33,7 +33,9 @@ export const toRunRef = (namespace: string, workflow: string, info: ExecutionInf
   const { runId, workflowId } = info.execution
   return {
     provider: "temporal", account: namespace, workflow, id: runId, status, providerStatus: word, terminal: StepRecord.isTerminal(status),
-    createdAt: Timestamp.normalize(info.startTime), updatedAt: Timestamp.normalize(info.closeTime), locator: `${workflowId}/${runId}`
+    createdAt: Timestamp.normalize(info.startTime), updatedAt: Timestamp.normalize(info.closeTime), locator: `${workflowId}/${runId}`,
+    // every event lengthens the history: an incremental export skips a run that did not grow
+    version: info.historyLength === undefined ? null : `${word}/${info.historyLength}`
   }
 }
 
