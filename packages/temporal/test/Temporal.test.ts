@@ -166,6 +166,22 @@ describe("Temporal", () => {
       ])
     }))
 
+  it.scoped("keeps a json/plain payload that is not JSON whole, and a Payloads of several as an array", () =>
+    Effect.gen(function*() {
+      id = 0
+      const bad = payload("json/plain", b64("{oops"))
+      const events = [
+        event("EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED", { signalName: "s", input: { payloads: [bad] } }),
+        event("EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED", {
+          signalName: "t", input: { payloads: [payload("json/plain", b64("1")), payload("binary/null", ""), payload("binary/plain", "AQI=")] }
+        })
+      ]
+      const { service } = yield* provider(paged(events, 10))
+      const [s, t] = yield* service.steps(run)
+      expect(s!.output).toEqual({ encoding: "json/plain", payload: bad })
+      expect(t).toMatchObject({ output: [1, null, { encoding: "binary/plain", payload: payload("binary/plain", "AQI=") }], output_encoding: "json" })
+    }))
+
   it("quotes the workflow type in the query, and keeps a raw query's OR inside it", () => {
     expect(Temporal.listQuery("it's")).toBe("WorkflowType = 'it\\'s'")
     expect(Temporal.listQuery("W", undefined, "WorkflowId = 'a' OR WorkflowId = 'b'")).toBe("WorkflowType = 'W' AND (WorkflowId = 'a' OR WorkflowId = 'b')")

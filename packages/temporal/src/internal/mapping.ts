@@ -48,7 +48,13 @@ export const toRunRef = (namespace: string, workflow: string, info: ExecutionInf
 export const payload = (p: unknown): { readonly value: unknown; readonly base64: boolean } => {
   const { data, metadata } = obj(p)
   const encoding = text(obj(metadata)["encoding"])
-  if (encoding === "json/plain") return { value: Json.parse(text(data)), base64: false }
+  if (encoding === "json/plain") {
+    try {
+      return { value: Json.parse(text(data)), base64: false }
+    } catch {
+      // not JSON after all: kept whole, as an unknown encoding is
+    }
+  }
   if (encoding === "binary/null") return { value: null, base64: false }
   if (encoding === "binary/plain") return { value: data ?? "", base64: true }
   return { value: { encoding, payload: p }, base64: false }
