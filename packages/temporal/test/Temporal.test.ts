@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Json, RateBudget, StepRecord, WorkflowProvider } from "@steptrail/core"
 import * as TestHttpClient from "@steptrail/core/TestHttpClient"
-import { Chunk, Effect, Redacted, Schema, Stream } from "effect"
+import { Chunk, Effect, Fiber, Redacted, Schema, Stream, TestClock } from "effect"
 import { Temporal } from "../src/index.js"
 
 const { json } = TestHttpClient
@@ -194,6 +194,20 @@ describe("Temporal", () => {
       expect((yield* seen)[0]!.headers.authorization).toBeUndefined()
       const refused = yield* Effect.flip(provider(paged([], 10), { apiKey: undefined }))
       expect(refused._tag).toBe("Unauthorized")
+    }))
+
+  it.scoped("RESOURCE_EXHAUSTED (429, no Retry-After) pauses the key and is sent again, without using a retry", () =>
+    Effect.gen(function*() {
+      const events = history()
+      const { seen, service } = yield* provider((url, count) =>
+        count === 0 ? json(429, { code: 8, message: "namespace rate limit exceeded" }) : paged(events, 100)(url, count)
+      )
+      const fiber = yield* Effect.fork(service.steps(run))
+      yield* TestClock.adjust("500 millis")
+      expect(yield* seen).toHaveLength(1)
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* Fiber.join(fiber)).toHaveLength(8)
+      expect(yield* seen).toHaveLength(2)
     }))
 
   it.scoped("describes an error from grpc-gateway's body", () =>
