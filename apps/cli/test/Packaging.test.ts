@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url"
 import { BIN } from "./cli.js"
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url))
-const LIBRARIES = ["core", "cloudflare", "orchestra", "onepin", "export", "emulator"]
+const LIBRARIES = ["core", "cloudflare", "orchestra", "onepin", "temporal", "export", "emulator"]
 const CLI_DIR = path.join(ROOT, "apps", "cli")
 /** The consumer's Effect: a patch of the 3.22 line other than the workspace's 3.22.4. */
 const CONSUMER = {
@@ -239,6 +239,7 @@ describe("packed libraries", () => {
     expect(out.cloudflare).toEqual(["Cloudflare", "CloudflareApi", "CloudflareSchema", "Descriptor", "Settings"])
     expect(out.orchestra).toEqual(["Descriptor", "Orchestra", "OrchestraApi", "OrchestraSchema", "Settings"])
     expect(out.onepin).toEqual(["Descriptor", "Onepin", "OnepinApi", "OnepinSchema", "Settings"])
+    expect(out.temporal).toEqual(["Descriptor", "Settings", "Temporal", "TemporalSchema"])
     expect(out.core).toContain("WorkflowProvider")
     expect(out.export).toContain("Export")
     expect(out.emulator).toContain("Emulator")

@@ -158,7 +158,7 @@ describe("mapping", () => {
     it("maps every field of a complete step", () => {
       const r = record(ctx("complete"), doStep(), 3).record
       expect(r).toEqual({
-        schema_version: 1,
+        schema_version: 2,
         provider: "cloudflare",
         account: ACCOUNT,
         workflow: "wf",
@@ -185,7 +185,8 @@ describe("mapping", () => {
         usage: null,
         error: null,
         trigger: null,
-        run_status: "complete"
+        run_status: "complete",
+        workflow_id: null
       })
     })
 

@@ -11,12 +11,13 @@ import * as Json from "./Json.js"
 import { durationMillis } from "./Timestamp.js"
 
 /**
- * Bumped only on a breaking change of the record; consumers may branch on it.
+ * Bumped only on a breaking change of the record; consumers may branch on it. 2: the kinds
+ * `signal`, `child_workflow`, `marker`, `update` and `close`, and `workflow_id` (Temporal).
  *
  * @since 0.1.0
  * @category constants
  */
-export const SCHEMA_VERSION = 1 as const
+export const SCHEMA_VERSION = 2 as const
 
 /**
  * The platform a run was exported from: the name of a registered provider (`cloudflare`,
@@ -39,7 +40,19 @@ export type Provider = typeof Provider.Type
  * @since 0.1.0
  * @category schemas
  */
-export const Kind = Schema.Literal("step", "rollback", "sleep", "wait_for_event", "termination", "node")
+export const Kind = Schema.Literal(
+  "step",
+  "rollback",
+  "sleep",
+  "wait_for_event",
+  "termination",
+  "node",
+  "signal",
+  "child_workflow",
+  "marker",
+  "update",
+  "close"
+)
 /**
  * @since 0.1.0
  * @category models
@@ -269,7 +282,11 @@ export const StepRecord = Schema.Struct({
   usage: field(Schema.NullOr(Usage), "Model token usage found in the output, otherwise null."),
   error: Schema.NullOr(StepError),
   trigger: field(Schema.NullOr(Schema.String), "What terminated the run (Cloudflare termination), otherwise null."),
-  run_status: field(RunStatus, "Normalized status of the run when it was exported.")
+  run_status: field(RunStatus, "Normalized status of the run when it was exported."),
+  workflow_id: field(
+    Schema.NullOr(Schema.String),
+    "The workflow id the run belongs to, where a run is addressed by more than its id (Temporal), otherwise null."
+  )
 }).annotations({
   identifier: "StepRecord",
   title: "steptrail step record",
@@ -334,7 +351,8 @@ export const make = (r: Fields): StepRecord => ({
   usage: r.usage ?? null,
   error: r.error ?? null,
   trigger: r.trigger ?? null,
-  run_status: r.run_status
+  run_status: r.run_status,
+  workflow_id: r.workflow_id ?? null
 })
 
 /**

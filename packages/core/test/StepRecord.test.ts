@@ -3,7 +3,7 @@ import { Either, Schema } from "effect"
 import * as StepRecord from "../src/StepRecord.js"
 
 const valid: StepRecord.StepRecord = {
-  schema_version: 1,
+  schema_version: 2,
   provider: "cloudflare",
   account: "acc-1",
   workflow: "my-workflow",
@@ -38,7 +38,8 @@ const valid: StepRecord.StepRecord = {
   usage: null,
   error: null,
   trigger: null,
-  run_status: "complete"
+  run_status: "complete",
+  workflow_id: null
 }
 
 /** The fields the contract says every record has. */
@@ -155,8 +156,8 @@ describe("StepRecord", () => {
   })
 
   it("rejects another schema_version and a malformed error", () => {
-    expect(accepts(withField("schema_version", 2))).toBe(false)
-    expect(accepts(withField("schema_version", "1"))).toBe(false)
+    expect(accepts(withField("schema_version", 1))).toBe(false)
+    expect(accepts(withField("schema_version", "2"))).toBe(false)
     expect(accepts(withField("error", "boom"))).toBe(false)
     expect(accepts(withField("error", { name: "Error" }))).toBe(false)
   })
@@ -192,7 +193,7 @@ describe("StepRecord", () => {
       expect(stepIndex.minimum).toBe(0)
       expect(JSON.stringify(record.properties.kind)).toContain("wait_for_event")
       expect(JSON.stringify(record.properties.started_at)).toContain("pattern")
-      expect(JSON.stringify(record.properties.schema_version)).toContain("1")
+      expect(JSON.stringify(record.properties.schema_version)).toContain("2")
     })
 
     it("is plain JSON", () => {

@@ -64,7 +64,8 @@ export const COLUMNS = [
   "usage",
   "error",
   "trigger",
-  "run_status"
+  "run_status",
+  "workflow_id"
 ] as const
 
 /**
@@ -146,7 +147,9 @@ export const migrations: Record<string, Effect.Effect<void, SqlError, SqlClient.
     yield* sql.unsafe(steps(json, bool, int64))
     yield* sql.unsafe(sources(json))
     for (const ddl of indexes) yield* sql.unsafe(ddl)
-  })
+  }),
+  // record version 2 (Temporal): the run's workflow id
+  "2_workflow_id": Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`ALTER TABLE ${STEPS} ADD COLUMN workflow_id text`))
 }
 
 /**

@@ -16,7 +16,7 @@ const T0 = Date.parse("2026-01-01T00:00:00Z")
 export const createdOf = (id: string) => new Date(T0 + Number(id.split("-")[1]) * 60_000).toISOString()
 
 export const record = (run: string, index: number, account: string | null, live: boolean, last: boolean): StepRecord.StepRecord => ({
-  schema_version: 1,
+  schema_version: 2,
   provider: "cloudflare",
   account,
   workflow: "wf",
@@ -43,7 +43,8 @@ export const record = (run: string, index: number, account: string | null, live:
   usage: null,
   error: null,
   trigger: null,
-  run_status: live ? "running" : "complete"
+  run_status: live ? "running" : "complete",
+  workflow_id: null
 })
 
 /**

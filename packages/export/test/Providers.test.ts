@@ -1,5 +1,5 @@
 /**
- * One export suite, run against all three provider layers over loopback HTTP: the providers
+ * One export suite, run against every provider layer over loopback HTTP: the providers
  * are interchangeable behind `WorkflowProvider`.
  */
 import { FetchHttpClient } from "@effect/platform"
@@ -10,6 +10,7 @@ import { Emulator } from "@steptrail/emulator"
 import { Export, Output } from "@steptrail/export"
 import { Onepin } from "@steptrail/onepin"
 import { Orchestra } from "@steptrail/orchestra"
+import { Temporal } from "@steptrail/temporal"
 import { Chunk, Effect, Redacted, Schema, type Scope, Stream } from "effect"
 import { PassThrough } from "node:stream"
 
@@ -68,6 +69,24 @@ const cases: ReadonlyArray<Case> = [
       const body = (await (await fetch(`${info.onepin.baseUrl}/workflows/${info.onepin.workflow}/runs?limit=1`, { headers: bearer })).json()) as { pagination: { total: number } }
       return body.pagination.total
     }
+  },
+  {
+    name: "temporal",
+    make: (info) => http(Temporal.make({ apiKey: Redacted.make(TOKEN), baseUrl: info.temporal.baseUrl, namespace: info.temporal.namespace })),
+    workflow: (info) => info.temporal.workflow,
+    rawRuns: async (info) => {
+      let n = 0
+      let token: string | undefined
+      for (let page = 0; page < 50; page++) {
+        const query = new URLSearchParams({ query: `WorkflowType = '${info.temporal.workflow}'`, ...(token ? { nextPageToken: token } : {}) })
+        const url = `${info.temporal.baseUrl}/api/v1/namespaces/${info.temporal.namespace}/workflows?${query}`
+        const body = (await (await fetch(url, { headers: bearer })).json()) as { executions?: Array<unknown>; nextPageToken?: string }
+        n += body.executions?.length ?? 0
+        token = body.nextPageToken
+        if (!token) break
+      }
+      return n
+    }
   }
 ]
 
@@ -82,7 +101,7 @@ for (const c of cases) {
   describe(`the export suite on ${c.name}`, () => {
     it.scoped("exports every run of every page once, with valid, unique, contiguous, ordered records", () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.start({ token: TOKEN, seed: 9, cloudflare: { instances: 130 }, orchestra: { runs: 130 }, onepin: { runs: 130 } })
+        const emulator = yield* Emulator.start({ token: TOKEN, seed: 9, cloudflare: { instances: 130 }, orchestra: { runs: 130 }, onepin: { runs: 130 }, temporal: { runs: 130 } })
         const provider = yield* c.make(emulator.info)
         expect(provider.provider).toBe(c.name)
         const runs = yield* Effect.promise(() => c.rawRuns(emulator.info))

@@ -92,7 +92,7 @@ describe("Singer", () => {
     const p = schema.properties as any
     expect(p.started_at).toMatchObject({ type: ["null", "string"], format: "date-time" })
     expect(p.step_index.type).toBe("integer")
-    expect(p.schema_version).toMatchObject({ type: "integer", enum: [1] })
+    expect(p.schema_version).toMatchObject({ type: "integer", enum: [2] })
     expect(p.account.type).toBe("string") // a key property: never null in the stream
     // and what it says of the value is what the stream carries
     expect(p.account.description).toContain(`otherwise ""`)

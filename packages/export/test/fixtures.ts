@@ -40,7 +40,7 @@ export const lines = (text: string): Array<any> => text.trimEnd().split("\n").fi
 export const runIdsOf = (text: string): Array<string> => [...new Set(lines(text).map((r) => r.run_id as string))]
 
 export const record = (run: string, index: number, overrides: Partial<StepRecord.StepRecord> = {}): StepRecord.StepRecord => ({
-  schema_version: 1,
+  schema_version: 2,
   provider: "cloudflare",
   account: "0123456789abcdef0123456789abcdef",
   workflow: "wf",
@@ -68,6 +68,7 @@ export const record = (run: string, index: number, overrides: Partial<StepRecord
   error: null,
   trigger: null,
   run_status: "complete",
+  workflow_id: null,
   ...overrides
 })
 

@@ -105,7 +105,7 @@ describe("records", () => {
       const body = yield* ProviderClient.decode(Schemas.Steps)("onepin", JSON.parse(seedText))
       const [record] = mapping.toRecords(run, body.data)
       expect(record).toEqual({
-        schema_version: 1,
+        schema_version: 2,
         provider: "onepin",
         account: workspace,
         workflow: run.workflow,
@@ -132,7 +132,8 @@ describe("records", () => {
         usage: null,
         error: null,
         trigger: null,
-        run_status: "complete"
+        run_status: "complete",
+        workflow_id: null
       })
       expect(isRecord(record)).toBe(true)
     }))

@@ -177,7 +177,7 @@ describe("records", () => {
       for (const record of records) expect(isRecord(record)).toBe(true)
       const [model, slack] = records
       expect(model).toMatchObject({
-        schema_version: 1,
+        schema_version: 2,
         provider: "orchestra",
         account: null,
         workflow: "wf-1",
@@ -202,7 +202,8 @@ describe("records", () => {
         usage: { prompt_tokens: 36, completion_tokens: 48, total_tokens: 84 },
         error: null,
         trigger: null,
-        run_status: "complete"
+        run_status: "complete",
+        workflow_id: null
       })
       expect(model!.input).toEqual(steps[0]!.inputs)
       expect(model!.output).toEqual(steps[0]!.outputs)
