@@ -27,7 +27,7 @@ export const declare = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>)
   }) as NDJSON.\n\n` +
     "Examples:\n" +
     ["demo", ...providers.slice(0, 1).flatMap((p) => p.examples.slice(0, 1))].map((line) => `  steptrail ${line}`).join("\n"),
-  subcommands: [exportCommand(providers), emulator, demo, schema]
+  subcommands: [exportCommand(providers), emulator, demo(providers), schema]
 })
 
 /** The tree for these providers: its spec, and the runner @effect/cli makes of it (made when first run). */

@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Main from "../src/Main.js"
+import { providers } from "../src/Providers.js"
 import { io, lines, runWithEnv as run, stderrLines } from "./inProcess.js"
 
 const TOKEN = "cli-test-token-5f3a9c"
@@ -95,7 +96,7 @@ describe("steptrail (no provider)", () => {
 
   it.effect("--help of every command shows a worked example", () =>
     Effect.gen(function*() {
-      for (const args of [["export", "cloudflare"], ["export", "orchestra"], ["export", "onepin"], ["export"], ["emulator"], ["demo"], ["schema"]]) {
+      for (const args of [...providers.map((p) => ["export", p.name]), ["export"], ["emulator"], ["demo"], ["schema"]]) {
         const r = yield* run([...args, "--help"])
         expect(r.code, args.join(" ")).toBe(0)
         expect(r.stdout, args.join(" ")).toMatch(/Example/)
@@ -269,8 +270,9 @@ describe("steptrail emulator and demo", () => {
       expect(r.code).toBe(0)
       expect(r.stdout).toBe("")
       const records = lines(fs.readFileSync(path.join(dir, "demo.ndjson"), "utf8")).map((l) => decodeRecord(JSON.parse(l)))
-      expect(new Set(records.map((x) => x.provider))).toEqual(new Set(["cloudflare", "orchestra", "onepin"]))
-      for (const p of ["cloudflare", "orchestra", "onepin"]) expect(r.stderr).toMatch(new RegExp(`${p}: \\d+ runs?, \\d+ steps?`))
+      // every registered provider the emulator serves (all of them)
+      expect(new Set(records.map((x) => x.provider))).toEqual(new Set(providers.map((p) => p.name)))
+      for (const p of providers.map((p) => p.name)) expect(r.stderr).toMatch(new RegExp(`${p}: \\d+ runs?, \\d+ steps?`))
     }))
 
   it.live("emulator prints its startup line on stdout once listening, and serves until stopped", () =>
