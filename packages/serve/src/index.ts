@@ -1,0 +1,5 @@
+/**
+ * @since 0.4.0
+ */
+export * as Cluster from "./Cluster.js"
+export * as Serve from "./Serve.js"
