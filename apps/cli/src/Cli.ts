@@ -11,6 +11,7 @@ import { demo } from "./commands/Demo.js"
 import { emulator } from "./commands/Emulator.js"
 import { exportCommand } from "./commands/Export.js"
 import { schema } from "./commands/Schema.js"
+import { serveCommand } from "./commands/Serve.js"
 import { version } from "./Launch.js"
 import { providers as defaultProviders } from "./Providers.js"
 
@@ -23,7 +24,7 @@ export const make = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>) =>
         "  steptrail demo\n" +
         "  steptrail export cloudflare --account-id 0123456789abcdef0123456789abcdef --workflow order-pipeline --out runs.ndjson"
     ),
-    Command.withSubcommands([exportCommand(providers), emulator, demo, schema])
+    Command.withSubcommands([exportCommand(providers), serveCommand(providers), emulator, demo, schema])
   )
   let described: CommandSpec | undefined
   return {

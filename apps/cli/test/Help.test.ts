@@ -23,6 +23,7 @@ describe("--help", () => {
       "steptrail export cloudflare",
       "steptrail export orchestra",
       "steptrail export onepin",
+      "steptrail serve",
       "steptrail emulator",
       "steptrail demo",
       "steptrail schema"
@@ -122,7 +123,7 @@ describe("--help", () => {
     Effect.gen(function*() {
       const root = yield* run(["--help"])
       const list = root.stdout.split("\n\n").find((block) => block.startsWith("Commands:"))!
-      expect(list.split("\n").flatMap((l) => /^ {2}(\S+)/.exec(l)?.[1] ?? [])).toEqual(["export", "emulator", "demo", "schema"])
+      expect(list.split("\n").flatMap((l) => /^ {2}(\S+)/.exec(l)?.[1] ?? [])).toEqual(["export", "serve", "emulator", "demo", "schema"])
       expect(list).not.toMatch(/\[--/)
       const exp = yield* run(["export", "--help"])
       expect(exp.stdout).toContain("  steptrail export PROVIDER [OPTIONS]")

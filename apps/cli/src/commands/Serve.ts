@@ -1,0 +1,68 @@
+/**
+ * `steptrail serve --config FILE --out sqlite:PATH`: every source of a config file captured
+ * continuously into a database (`@steptrail/serve`), until a signal. The sources are checked
+ * and built here as `export --config` builds them; the cluster and the database are loaded
+ * only when the command runs (`ServeRun.ts`).
+ */
+import { Command, Options } from "@effect/cli"
+import type { ProviderDescriptor } from "@steptrail/core"
+import { Duration, Effect, Option } from "effect"
+import { UsageError } from "../Failure.js"
+import * as SourcesConfig from "../SourcesConfig.js"
+import { isDatabaseOut, usage } from "./Common.js"
+import { common, connection, DEFAULTS, withVerbose } from "./Flags.js"
+
+const config = Options.file("config").pipe(
+  Options.withDescription("The JSON file of sources to capture (the format of export --config; see docs/config.md).")
+)
+const out = Options.text("out").pipe(
+  Options.withDescription("The database the records go to, sqlite:PATH (one runner), over the file's own out (docs/serve.md)."),
+  Options.withPseudoName("DATABASE"),
+  Options.optional
+)
+const pollInterval = Options.integer("poll-interval").pipe(
+  Options.withDescription("Seconds between two passes over a source (new runs, and runs not yet settled)."),
+  Options.withPseudoName("SECONDS"),
+  Options.withDefault(DEFAULTS.pollInterval)
+)
+
+const flags = {
+  config,
+  out,
+  pollInterval,
+  concurrency: common.concurrency,
+  retries: common.retries,
+  timeout: common.timeout,
+  rateLimit: common.rateLimit,
+  rateLimitPatience: common.rateLimitPatience,
+  allowInsecure: common.allowInsecure,
+  verbose: common.verbose
+}
+
+/** `serve`, over the sources of `providers`. */
+export const serveCommand = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>) =>
+  Command.make("serve", flags, (flags) =>
+    Effect.gen(function*() {
+      if (flags.pollInterval < 1 || flags.pollInterval > 3600) {
+        return yield* usage(`--poll-interval must be between 1 and 3600 seconds, got ${flags.pollInterval}`)
+      }
+      const file = yield* SourcesConfig.load(flags.config, providers)
+      const target = Option.getOrUndefined(Option.orElse(flags.out, () => Option.fromNullable(file.out)))
+      if (target === undefined) return yield* usage("serve needs a database: --out sqlite:PATH, or out in the config file")
+      if (!isDatabaseOut(target)) return yield* usage(`serve writes into a database, sqlite:PATH; got --out ${JSON.stringify(target)}`)
+      const shared = yield* connection({ ...flags, concurrency: Option.orElse(flags.concurrency, () => Option.fromNullable(file.concurrency)) })
+      const checked = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, file.sources.length, shared)).pipe(
+        Effect.mapError((e) => new UsageError({ message: `config ${flags.config}: ${e.message}` }))
+      )
+      const sources = yield* Effect.all(checked)
+      const run = yield* Effect.promise(() => import("./ServeRun.js"))
+      return yield* run.serve(target, sources, {
+        poll: Duration.seconds(flags.pollInterval),
+        concurrency: Option.getOrElse(flags.concurrency, () => file.concurrency ?? DEFAULTS.concurrency)
+      })
+    }).pipe(Effect.scoped, withVerbose(flags.verbose))).pipe(
+    Command.withDescription(
+      "Capture every source of a config file continuously into a database: new runs, and runs in flight until they settle, with each source's state in the same transaction as its rows. Runs until a signal (SIGTERM: exit 143).\n\n" +
+        "Example:\n  steptrail serve --config sources.json --out sqlite:steps.db"
+    )
+  )
