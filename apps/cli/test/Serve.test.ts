@@ -35,7 +35,7 @@ const start = (args: ReadonlyArray<string>) => {
   const done = Effect.async<{ code: number | null; stderr: string }>((resume) => {
     child.once("close", (code) => resume(Effect.succeed({ code, stderr: Buffer.concat(err).toString() })))
   })
-  return { child, done }
+  return { child, done, stderr: () => Buffer.concat(err).toString() }
 }
 
 /** The emulator's clock past every live run's end, a minute at a time. */
@@ -101,7 +101,7 @@ describe("steptrail serve --out sqlite:PATH", () => {
       expect(liveRows.filter((x) => x.run_status === "running")).toEqual([])
     }), 180_000)
 
-  it.scopedLive("the built CLI killed with SIGKILL mid-export and started again loses nothing; SIGTERM then ends it with exit 143, no error, every source released", () =>
+  it.scopedLive("the built CLI killed with SIGKILL mid-export and started again loses nothing; it serves /healthz and /metrics and logs JSON lines; SIGTERM then ends it with exit 143, no error, every source released", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.start({ token: TOKEN, seed: 37, cloudflare: { instances: 40, live: 2 }, orchestra: { runs: 10, live: 1 }, onepin: { runs: 10, live: 1 }, faults: { slow: 1, slowMs: 20 } })
       const dir = tempDir()
@@ -116,19 +116,44 @@ describe("steptrail serve --out sqlite:PATH", () => {
       expect(rows).toBeGreaterThan(0)
       first.child.kill("SIGKILL")
       expect((yield* first.done).code).toBe(null)
-      const second = start(["serve", "--config", config, "--out", `sqlite:${file}`, "--poll-interval", "1"])
+      const second = start(["serve", "--config", config, "--out", `sqlite:${file}`, "--poll-interval", "1", "--log-format", "json"])
       yield* settleAll(emulator)
       const clean = yield* run(["export", "--config", config, "--quiet"], ENV)
       const expected = ndjson(clean.stdout)
       const table = yield* waitForTable(file, expected)
       expect(table).toEqual(expected)
+      // its endpoints, on the free port it told
+      const listening = /listening on (http:\/\/127\.0\.0\.1:\d+) /.exec(second.stderr())
+      expect(listening).not.toBe(null)
+      const base = listening![1]!
+      const health = yield* Effect.promise(() => fetch(`${base}/healthz`))
+      expect(health.status).toBe(200)
+      const metrics = yield* Effect.promise(() => fetch(`${base}/metrics`).then((r) => r.text()))
+      for (const name of ["cloudflare", "orchestra", "onepin"]) {
+        const label = `source="${name}/`
+        expect(metrics).toMatch(new RegExp(`^steptrail_serve_records_written_total\\{${label}[^}]*\\} [1-9]\\d*$`, "m"))
+        expect(metrics).toMatch(new RegExp(`^steptrail_serve_lag_seconds\\{${label}[^}]*\\} \\d`, "m"))
+      }
+      expect(metrics).toMatch(/^steptrail_requests [1-9]\d*$/m)
+      expect(metrics).toMatch(/^# TYPE steptrail_serve_errors_total counter$/m)
+      expect(metrics).toMatch(/^steptrail_rate_limited 0$/m)
+      expect(metrics).toMatch(/^steptrail_retries \d+$/m)
+      expect(metrics).toMatch(/^steptrail_budget_wait_seconds_total\{provider="cloudflare",/m)
+      expect((yield* Effect.promise(() => fetch(`${base}/nothing`))).status).toBe(404)
       second.child.kill("SIGTERM")
       const r = yield* second.done
       expect(r.code).toBe(143)
-      // nothing but the takeover of what the killed process held, once per source at most
-      const said = stderrLines(r)
-      expect(said.length).toBeLessThanOrEqual(3)
-      for (const line of said) expect(line).toMatch(/^steptrail: warn: taking over source \S+ from an export that no longer runs$/)
+      // JSON lines: the address, then the takeover of what the killed process held (once per source at most)
+      const said = stderrLines(r).map((l) => JSON.parse(l) as { level: string; message: string; time: string; source?: string })
+      expect(said[0]!.level).toBe("info")
+      expect(said[0]!.message).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+ \(GET \/healthz, GET \/metrics\)$/)
+      expect(said.length).toBeLessThanOrEqual(4)
+      for (const line of said.slice(1)) {
+        expect(line.level).toBe("warn")
+        expect(line.message).toMatch(/^taking over source \S+ from an export that no longer runs$/)
+        expect(line.source).toMatch(/^(cloudflare|orchestra|onepin)\//)
+        expect(Number.isNaN(Date.parse(line.time))).toBe(false)
+      }
       const owners = yield* Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ owner: string | null }>`SELECT owner FROM steptrail_sources`.withoutTransform).pipe(
         Effect.provide(SqliteClient.layer({ filename: file })),
         Effect.orDie
@@ -137,7 +162,7 @@ describe("steptrail serve --out sqlite:PATH", () => {
       expect(owners.every((o) => o.owner === null)).toBe(true)
     }), 180_000)
 
-  it.effect("needs a database: no --out, a file --out and a PostgreSQL URL are usage errors (exit 2), one line each", () =>
+  it.effect("needs a database and a HOST:PORT: no --out, a file --out, a PostgreSQL URL, a bad --listen are usage errors (exit 2), one line each", () =>
     Effect.gen(function*() {
       const dir = tempDir()
       const config = path.join(dir, "sources.json")
@@ -146,7 +171,8 @@ describe("steptrail serve --out sqlite:PATH", () => {
         [[], /serve needs a database: --out sqlite:PATH, or out in the config file/],
         [["--out", path.join(dir, "steps.ndjson")], /serve writes into a database, sqlite:PATH; got --out/],
         [["--out", "postgres://u:secret-pw@127.0.0.1:9/db"], /serve takes sqlite:PATH for now; several runners on postgres:\/\/u@127\.0\.0\.1:9\/db are not supported yet/],
-        [["--out", `sqlite:${path.join(dir, "x.db")}`, "--poll-interval", "0"], /--poll-interval must be between 1 and 3600 seconds, got 0/]
+        [["--out", `sqlite:${path.join(dir, "x.db")}`, "--poll-interval", "0"], /--poll-interval must be between 1 and 3600 seconds, got 0/],
+        [["--out", `sqlite:${path.join(dir, "x.db")}`, "--listen", "9464"], /--listen must be HOST:PORT, e\.g\. 127\.0\.0\.1:9464 or \[::1\]:0; got "9464"/]
       ]
       for (const [extra, message] of cases) {
         const r = yield* run(["serve", "--config", config, ...extra], ENV)

@@ -64,14 +64,13 @@ export const groups = (sources: ReadonlyArray<Source>): ReadonlyMap<string, Read
 }
 
 /**
- * A source's key in `steptrail_sources` and the label metrics and logs use.
+ * A source's key in `steptrail_sources` (provider/account/workflow), and the `source` label
+ * of its metrics and log lines.
  *
  * @since 0.4.0
  * @category grouping
  */
 export const keyOf = (source: Export.Source): string => State.sourceKey(source.provider.provider, source.provider.account, source.workflow)
-
-const labelOf = (source: Export.Source): string => source.name ?? keyOf(source)
 
 /**
  * The name of a credential's singleton in the cluster (a hash of the credential, so that
@@ -87,6 +86,14 @@ export const singletonName = (credential: string): string => {
 }
 
 /**
+ * The name of the gauge of each source's newest committed run (`/metrics` derives the lag from it).
+ *
+ * @since 0.4.0
+ * @category metrics
+ */
+export const NEWEST = "steptrail_serve_newest_run_seconds"
+
+/**
  * What `serve` reports per source (labelled `source`): passes, runs and records written,
  * failed passes, and the creation time of the newest committed run (for the lag).
  *
@@ -98,18 +105,18 @@ export const metrics = {
   runs: Metric.counter("steptrail_serve_runs_written_total", { description: "Runs written into the database", incremental: true }),
   records: Metric.counter("steptrail_serve_records_written_total", { description: "Step records written into the database", incremental: true }),
   errors: Metric.counter("steptrail_serve_errors_total", { description: "Passes over a source that failed (retried with backoff)", incremental: true }),
-  newest: Metric.gauge("steptrail_serve_newest_run_seconds", { description: "Creation time of the newest committed run, in Unix seconds" })
+  newest: Metric.gauge(NEWEST, { description: "Creation time of the newest committed run, in Unix seconds" })
 }
 
-/** A failure as one line naming the source (a `SourceError` names it already). */
+/** A failure as one line naming the source (a `SourceError` names it already, by its name in the file). */
 const describe = (label: string, error: unknown): string => {
   const text = error instanceof Error ? error.message : String(error)
-  return text.startsWith(`source ${label}:`) ? text : `source ${label}: ${text}`
+  return text.startsWith("source ") ? text : `source ${label}: ${text}`
 }
 
 /** One source, pass after pass, for as long as the singleton runs. */
 const capture = <E>(source: Source, store: Store.Store<Database.Row, E>, options: Options): Effect.Effect<never, never, SqlClient.SqlClient> => {
-  const label = labelOf(source)
+  const label = keyOf(source)
   const tagged = <A extends Metric.Metric<any, any, any>>(metric: A): A => Metric.tagged(metric, "source", label) as A
   const backoff = Schedule.exponential(options.backoff ?? "1 second", 2).pipe(
     Schedule.union(Schedule.spaced(options.maxBackoff ?? "5 minutes"))
@@ -141,7 +148,12 @@ const capture = <E>(source: Source, store: Store.Store<Database.Row, E>, options
     // the backoff never ends: only an interruption ends a source
     Effect.catchAll(() => Effect.void)
   )
-  return Effect.zipRight(pass, Effect.sleep(options.poll ?? "5 seconds")).pipe(Effect.forever, Effect.annotateLogs("source", label))
+  // every counter of the source shows from the start, at 0 (a scrape tells "none yet" from "unknown")
+  const zero = Effect.forEach([metrics.passes, metrics.runs, metrics.records, metrics.errors], (m) => Metric.incrementBy(tagged(m), 0), { discard: true })
+  return zero.pipe(
+    Effect.zipRight(Effect.forever(Effect.zipRight(pass, Effect.sleep(options.poll ?? "5 seconds")))),
+    Effect.annotateLogs("source", label)
+  )
 }
 
 /**

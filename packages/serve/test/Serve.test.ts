@@ -151,7 +151,7 @@ describe("serve on one runner (SQLite)", () => {
         sourceOf(good, emu.info.cloudflare.workflow, "cf")
       ]))
       const { expected, found } = yield* settle(emu, good, file)
-      const errors = Metric.tagged(Serve.metrics.errors, "source", "refused")
+      const errors = Metric.tagged(Serve.metrics.errors, "source", Serve.keyOf({ provider: bad, workflow: emu.info.cloudflare.workflow }))
       let failed = 0
       for (let i = 0; i < 50 && failed < 2; i++) {
         failed = (yield* Metric.value(errors) as Effect.Effect<MetricState.MetricState.Counter<number>>).count

@@ -26,9 +26,29 @@ const pollInterval = Options.integer("poll-interval").pipe(
   Options.withDefault(DEFAULTS.pollInterval)
 )
 
+const listen = Options.text("listen").pipe(
+  Options.withDescription("Where GET /healthz and GET /metrics (Prometheus text) are served, HOST:PORT (port 0: any free port, told on stderr)."),
+  Options.withPseudoName("HOST:PORT"),
+  Options.withDefault("127.0.0.1:0")
+)
+const logFormat = Options.choice("log-format", ["text", "json"]).pipe(
+  Options.withDescription("Log lines on stderr as text (steptrail: LEVEL: message) or as JSON lines (time, level, message, source)."),
+  Options.withDefault("text" as const)
+)
+
+/** `--listen HOST:PORT`: a host name, an IPv4 address or a bracketed IPv6 one, and a port. */
+export const parseListen = (text: string): { readonly host: string; readonly port: number } | undefined => {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text)
+  if (m === null) return undefined
+  const port = Number(m[2])
+  return port > 65535 ? undefined : { host: m[1]!.replace(/^\[|\]$/g, ""), port }
+}
+
 const flags = {
   config,
   out,
+  listen,
+  logFormat,
   pollInterval,
   concurrency: common.concurrency,
   retries: common.retries,
@@ -46,6 +66,8 @@ export const serveCommand = (providers: ReadonlyArray<ProviderDescriptor.Descrip
       if (flags.pollInterval < 1 || flags.pollInterval > 3600) {
         return yield* usage(`--poll-interval must be between 1 and 3600 seconds, got ${flags.pollInterval}`)
       }
+      const address = parseListen(flags.listen)
+      if (address === undefined) return yield* usage(`--listen must be HOST:PORT, e.g. 127.0.0.1:9464 or [::1]:0; got ${JSON.stringify(flags.listen)}`)
       const file = yield* SourcesConfig.load(flags.config, providers)
       const target = Option.getOrUndefined(Option.orElse(flags.out, () => Option.fromNullable(file.out)))
       if (target === undefined) return yield* usage("serve needs a database: --out sqlite:PATH, or out in the config file")
@@ -58,6 +80,8 @@ export const serveCommand = (providers: ReadonlyArray<ProviderDescriptor.Descrip
       const run = yield* Effect.promise(() => import("./ServeRun.js"))
       return yield* run.serve(target, sources, {
         poll: Duration.seconds(flags.pollInterval),
+        listen: address,
+        logFormat: flags.logFormat,
         concurrency: Option.getOrElse(flags.concurrency, () => file.concurrency ?? DEFAULTS.concurrency)
       })
     }).pipe(Effect.scoped, withVerbose(flags.verbose))).pipe(
