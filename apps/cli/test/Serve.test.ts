@@ -162,15 +162,14 @@ describe("steptrail serve --out sqlite:PATH", () => {
       expect(owners.every((o) => o.owner === null)).toBe(true)
     }), 180_000)
 
-  it.effect("needs a database and a HOST:PORT: no --out, a file --out, a PostgreSQL URL, a bad --listen are usage errors (exit 2), one line each", () =>
+  it.effect("needs a database and a HOST:PORT: no --out, a file --out, a bad --listen are usage errors (exit 2), one line each", () =>
     Effect.gen(function*() {
       const dir = tempDir()
       const config = path.join(dir, "sources.json")
       fs.writeFileSync(config, JSON.stringify({ sources: [{ provider: "orchestra", workflow: "wf", base_url: "http://127.0.0.1:9/" }] }))
       const cases: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
         [[], /serve needs a database: --out sqlite:PATH, or out in the config file/],
-        [["--out", path.join(dir, "steps.ndjson")], /serve writes into a database, sqlite:PATH; got --out/],
-        [["--out", "postgres://u:secret-pw@127.0.0.1:9/db"], /serve takes sqlite:PATH for now; several runners on postgres:\/\/u@127\.0\.0\.1:9\/db are not supported yet/],
+        [["--out", path.join(dir, "steps.ndjson")], /serve writes into a database, sqlite:PATH or postgres:\/\/…; got --out/],
         [["--out", `sqlite:${path.join(dir, "x.db")}`, "--poll-interval", "0"], /--poll-interval must be between 1 and 3600 seconds, got 0/],
         [["--out", `sqlite:${path.join(dir, "x.db")}`, "--listen", "9464"], /--listen must be HOST:PORT, e\.g\. 127\.0\.0\.1:9464 or \[::1\]:0; got "9464"/]
       ]
@@ -179,7 +178,6 @@ describe("steptrail serve --out sqlite:PATH", () => {
         expect(r.code).toBe(2)
         expect(stderrLines(r)).toHaveLength(1)
         expect(r.stderr).toMatch(message)
-        expect(r.stderr).not.toContain("secret-pw")
       }
     }), 60_000)
 })

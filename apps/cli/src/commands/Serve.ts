@@ -1,5 +1,5 @@
 /**
- * `steptrail serve --config FILE --out sqlite:PATH`: every source of a config file captured
+ * `steptrail serve --config FILE --out sqlite:PATH|postgres://…`: every source of a config file captured
  * continuously into a database (`@steptrail/serve`), until a signal. The sources are checked
  * and built here as `export --config` builds them; the cluster and the database are loaded
  * only when the command runs (`ServeRun.ts`).
@@ -16,7 +16,7 @@ const config = Options.file("config").pipe(
   Options.withDescription("The JSON file of sources to capture (the format of export --config; see docs/config.md).")
 )
 const out = Options.text("out").pipe(
-  Options.withDescription("The database the records go to, sqlite:PATH (one runner), over the file's own out (docs/serve.md)."),
+  Options.withDescription("The database the records go to, over the file's own out: sqlite:PATH (one runner) or postgres://USER@HOST[:PORT]/DB (every serve process on it is a runner of one cluster; docs/serve.md)."),
   Options.withPseudoName("DATABASE"),
   Options.optional
 )
@@ -27,7 +27,7 @@ const pollInterval = Options.integer("poll-interval").pipe(
 )
 
 const listen = Options.text("listen").pipe(
-  Options.withDescription("Where GET /healthz and GET /metrics (Prometheus text) are served, HOST:PORT (port 0: any free port, told on stderr)."),
+  Options.withDescription("Where GET /healthz and GET /metrics (Prometheus text) are served, HOST:PORT (port 0: any free port, told on stderr); with postgres:// also where the other runners reach this one."),
   Options.withPseudoName("HOST:PORT"),
   Options.withDefault("127.0.0.1:0")
 )
@@ -71,7 +71,7 @@ export const serveCommand = (providers: ReadonlyArray<ProviderDescriptor.Descrip
       const file = yield* SourcesConfig.load(flags.config, providers)
       const target = Option.getOrUndefined(Option.orElse(flags.out, () => Option.fromNullable(file.out)))
       if (target === undefined) return yield* usage("serve needs a database: --out sqlite:PATH, or out in the config file")
-      if (!isDatabaseOut(target)) return yield* usage(`serve writes into a database, sqlite:PATH; got --out ${JSON.stringify(target)}`)
+      if (!isDatabaseOut(target)) return yield* usage(`serve writes into a database, sqlite:PATH or postgres://…; got --out ${JSON.stringify(target)}`)
       const shared = yield* connection({ ...flags, concurrency: Option.orElse(flags.concurrency, () => Option.fromNullable(file.concurrency)) })
       const checked = yield* Effect.forEach(file.sources, (source, i) => SourcesConfig.toSource(source, i, file.sources.length, shared)).pipe(
         Effect.mapError((e) => new UsageError({ message: `config ${flags.config}: ${e.message}` }))

@@ -8,11 +8,12 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Url } from "@steptrail/database"
 import { Cluster, Endpoints, Serve } from "@steptrail/serve"
 import { type Duration, Effect, FiberRef, HashMap, HashSet, Layer, Logger, LogLevel } from "effect"
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { createServer } from "node:http"
+import * as net from "node:net"
 import { Stdio } from "../Stdio.js"
 import * as TerminalText from "../TerminalText.js"
 import { UsageError } from "../Failure.js"
-import { usage } from "./Common.js"
 import { databaseUrl } from "./Database.js"
 
 export interface Options {
@@ -38,33 +39,49 @@ const textLogger = (stderr: Stdio["Type"]["stderr"]) =>
     stderr.write(`steptrail: ${logLevel.label.toLowerCase()}: ${TerminalText.line(text)}\n`)
   })
 
-/** Runs until interrupted: one runner over a SQLite file, its endpoints on `listen`. */
+/** A free port of `host` (what `--listen HOST:0` becomes: the other runners must know the port). */
+const freePort = (host: string) =>
+  Effect.async<number, UsageError>((resume) => {
+    const server = net.createServer()
+    server.once("error", (e: NodeJS.ErrnoException) => resume(Effect.fail(listenError(host, 0, e.code))))
+    server.listen(0, host, () => {
+      const port = (server.address() as net.AddressInfo).port
+      server.close(() => resume(Effect.succeed(port)))
+    })
+  })
+
+const listenError = (host: string, port: number, code: unknown) =>
+  new UsageError({ message: `--listen ${host}:${port}: cannot listen there (${typeof code === "string" ? code : "refused"})` })
+
+/**
+ * Runs until interrupted. `sqlite:` is one runner, its endpoints on `listen`; `postgres://`
+ * makes this process a runner of the cluster whose state the database holds, its cluster
+ * traffic and its endpoints on one port.
+ */
 export const serve = (out: string, sources: ReadonlyArray<Serve.Source>, options: Options) =>
   Effect.gen(function*() {
     const url = yield* databaseUrl(out)
-    if (url._tag !== "Sqlite") {
-      return yield* usage(`serve takes sqlite:PATH for now; several runners on ${url.display} are not supported yet`)
-    }
+    // node-postgres deprecates, on stderr, a use the cluster's storage makes of it: not ours to
+    // report, and a line that is not a log line
+    if (url._tag === "Postgres") process.noDeprecation = true
     const { stderr } = yield* Stdio
+    const host = options.listen.host
+    const port = url._tag === "Postgres" && options.listen.port === 0 ? yield* freePort(host) : options.listen.port
+    const http = NodeHttpServer.layer(createServer, { host, port }).pipe(
+      Layer.mapError((e) => listenError(host, port, (e.cause as { code?: unknown } | undefined)?.code))
+    )
     const announce = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) => {
       const a = server.address
       const where = a._tag === "TcpAddress" ? `http://${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}` : a.path
       return Effect.logInfo(`listening on ${where} (GET /healthz, GET /metrics)`)
     }))
-    const { host, port } = options.listen
-    const http = NodeHttpServer.layer(createServer, { host, port }).pipe(
-      Layer.mapError((e) => {
-        const code = (e.cause as { code?: unknown } | undefined)?.code
-        return new UsageError({ message: `--listen ${host}:${port}: cannot listen there (${typeof code === "string" ? code : "refused"})` })
-      })
-    )
+    const cluster = url._tag === "Sqlite"
+      ? Layer.merge(Cluster.single(), Layer.provide(Endpoints.layer, http))
+      : Layer.provide(Cluster.runner({ host, port }), Layer.merge(http, NodeSocket.layerWebSocketConstructor))
     const app = Layer.mergeAll(
-      Serve.layer(sources, { target: url.display, poll: options.poll, concurrency: options.concurrency }).pipe(
-        Layer.provide(Cluster.single()),
-        Layer.provide(Url.layer(url))
-      ),
-      Layer.provide(Layer.merge(Endpoints.layer, announce), http)
-    )
+      Serve.layer(sources, { target: url.display, poll: options.poll, concurrency: options.concurrency }).pipe(Layer.provide(cluster)),
+      Layer.provide(announce, http)
+    ).pipe(Layer.provide(Url.layer(url)))
     return yield* Layer.launch(app).pipe(
       Effect.locally(FiberRef.currentLoggers, HashSet.make(options.logFormat === "json" ? jsonLogger(stderr) : textLogger(stderr))),
       Logger.withMinimumLogLevel(LogLevel.Info)
