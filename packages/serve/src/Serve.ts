@@ -18,7 +18,7 @@ import type * as Sharding from "@effect/cluster/Sharding"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Database, Tables } from "@steptrail/database"
 import { type Export, State, Store } from "@steptrail/export"
-import { type Duration, Effect, Layer, Metric, Schedule } from "effect"
+import { Duration, Effect, Layer, Metric, Schedule } from "effect"
 
 /**
  * A source of `serve`: an export source, and the credential it is fetched with (any text
@@ -30,6 +30,8 @@ import { type Duration, Effect, Layer, Metric, Schedule } from "effect"
  */
 export interface Source extends Export.Source {
   readonly credential: string
+  /** The window of the credential's budget (undefined: unlimited); see `Options.handover`. */
+  readonly budgetWindow?: Duration.Duration | undefined
 }
 
 /**
@@ -45,6 +47,13 @@ export interface Options extends Omit<Store.Options, "summary"> {
   readonly backoff?: Duration.DurationInput | undefined
   /** The longest wait between two failed passes (default 5 minutes). */
   readonly maxBackoff?: Duration.DurationInput | undefined
+  /**
+   * A credential's singleton that starts where another runner (or process) used the
+   * credential within the budget's window first waits out that window: the server still counts
+   * the requests of the runner it moved from, which this runner's budget never saw (a cluster;
+   * default false).
+   */
+  readonly handover?: boolean | undefined
 }
 
 /**
@@ -156,6 +165,25 @@ const capture = <E>(source: Source, store: Store.Store<Database.Row, E>, options
   )
 }
 
+/** Waits until a window of the credential's budget has passed since its sources were last used. */
+const handover = (sources: ReadonlyArray<Source>) =>
+  Effect.gen(function*() {
+    const window = Math.max(0, ...sources.map((s) => (s.budgetWindow === undefined ? 0 : Duration.toMillis(s.budgetWindow))))
+    if (window === 0) return
+    const sql = yield* SqlClient.SqlClient
+    const keys = sources.map(keyOf)
+    const rows = yield* Effect.orElseSucceed(
+      sql<{ readonly heartbeat_at: string | null; readonly updated_at: string | null }>`SELECT heartbeat_at, updated_at FROM ${sql(Tables.SOURCES)} WHERE ${sql.in("source", keys)}`
+        .withoutTransform,
+      () => []
+    )
+    const last = Math.max(0, ...rows.flatMap((r) => [r.heartbeat_at, r.updated_at]).map((t) => (t == null ? 0 : Date.parse(t) || 0)))
+    const wait = last + window - Date.now()
+    if (wait <= 0) return
+    yield* Effect.logInfo(`credential of ${keys.join(", ")} used elsewhere ${Math.round((Date.now() - last) / 1000)} s ago: waiting ${Math.ceil(wait / 1000)} s for its budget window`)
+    yield* Effect.sleep(Duration.millis(wait))
+  })
+
 /**
  * Runs one credential's sources, each on its own fiber, into the database of the
  * `SqlClient` in context (its tables migrated).
@@ -168,6 +196,7 @@ export const runGroup = (
   options: Options
 ): Effect.Effect<never, never, SqlClient.SqlClient> =>
   Effect.scoped(Effect.gen(function*() {
+    if (options.handover === true) yield* handover(sources)
     const store = yield* Database.store(options.target)
     return yield* Effect.forEach(sources, (source) => capture(source, store, options), { concurrency: "unbounded", discard: true }).pipe(
       Effect.zipRight(Effect.never)

@@ -79,7 +79,9 @@ export const serve = (out: string, sources: ReadonlyArray<Serve.Source>, options
       ? Layer.merge(Cluster.single(), Layer.provide(Endpoints.layer, http))
       : Layer.provide(Cluster.runner({ host, port }), Layer.merge(http, NodeSocket.layerWebSocketConstructor))
     const app = Layer.mergeAll(
-      Serve.layer(sources, { target: url.display, poll: options.poll, concurrency: options.concurrency }).pipe(Layer.provide(cluster)),
+      Serve.layer(sources, { target: url.display, poll: options.poll, concurrency: options.concurrency, handover: url._tag === "Postgres" }).pipe(
+        Layer.provide(cluster)
+      ),
       Layer.provide(announce, http)
     ).pipe(Layer.provide(Url.layer(url)))
     return yield* Layer.launch(app).pipe(

@@ -51,7 +51,8 @@ describe("serve on PostgreSQL: a cluster of runners", () => {
       })
       const dir = tempDir()
       const config = path.join(dir, "sources.json")
-      fs.writeFileSync(config, JSON.stringify({ sources: emulatorSources(em.info), concurrency: 2 }))
+      // a budget window of 2 s: what a moved credential waits out before its first request (Serve handover)
+      fs.writeFileSync(config, JSON.stringify({ sources: emulatorSources(em.info).map((s) => ({ ...s, rate_limit: "600/2s" })), concurrency: 2 }))
       const env = { CLOUDFLARE_API_TOKEN: em.info.token, ORCHESTRA_API_KEY: em.info.token, ONEPIN_API_KEY: em.info.token }
       const args = ["serve", "--config", config, "--out", server.url("cluster"), "--poll-interval", "1", "--log-format", "json"]
       const runners: Array<Running> = [start(args, env), start(args, env), start(args, env)]
