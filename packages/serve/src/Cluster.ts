@@ -94,5 +94,5 @@ export const runner = (
     })),
     Layer.provide(RpcSerialization.layerMsgPack),
     Layer.orDie
-  ) as never
+  )
 }
