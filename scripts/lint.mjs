@@ -11,10 +11,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 
 // core and the emulator import nothing of ours; every other package (the providers, export, and
 // any package added later) imports core only, but database, which is an output of export's
-// pipeline; the CLI composes them all
+// pipeline, and serve, which runs that pipeline into a database without end; the CLI composes them all
 const packages = readdirSync(join(root, "packages")).filter((name) => statSync(join(root, "packages", name)).isDirectory())
 const allowed = Object.fromEntries(packages.map((name) => [name, name === "core" || name === "emulator" ? [] : ["core"]]))
 allowed.database = ["core", "export"]
+allowed.serve = ["core", "export", "database"]
 allowed.cli = packages
 const dirs = { cli: "apps/cli/src" }
 const files = (dir) =>

@@ -15,6 +15,7 @@ import { emulator } from "./commands/Emulator.js"
 import { exportCommand } from "./commands/Export.js"
 import { schema } from "./commands/Schema.js"
 import * as Declared from "./Declared.js"
+import { serveCommand } from "./commands/Serve.js"
 import { version } from "./Launch.js"
 import { providers as defaultProviders } from "./Providers.js"
 import type { Stdio } from "./Stdio.js"
@@ -27,7 +28,7 @@ export const declare = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>)
   }) as NDJSON.\n\n` +
     "Examples:\n" +
     ["demo", ...providers.slice(0, 1).flatMap((p) => p.examples.slice(0, 1))].map((line) => `  steptrail ${line}`).join("\n"),
-  subcommands: [exportCommand(providers), emulator, demo(providers), schema]
+  subcommands: [exportCommand(providers), serveCommand(providers), emulator, demo(providers), schema]
 })
 
 /** The tree for these providers: its spec, and the runner @effect/cli makes of it (made when first run). */

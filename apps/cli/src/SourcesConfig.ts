@@ -6,9 +6,9 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { HttpClient } from "@effect/platform"
-import { ProviderConfig, type ProviderDescriptor, ProviderError } from "@steptrail/core"
+import { ProviderConfig, type ProviderDescriptor, ProviderError, RateBudget } from "@steptrail/core"
 import { Export, Output } from "@steptrail/export"
-import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
+import { Config, type Duration, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
 import * as path from "node:path"
 import { outRelativeTo } from "./commands/Common.js"
 import { parseBudget, runFilter } from "./commands/Flags.js"
@@ -132,6 +132,23 @@ export interface Shared extends ProviderDescriptor.Connection {
 export const labelOf = (source: SourceConfig, index: number) =>
   typeof source.name === "string" && source.name !== "" ? source.name : `sources[${index}]`
 
+/** A source with the credential it is fetched with (what `serve` groups sources by). */
+export interface Checked extends Export.Source {
+  /** The provider, base URL and a hash of the secrets: equal for two sources exactly when they share a budget. */
+  readonly credential: string
+  /** The window of the credential's budget (undefined: unlimited). */
+  readonly budgetWindow: Duration.Duration | undefined
+}
+
+/** The credential of resolved settings, without the secrets themselves. */
+const credentialOf = (descriptor: ProviderDescriptor.Descriptor, values: ProviderConfig.Values): string => {
+  const secrets = descriptor.settings.filter((s) => s.secret === true).map((s) => {
+    const v = values[s.name]
+    return v === undefined ? "" : Redacted.isRedacted(v) ? Redacted.value(v) : v
+  })
+  return `${descriptor.name} ${values.baseUrl ?? ""} ${RateBudget.hashCredential(secrets.join("\u0000"))}`
+}
+
 /**
  * Checks one source's values (a usage error, exit 2), then gives the effect that builds its
  * provider (its own settings, credentials and budget) and the export source for it: every
@@ -143,7 +160,7 @@ export const toSource = (
   count: number,
   shared: Shared
 ): Effect.Effect<
-  Effect.Effect<Export.Source, MissingCredentials | Export.SourceError, HttpClient.HttpClient | Scope.Scope>,
+  Effect.Effect<Checked, MissingCredentials | Export.SourceError, HttpClient.HttpClient | Scope.Scope>,
   UsageError
 > =>
   Effect.gen(function*() {
@@ -170,12 +187,12 @@ export const toSource = (
         if (variable !== undefined) explicit[setting.name] = yield* fromVariable(label, setting, variable)
       }
       const failed = (error: ProviderError.ProviderError) => new Export.SourceError({ source: label, error, failed: 1, sources: count })
-      const provider = yield* ProviderConfig.resolve(descriptor.name, descriptor.settings, explicit).pipe(
-        Effect.flatMap((values) => descriptor.make(values, { ...shared, budget })),
-        Effect.mapError(failed)
-      )
+      const values = yield* Effect.mapError(ProviderConfig.resolve(descriptor.name, descriptor.settings, explicit), failed)
+      const provider = yield* Effect.mapError(descriptor.make(values, { ...shared, budget }), failed)
       return {
         provider,
+        credential: credentialOf(descriptor, values),
+        budgetWindow: (budget ?? descriptor.budget)?.window,
         workflow: source.workflow as string,
         runIds,
         filter,

@@ -107,7 +107,7 @@ COMP_WORDS=(steptrail export cloudflare --wo); COMP_CWORD=3; _steptrail; echo "\
 
   it("completes commands, providers and provider flags", () => {
     expect(complete("steptrail", "ex")).toEqual(["export"])
-    expect(complete("steptrail", "")).toEqual(["demo", "emulator", "export", "schema"])
+    expect(complete("steptrail", "")).toEqual(["demo", "emulator", "export", "schema", "serve"])
     expect(complete("steptrail", "export", "")).toEqual(registries[0]!.providers.map((p) => p.name).sort())
     expect(complete("steptrail", "export", "cloudflare", "--wo")).toEqual(["--workflow"])
     expect(complete("steptrail", "export", "cloudflare", "--workflow", "w", "--acc")).toEqual(["--account-id"])

@@ -12,7 +12,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as postgres from "@steptrail/database/TestServer"
-import { ndjson, pgRecords, sqliteRecords } from "./databaseRows.js"
+import { emulatorSources, ndjson, pgRecords, sqliteRecords } from "./databaseRows.js"
 import { runWithEnv as run, stderrLines } from "./inProcess.js"
 
 const TOKEN = "database-cli-token"
@@ -20,11 +20,6 @@ const PASSWORD = "db-pa55-word"
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-cli-db-"))
 
-const sources = (info: Emulator.Info) => [
-  { provider: "cloudflare", account_id: info.cloudflare.accountId, workflow: info.cloudflare.workflow, base_url: info.cloudflare.baseUrl, full_output: true },
-  { provider: "orchestra", workflow: info.orchestra.workflow, base_url: info.orchestra.baseUrl },
-  { provider: "onepin", workflow: info.onepin.workflow, base_url: info.onepin.baseUrl, workspace: info.onepin.workspaceId }
-]
 const ENV = { CLOUDFLARE_API_TOKEN: TOKEN, ORCHESTRA_API_KEY: TOKEN, ONEPIN_API_KEY: TOKEN }
 
 const writeConfig = (dir: string, config: unknown) => {
@@ -38,7 +33,7 @@ describe("export --out sqlite:PATH", () => {
     Effect.gen(function*() {
       const { info } = yield* Emulator.start({ token: TOKEN, seed: 3, cloudflare: { instances: 20, live: 0 }, orchestra: { runs: 8, live: 0 }, onepin: { runs: 8, live: 0 } })
       const dir = tempDir()
-      const config = writeConfig(dir, { sources: sources(info) })
+      const config = writeConfig(dir, { sources: emulatorSources(info) })
       const file = path.join(dir, "steps.db")
       const r = yield* run(["export", "--config", config, "--out", `sqlite:${file}`, "--redact", "output.customer"], ENV)
       expect(r.stderr).toMatch(/exported \d+ runs, \d+ steps to sqlite:/)
@@ -149,7 +144,7 @@ describe("export --out postgres://", () => {
     Effect.gen(function*() {
       const { info } = yield* Emulator.start({ token: TOKEN, seed: 8, cloudflare: { instances: 15, live: 0 }, orchestra: { runs: 6, live: 0 }, onepin: { runs: 6, live: 0 } })
       const dir = tempDir()
-      const config = writeConfig(dir, { sources: sources(info) })
+      const config = writeConfig(dir, { sources: emulatorSources(info) })
       const r = yield* run(["export", "--config", config, "--out", `postgres://steptrail@127.0.0.1:${server.port}/steps`], { ...ENV, PGPASSWORD: PASSWORD })
       expect(r.stderr).not.toContain(PASSWORD)
       expect(r.stderr).toContain(`to postgres://steptrail@127.0.0.1:${server.port}/steps`)

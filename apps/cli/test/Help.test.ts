@@ -23,6 +23,7 @@ describe(`--help, over ${label}`, () => {
       "steptrail",
       "steptrail export",
       ...providers.map((p) => `steptrail export ${p.name}`),
+      "steptrail serve",
       "steptrail emulator",
       "steptrail demo",
       "steptrail schema"
@@ -197,7 +198,7 @@ describe("--help of the registry's commands", () => {
     Effect.gen(function*() {
       const root = yield* run(["--help"])
       const list = root.stdout.split("\n\n").find((block) => block.startsWith("Commands:"))!
-      expect(list.split("\n").flatMap((l) => /^ {2}(\S+)/.exec(l)?.[1] ?? [])).toEqual(["export", "emulator", "demo", "schema"])
+      expect(list.split("\n").flatMap((l) => /^ {2}(\S+)/.exec(l)?.[1] ?? [])).toEqual(["export", "serve", "emulator", "demo", "schema"])
       expect(list).not.toMatch(/\[--/)
       const exp = yield* run(["export", "--help"])
       expect(exp.stdout).toContain("  steptrail export PROVIDER [OPTIONS]")

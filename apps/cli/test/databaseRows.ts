@@ -7,6 +7,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { StepRecord } from "@steptrail/core"
 import { Tables } from "@steptrail/database"
 import type * as postgres from "@steptrail/database/TestServer"
+import type { Emulator } from "@steptrail/emulator"
 import { Effect } from "effect"
 import { lines } from "./cli.js"
 
@@ -36,3 +37,10 @@ const sorted = <A extends Record<string, unknown>>(records: ReadonlyArray<A>) =>
 
 export const ndjson = (text: string) => sorted(lines(text).map((l) => JSON.parse(l) as Record<string, unknown>))
 
+
+/** A config file's sources: the emulator's workflow of each provider (Cloudflare with full outputs). */
+export const emulatorSources = (info: Emulator.Info) => [
+  { provider: "cloudflare", account_id: info.cloudflare.accountId, workflow: info.cloudflare.workflow, base_url: info.cloudflare.baseUrl, full_output: true },
+  { provider: "orchestra", workflow: info.orchestra.workflow, base_url: info.orchestra.baseUrl },
+  { provider: "onepin", workflow: info.onepin.workflow, base_url: info.onepin.baseUrl, workspace: info.onepin.workspaceId }
+]

@@ -1,6 +1,7 @@
 /**
- * Process-wide counters a progress display reads: requests sent, retries scheduled, and
- * requests waiting on a rate budget or a 429 pause right now.
+ * Process-wide counters a progress display and `serve`'s `/metrics` read: requests sent,
+ * 429s received, retries scheduled, and requests waiting on a rate budget or a 429 pause
+ * right now.
  *
  * @since 0.1.0
  */
@@ -11,6 +12,12 @@ import { Metric } from "effect"
  * @category metrics
  */
 export const requests = Metric.counter("steptrail_requests", { description: "HTTP requests sent to providers" })
+
+/**
+ * @since 0.4.0
+ * @category metrics
+ */
+export const rateLimited = Metric.counter("steptrail_rate_limited", { description: "provider answers 429 (too many requests)" })
 
 /**
  * @since 0.1.0

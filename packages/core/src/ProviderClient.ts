@@ -270,6 +270,7 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
         const error = Response.errorFor(provider, answer, options.describe(answer), now)
         if (error._tag === "RateLimited") {
           consecutive429++
+          yield* Metric.increment(Metrics.rateLimited)
           const fallback = Math.min(60_000, Duration.toMillis(DEFAULT_RATE_LIMIT_PAUSE) * 2 ** Math.min(6, consecutive429 - 1))
           yield* budget.pause(error.retryAfterMs ?? fallback)
         } else {

@@ -1,6 +1,7 @@
 import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Either, Exit, Fiber, Logger, LogLevel, Option, Redacted, Ref, Schema, TestClock } from "effect"
+import { Clock, Duration, Effect, Either, Exit, Fiber, Logger, LogLevel, Metric, Option, Redacted, Ref, Schema, TestClock } from "effect"
+import * as Metrics from "../src/Metrics.js"
 import * as ProviderClient from "../src/ProviderClient.js"
 import * as ProviderError from "../src/ProviderError.js"
 import * as RateBudget from "../src/RateBudget.js"
@@ -547,14 +548,17 @@ describe("ProviderClient", () => {
         expect(status.waitedMillis).toBe(7000)
       }))
 
-    it.effect("a 429 is not a retry: with no retries left, a request answered 429 still succeeds after the pause", () =>
+    it.effect("a 429 is not a retry: with no retries left, a request answered 429 still succeeds after the pause; each 429 is counted", () =>
       Effect.gen(function*() {
         const { api, sent } = yield* setup(
           (_, n) => (n < 5 ? json({ message: "slow" }, 429, { "retry-after": "5" }) : json({ ok: true })),
           { retry: { times: 0 } }
         )
+        const before = (yield* Metric.value(Metrics.rateLimited)).count
         expect(yield* settle(api.json({ path: ["x"] }, Ok))).toEqual(Either.right({ ok: true }))
         expect((yield* sent).map((s) => s.at)).toEqual([0, 5000, 10_000, 15_000, 20_000, 25_000])
+        // each 429 counted (what serve's /metrics shows)
+        expect((yield* Metric.value(Metrics.rateLimited)).count - before).toBe(5)
       }))
 
     it.effect("without Retry-After, consecutive 429s pause 1 s, 2 s, 4 s ...", () =>

@@ -9,14 +9,20 @@ import { Config, Effect, Option } from "effect"
 
 const VARIABLES = ["PGUSER", "PGPASSWORD", "PGHOST", "PGPORT", "PGDATABASE"] as const
 
-export const into = (out: string, sources: ReadonlyArray<Export.Source>) =>
+/** A database `--out`, its missing parts from the PG* variables. */
+export const databaseUrl = (out: string) =>
   Effect.gen(function*() {
     const env: Record<string, string> = {}
     for (const name of VARIABLES) {
       const value = yield* Effect.orElseSucceed(Config.option(Config.string(name)), () => Option.none())
       if (Option.isSome(value) && value.value !== "") env[name] = value.value
     }
-    const url = yield* Url.parse(out, (name) => env[name])
+    return yield* Url.parse(out, (name) => env[name])
+  })
+
+export const into = (out: string, sources: ReadonlyArray<Export.Source>) =>
+  Effect.gen(function*() {
+    const url = yield* databaseUrl(out)
     const job: ExportJob.Into<Database.DatabaseError | ExportJob.Error> = {
       target: url.display,
       run: (options) => Url.run(url, sources, options)

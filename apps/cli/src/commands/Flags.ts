@@ -103,7 +103,9 @@ export const parseBudget = (where: string, text: string) => {
 }
 
 /** The connection options every provider takes, from the shared flags. */
-export const connection = (flags: CommonFlags) =>
+export const connection = (
+  flags: Pick<CommonFlags, "concurrency" | "retries" | "timeout" | "rateLimit" | "rateLimitPatience" | "allowInsecure">
+) =>
   Effect.gen(function*() {
     const concurrency = Option.getOrUndefined(flags.concurrency)
     if (concurrency !== undefined && (concurrency < 1 || concurrency > 64)) {

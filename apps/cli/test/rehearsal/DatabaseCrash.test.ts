@@ -10,7 +10,7 @@ import * as postgres from "@steptrail/database/TestServer"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { ndjson, pgRecords, sqliteRecords } from "../databaseRows.js"
+import { emulatorSources, ndjson, pgRecords, sqliteRecords } from "../databaseRows.js"
 import { emulator, run, start, tempDir } from "./harness.js"
 
 const KILLS = 20
@@ -36,13 +36,7 @@ const rehearse = (name: string, out: (dir: string) => string, table: (dir: strin
       })
       const info = em.info
       const config = path.join(dir, "steptrail.json")
-      fs.writeFileSync(config, JSON.stringify({
-        sources: [
-          { provider: "cloudflare", account_id: info.cloudflare.accountId, workflow: info.cloudflare.workflow, base_url: info.cloudflare.baseUrl, full_output: true },
-          { provider: "orchestra", workflow: info.orchestra.workflow, base_url: info.orchestra.baseUrl },
-          { provider: "onepin", workflow: info.onepin.workflow, base_url: info.onepin.baseUrl, workspace: info.onepin.workspaceId }
-        ]
-      }))
+      fs.writeFileSync(config, JSON.stringify({ sources: emulatorSources(info) }))
       const env = { CLOUDFLARE_API_TOKEN: info.token, ORCHESTRA_API_KEY: info.token, ONEPIN_API_KEY: info.token }
       const args = ["export", "--config", config, "--out", out(dir), "--quiet", "--retries", "10"]
       let killed = 0

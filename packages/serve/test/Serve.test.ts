@@ -1,0 +1,164 @@
+/**
+ * `serve` on one runner over SQLite, in process, against the emulator with live runs: every
+ * source captured until its runs settle, the table equal to the emulator's truth; stopped
+ * mid-export and started again, it resumes from the database and loses nothing; a source that
+ * keeps failing is retried and reported while the others are captured.
+ */
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Cloudflare } from "@steptrail/cloudflare"
+import { RateBudget, StepRecord, type WorkflowProvider } from "@steptrail/core"
+import { Tables } from "@steptrail/database"
+import { Emulator } from "@steptrail/emulator"
+import { Ndjson } from "@steptrail/export"
+import { Cluster, Serve } from "@steptrail/serve"
+import { describe, expect, it } from "@effect/vitest"
+import { FetchHttpClient } from "@effect/platform"
+import { Effect, Fiber, Layer, Metric, MetricState, Redacted, Stream } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+
+const TOKEN = "serve-token"
+
+const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "steptrail-serve-")), "serve.db")
+
+const cloudflare = (emu: Emulator.Emulator, overrides: Partial<Cloudflare.Config> = {}) =>
+  Cloudflare.make({
+    accountId: emu.info.cloudflare.accountId,
+    apiToken: Redacted.make(TOKEN),
+    baseUrl: emu.info.cloudflare.baseUrl,
+    ...overrides
+  }).pipe(Effect.provide(FetchHttpClient.layer))
+
+const sourceOf = (provider: WorkflowProvider.Service, workflow: string, name: string): Serve.Source => ({
+  provider,
+  workflow,
+  fullOutput: true,
+  name,
+  credential: `${provider.provider} ${TOKEN}`
+})
+
+/** `serve` over `sources` into `file` until interrupted. */
+const serve = (file: string, sources: ReadonlyArray<Serve.Source>) =>
+  Layer.launch(
+    Serve.layer(sources, { target: "sqlite:serve.db", poll: "200 millis", batchRows: 40, backoff: "50 millis", maxBackoff: "200 millis" }).pipe(
+      Layer.provide(Cluster.single()),
+      Layer.provide(SqliteClient.layer({ filename: file }))
+    )
+  )
+
+const lines = (records: ReadonlyArray<Record<string, unknown>>) =>
+  records.map((r) => Ndjson.line(r as never)).sort()
+
+/** The table read back as NDJSON lines, and whether a key is there twice. */
+const table = (file: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql(Tables.STEPS)}`.withoutTransform
+    const records = rows.map((r) => Tables.recordOf(r, true))
+    const keys = new Set(records.map((r) => StepRecord.key(r as never)))
+    return { lines: lines(records), distinct: keys.size === records.length }
+  }).pipe(Effect.provide(SqliteClient.layer({ filename: file })), Effect.orDie)
+
+/** What a clean export of every run holds now, as NDJSON lines. */
+const truth = (provider: WorkflowProvider.Service, workflow: string) =>
+  provider.runs(workflow).pipe(
+    Stream.mapEffect((run) => provider.steps(run, { fullOutput: true }), { concurrency: 4 }),
+    Stream.flattenIterables,
+    Stream.runCollect,
+    Effect.map((records) => lines([...records] as never))
+  )
+
+/** Moves the emulator's clock past every live run's end, then waits for the table to equal the truth. */
+const settle = (emu: Emulator.Emulator, provider: WorkflowProvider.Service, file: string) =>
+  Effect.gen(function*() {
+    const last = Math.max(...emu.fixtures.cloudflare.live.map((r) => Date.parse(r.settledAt)))
+    for (let i = 0; i < 200 && (yield* emu.now) <= last; i++) {
+      yield* emu.advance(60_000)
+      yield* Effect.sleep("20 millis")
+    }
+    const expected = yield* truth(provider, emu.info.cloudflare.workflow)
+    let found = yield* table(file)
+    for (let i = 0; i < 150 && found.lines.join("\n") !== expected.join("\n"); i++) {
+      yield* Effect.sleep("200 millis")
+      found = yield* table(file)
+    }
+    return { expected, found }
+  })
+
+describe("serve on one runner (SQLite)", () => {
+  it.scopedLive("captures new and live runs until they settle: the table equals the emulator's truth, no key twice", () =>
+    Effect.gen(function*() {
+      const emu = yield* Emulator.start({ token: TOKEN, seed: 19, cloudflare: { instances: 30, live: 3 } })
+      const provider = yield* cloudflare(emu)
+      const file = tempFile()
+      const fiber = yield* Effect.fork(serve(file, [sourceOf(provider, emu.info.cloudflare.workflow, "cf")]))
+      // live runs are captured while in flight: a row of a run not yet settled shows up first
+      let running = false
+      for (let i = 0; i < 100 && !running; i++) {
+        yield* Effect.sleep("100 millis")
+        running = (yield* table(file)).lines.some((l) => JSON.parse(l).run_status === "running")
+      }
+      expect(running).toBe(true)
+      const { expected, found } = yield* settle(emu, provider, file)
+      yield* Fiber.interrupt(fiber)
+      expect(expected.length).toBeGreaterThan(30)
+      expect(found.lines).toEqual(expected)
+      expect(found.distinct).toBe(true)
+      // the live runs were followed until they settled
+      const live = new Set(emu.fixtures.cloudflare.live.map((r) => r.id))
+      const liveRows = found.lines.map((l) => JSON.parse(l)).filter((r) => live.has(r.run_id))
+      expect(new Set(liveRows.map((r) => r.run_id))).toEqual(live)
+      expect(liveRows.every((r) => r.run_status !== "running")).toBe(true)
+    }).pipe(Effect.provide(RateBudget.layer())), 120_000)
+
+  it.scopedLive("stopped mid-export and started again, it resumes from the database and loses nothing", () =>
+    Effect.gen(function*() {
+      // slow answers, so that the first runner is stopped with runs still to fetch
+      const emu = yield* Emulator.start({ token: TOKEN, seed: 23, cloudflare: { instances: 60, live: 2 }, latency: { minMs: 30, maxMs: 30 } })
+      const provider = yield* cloudflare(emu)
+      const file = tempFile()
+      const source = sourceOf(provider, emu.info.cloudflare.workflow, "cf")
+      const first = yield* Effect.fork(serve(file, [source]))
+      let partial = 0
+      for (let i = 0; i < 200 && partial === 0; i++) {
+        yield* Effect.sleep("50 millis")
+        partial = (yield* table(file)).lines.length
+      }
+      yield* Fiber.interrupt(first)
+      const expectedNow = yield* truth(provider, emu.info.cloudflare.workflow)
+      const stopped = yield* table(file)
+      expect(stopped.lines.length).toBeGreaterThan(0)
+      expect(stopped.lines.length).toBeLessThan(expectedNow.length)
+      // the source was released: a second runner on the same file takes it at once
+      const second = yield* Effect.fork(serve(file, [source]))
+      const { expected, found } = yield* settle(emu, provider, file)
+      yield* Fiber.interrupt(second)
+      expect(found.lines).toEqual(expected)
+      expect(found.distinct).toBe(true)
+    }).pipe(Effect.provide(RateBudget.layer())), 120_000)
+
+  it.scopedLive("a source that keeps failing is retried with backoff and counted, and never stops the others", () =>
+    Effect.gen(function*() {
+      const emu = yield* Emulator.start({ token: TOKEN, seed: 29, cloudflare: { instances: 12, live: 1 } })
+      const good = yield* cloudflare(emu)
+      // another credential, refused by the emulator on every request
+      const bad = yield* cloudflare(emu, { apiToken: Redacted.make("not-the-token"), accountId: "fedcba9876543210fedcba9876543210" })
+      const file = tempFile()
+      const fiber = yield* Effect.fork(serve(file, [
+        { ...sourceOf(bad, emu.info.cloudflare.workflow, "refused"), credential: "cloudflare refused" },
+        sourceOf(good, emu.info.cloudflare.workflow, "cf")
+      ]))
+      const { expected, found } = yield* settle(emu, good, file)
+      const errors = Metric.tagged(Serve.metrics.errors, "source", Serve.keyOf({ provider: bad, workflow: emu.info.cloudflare.workflow }))
+      let failed = 0
+      for (let i = 0; i < 50 && failed < 2; i++) {
+        failed = (yield* Metric.value(errors) as Effect.Effect<MetricState.MetricState.Counter<number>>).count
+        if (failed < 2) yield* Effect.sleep("100 millis")
+      }
+      yield* Fiber.interrupt(fiber)
+      expect(found.lines).toEqual(expected)
+      expect(failed).toBeGreaterThanOrEqual(2)
+    }).pipe(Effect.provide(RateBudget.layer())), 120_000)
+})
