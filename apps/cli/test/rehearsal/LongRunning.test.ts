@@ -14,8 +14,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { BIN, lines } from "./cli.js"
-import { runWithEnv as run, stderrLines } from "./inProcess.js"
+import { BIN, lines } from "../cli.js"
+import { runWithEnv as run, stderrLines } from "../inProcess.js"
 
 const TOKEN = "long-running-token"
 const env = { CLOUDFLARE_API_TOKEN: TOKEN }

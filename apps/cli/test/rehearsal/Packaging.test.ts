@@ -16,10 +16,10 @@ import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { BIN } from "./cli.js"
-import { providers } from "../src/Providers.js"
+import { BIN } from "../cli.js"
+import { providers } from "../../src/Providers.js"
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url))
+const ROOT = fileURLToPath(new URL("../../../../", import.meta.url))
 const LIBRARIES = ["core", "cloudflare", "orchestra", "onepin", "temporal", "export", "emulator"]
 const CLI_DIR = path.join(ROOT, "apps", "cli")
 /** The consumer's Effect: a patch of the 3.22 line other than the workspace's 3.22.4. */

@@ -13,8 +13,8 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { BIN, lines } from "./cli.js"
-import { runWithEnv as run } from "./inProcess.js"
+import { BIN, lines } from "../cli.js"
+import { runWithEnv as run } from "../inProcess.js"
 
 const TOKEN = "reliability-token"
 /** The crash suite's uninterrupted export, counted apart from the killed ones. */
