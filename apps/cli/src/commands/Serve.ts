@@ -10,7 +10,7 @@ import { choice, type Declaration, option } from "../Declared.js"
 import { usage, UsageError } from "../Failure.js"
 import * as SourcesConfig from "../SourcesConfig.js"
 import { isDatabaseOut } from "./Common.js"
-import { common, connection, DEFAULTS, withVerbose } from "./Flags.js"
+import { common, type CommonFlags, connection, DEFAULTS, withVerbose } from "./Flags.js"
 
 /** The export options serve takes too: how a source's requests are made. */
 const SHARED = ["--concurrency", "--retries", "--timeout", "--rate-limit", "--rate-limit-patience", "--allow-insecure", "--verbose"]
@@ -43,19 +43,13 @@ const options = [
   ...common.filter((o) => SHARED.includes(o.name))
 ]
 
-interface Flags {
+/** The flags of `serve`: its own, and the export flags it shares (`SHARED`). */
+interface Flags extends
+  Pick<CommonFlags, "out" | "pollInterval" | "concurrency" | "retries" | "timeout" | "rateLimit" | "rateLimitPatience" | "allowInsecure" | "verbose">
+{
   readonly config: string
-  readonly out: Option.Option<string>
   readonly listen: string
   readonly logFormat: "text" | "json"
-  readonly pollInterval: number
-  readonly concurrency: Option.Option<number>
-  readonly retries: number
-  readonly timeout: number
-  readonly rateLimit: Option.Option<string>
-  readonly rateLimitPatience: number
-  readonly allowInsecure: boolean
-  readonly verbose: boolean
 }
 
 /** `--listen HOST:PORT`: a host name, an IPv4 address or a bracketed IPv6 one, and a port. */
