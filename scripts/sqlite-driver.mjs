@@ -24,7 +24,7 @@ if (env.npm_config_nodedir === undefined && existsSync(path.join(prefix, "includ
 }
 const gyp = createRequire(path.join(root, "package.json")).resolve("node-gyp/bin/node-gyp.js")
 process.stderr.write(`building better-sqlite3 (the SQLite driver) with ${env.npm_config_nodedir ? `the headers in ${env.npm_config_nodedir}` : "downloaded headers"}\n`)
-const r = spawnSync(process.execPath, [gyp, "rebuild", "--release"], { cwd: driver, env, stdio: ["ignore", "ignore", "inherit"] })
+const r = spawnSync(process.execPath, [gyp, "rebuild", "--release", "--loglevel=error"], { cwd: driver, env, stdio: ["ignore", "ignore", "inherit"] })
 if (r.status !== 0) {
   process.stderr.write("better-sqlite3 did not build: --out sqlite: will not work (see docs/database.md)\n")
   process.exit(1)
