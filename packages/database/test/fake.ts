@@ -1,6 +1,6 @@
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { ProviderError, type StepRecord, type WorkflowProvider } from "@steptrail/core"
+import { ProviderError, StepRecord, type WorkflowProvider } from "@steptrail/core"
 import { Tables } from "@steptrail/database"
 import { Ndjson } from "@steptrail/export"
 import { Effect, Stream } from "effect"
@@ -15,37 +15,23 @@ export const sqlite = (file: string) => SqliteClient.layer({ filename: file })
 const T0 = Date.parse("2026-01-01T00:00:00Z")
 export const createdOf = (id: string) => new Date(T0 + Number(id.split("-")[1]) * 60_000).toISOString()
 
-export const record = (run: string, index: number, account: string | null, live: boolean, last: boolean): StepRecord.StepRecord => ({
-  schema_version: 2,
-  provider: "cloudflare",
-  account,
-  workflow: "wf",
-  run_id: run,
-  step_index: index,
-  step_id: null,
-  name: `step-${index}`,
-  kind: "step",
-  node_type: null,
-  display_name: null,
-  iteration: null,
-  status: live && last ? "running" : "complete",
-  provider_status: null,
-  started_at: "2026-01-01T00:00:00.000Z",
-  ended_at: live && last ? null : "2026-01-01T00:00:01.000Z",
-  duration_ms: live && last ? null : 1000,
-  attempts: index === 0 ? [{ started_at: null, ended_at: null, duration_ms: 5, success: false, error: { name: "Error", message: "flaky \"quoted\"" } }] : null,
-  retry_config: null,
-  input: null,
-  output: { index, text: "é✓\t", nested: [1, 2.5, null, true] },
-  output_encoding: "json",
-  output_truncated: false,
-  output_redacted: false,
-  usage: null,
-  error: null,
-  trigger: null,
-  run_status: live ? "running" : "complete",
-  workflow_id: null
-})
+export const record = (run: string, index: number, account: string | null, live: boolean, last: boolean): StepRecord.StepRecord =>
+  StepRecord.make({
+    provider: "cloudflare",
+    account,
+    workflow: "wf",
+    run_id: run,
+    step_index: index,
+    name: `step-${index}`,
+    kind: "step",
+    status: live && last ? "running" : "complete",
+    started_at: "2026-01-01T00:00:00.000Z",
+    ended_at: live && last ? null : "2026-01-01T00:00:01.000Z",
+    duration_ms: live && last ? null : 1000,
+    attempts: index === 0 ? [{ started_at: null, ended_at: null, duration_ms: 5, success: false, error: { name: "Error", message: "flaky \"quoted\"" } }] : null,
+    output: { index, text: "é✓\t", nested: [1, 2.5, null, true] },
+    run_status: live ? "running" : "complete"
+  })
 
 /**
  * An in-memory provider of `ids` (run-i created i minutes after T0), `steps` records each;

@@ -1,5 +1,5 @@
 import { NodeFileSystem } from "@effect/platform-node"
-import { ProviderError, type StepRecord, WorkflowProvider } from "@steptrail/core"
+import { ProviderError, StepRecord, WorkflowProvider } from "@steptrail/core"
 import { Effect, Fiber, Stream, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -39,38 +39,23 @@ export const lines = (text: string): Array<any> => text.trimEnd().split("\n").fi
 
 export const runIdsOf = (text: string): Array<string> => [...new Set(lines(text).map((r) => r.run_id as string))]
 
-export const record = (run: string, index: number, overrides: Partial<StepRecord.StepRecord> = {}): StepRecord.StepRecord => ({
-  schema_version: 2,
-  provider: "cloudflare",
-  account: "0123456789abcdef0123456789abcdef",
-  workflow: "wf",
-  run_id: run,
-  step_index: index,
-  step_id: null,
-  name: `step-${index}`,
-  kind: "step",
-  node_type: null,
-  display_name: null,
-  iteration: null,
-  status: "complete",
-  provider_status: null,
-  started_at: "2026-01-01T00:00:00.000Z",
-  ended_at: "2026-01-01T00:00:01.000Z",
-  duration_ms: 1000,
-  attempts: null,
-  retry_config: null,
-  input: null,
-  output: { index },
-  output_encoding: "json",
-  output_truncated: false,
-  output_redacted: false,
-  usage: null,
-  error: null,
-  trigger: null,
-  run_status: "complete",
-  workflow_id: null,
-  ...overrides
-})
+export const record = (run: string, index: number, overrides: Partial<StepRecord.StepRecord> = {}): StepRecord.StepRecord =>
+  StepRecord.make({
+    provider: "cloudflare",
+    account: "0123456789abcdef0123456789abcdef",
+    workflow: "wf",
+    run_id: run,
+    step_index: index,
+    name: `step-${index}`,
+    kind: "step",
+    status: "complete",
+    started_at: "2026-01-01T00:00:00.000Z",
+    ended_at: "2026-01-01T00:00:01.000Z",
+    duration_ms: 1000,
+    output: { index },
+    run_status: "complete",
+    ...overrides
+  })
 
 export const runRef = (id: string, terminal = true, createdAt: string | null = null): WorkflowProvider.RunRef => ({
   provider: "cloudflare",
