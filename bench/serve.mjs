@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// `steptrail serve` on one runner (SQLite): its CPU per 1,000 provider requests, and from it
-// how many Cloudflare-budget sources (1,200 requests per 5 minutes each) one core carries.
-// The emulator runs as its own process with its clock running (live runs progress); serve runs
-// for --seconds against three sources (one per provider, the budget lifted), then SIGTERM.
-// CPU is read from /proc (user + system ticks of the serve process), requests from its own
-// /metrics. Plain Node ESM; needs the built CLI (`pnpm build`).
+// `steptrail serve` on one runner (SQLite): its CPU per 1,000 provider requests, and how many
+// Cloudflare-budget sources (1,200 requests per 5 minutes each) one core carries.
+//
+// Default: three sources (one per provider, the budget lifted), the CPU per request, and from
+// it the sources one core would carry. `--sources N`: measured instead, N Cloudflare sources
+// each with its own token and Cloudflare's budget (1,200/5m, 4 requests a second), the
+// emulator enforcing the same budget per token: the runner's CPU share of one core while
+// every source is held at its budget, and whether each source got its budget's requests.
+// The emulator runs as its own process with its clock running (live runs progress); serve
+// runs for --seconds, then SIGTERM. CPU is read from /proc (user + system ticks of the serve
+// process), requests from its own /metrics. Plain Node ESM; needs the built CLI (`pnpm build`).
 //
 //   node bench/serve.mjs [--seconds 30]
+//   node bench/serve.mjs --sources 100 [--seconds 60]
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import os from "node:os"
@@ -15,7 +21,9 @@ import { fileURLToPath } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const cli = path.join(root, "apps/cli/dist/bin.js")
-const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1] ?? 30) || 30
+const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || fallback : fallback)
+const seconds = arg("--seconds", 30)
+const many = arg("--sources", 0)
 const TOKEN = "steptrail-emulator-token"
 const dir = mkdtempSync(path.join(os.tmpdir(), "steptrail-bench-serve-"))
 
@@ -29,17 +37,27 @@ const firstLine = (child) =>
     })
   })
 
-const emulator = spawn(process.execPath, [cli, "emulator", "--instances", "3000", "--runs", "3000", "--live", "20", "--clock-speed", "60"], { stdio: ["ignore", "pipe", "inherit"] })
+const tokens = Array.from({ length: Math.max(0, many - 1) }, (_, i) => `bench-token-${i + 1}`)
+const emulatorArgs = many > 0
+  ? ["--instances", "3000", "--live", "20", "--clock-speed", "60", "--rate-limit", "1200/5m", ...tokens.flatMap((t) => ["--extra-token", t])]
+  : ["--instances", "3000", "--runs", "3000", "--live", "20", "--clock-speed", "60"]
+const emulator = spawn(process.execPath, [cli, "emulator", ...emulatorArgs], { stdio: ["ignore", "pipe", "inherit"] })
 const info = JSON.parse(await firstLine(emulator))
 const limit = "100000000/1s"
-const sources = [
-  { provider: "cloudflare", account_id: info.cloudflare.accountId, workflow: info.cloudflare.workflow, base_url: info.cloudflare.baseUrl, full_output: true, rate_limit: limit },
-  { provider: "orchestra", workflow: info.orchestra.workflow, base_url: info.orchestra.baseUrl, rate_limit: limit },
-  { provider: "onepin", workflow: info.onepin.workflow, base_url: info.onepin.baseUrl, workspace: info.onepin.workspaceId, rate_limit: limit }
-]
+const tokenEnv = {}
+const sources = many > 0
+  ? [TOKEN, ...tokens].map((token, i) => {
+    tokenEnv[`CF_TOKEN_${i}`] = token
+    return { provider: "cloudflare", account_id: info.cloudflare.accountId, workflow: info.cloudflare.workflow, base_url: info.cloudflare.baseUrl, full_output: true, credentials: { token_env: `CF_TOKEN_${i}` } }
+  })
+  : [
+    { provider: "cloudflare", account_id: info.cloudflare.accountId, workflow: info.cloudflare.workflow, base_url: info.cloudflare.baseUrl, full_output: true, rate_limit: limit },
+    { provider: "orchestra", workflow: info.orchestra.workflow, base_url: info.orchestra.baseUrl, rate_limit: limit },
+    { provider: "onepin", workflow: info.onepin.workflow, base_url: info.onepin.baseUrl, workspace: info.onepin.workspaceId, rate_limit: limit }
+  ]
 const config = path.join(dir, "sources.json")
 writeFileSync(config, JSON.stringify({ sources }))
-const env = { PATH: process.env.PATH, CLOUDFLARE_API_TOKEN: TOKEN, ORCHESTRA_API_KEY: TOKEN, ONEPIN_API_KEY: TOKEN }
+const env = { PATH: process.env.PATH, CLOUDFLARE_API_TOKEN: TOKEN, ORCHESTRA_API_KEY: TOKEN, ONEPIN_API_KEY: TOKEN, ...tokenEnv }
 const serve = spawn(process.execPath, [cli, "serve", "--config", config, "--out", `sqlite:${path.join(dir, "steps.db")}`, "--poll-interval", "1", "--log-format", "json"], {
   env,
   stdio: ["ignore", "ignore", "pipe"]
@@ -50,16 +68,37 @@ const ticks = () => {
   const fields = readFileSync(`/proc/${serve.pid}/stat`, "utf8").split(") ")[1].split(" ")
   return Number(fields[11]) + Number(fields[12]) // utime + stime, after the state field
 }
+// from the first request on (start-up, the tables, is not the steady state)
+const scrape = async () => {
+  const base = /listening on (http:\/\/[^ ]+) /.exec(stderr)?.[1]
+  return base === undefined ? "" : fetch(`${base}/metrics`).then((r) => r.text(), () => "")
+}
+const count = (metrics, name) => [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0)
+let start
+for (let i = 0; i < 600 && start === undefined; i++) {
+  await new Promise((r) => setTimeout(r, 100))
+  const metrics = await scrape()
+  if (count(metrics, "steptrail_requests") > 0) start = { at: performance.now(), ticks: ticks(), metrics }
+}
+if (start === undefined) throw new Error("serve made no request within 60 s")
 await new Promise((r) => setTimeout(r, seconds * 1000))
-const base = /listening on (http:\/\/[^ ]+) /.exec(stderr)?.[1]
-const metrics = await fetch(`${base}/metrics`).then((r) => r.text())
-const cpuSeconds = ticks() / 100 // USER_HZ
+const metrics = await scrape()
+const cpuSeconds = (ticks() - start.ticks) / 100 // USER_HZ
+const wall = (performance.now() - start.at) / 1000
 serve.kill("SIGTERM")
 await new Promise((r) => serve.once("close", r))
 emulator.kill("SIGTERM")
-const requests = Number(/^steptrail_requests (\d+)$/m.exec(metrics)?.[1] ?? 0)
-const records = [...metrics.matchAll(/^steptrail_serve_records_written_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
+const requests = count(metrics, "steptrail_requests") - count(start.metrics, "steptrail_requests")
+const limited = count(metrics, "steptrail_rate_limited")
+const records = count(metrics, "steptrail_serve_records_written_total") - count(start.metrics, "steptrail_serve_records_written_total")
 const perThousand = (cpuSeconds / requests) * 1000
-// one Cloudflare budget: 1,200 requests per 5 minutes = 4 requests a second at most
-const sourcesPerCore = Math.floor(1 / ((perThousand / 1000) * 4))
-console.log(`| serve, one runner, SQLite, ${seconds} s | ${requests} requests | ${records} records | ${cpuSeconds.toFixed(1)} s CPU | ${perThousand.toFixed(2)} s CPU per 1,000 requests | ${sourcesPerCore} Cloudflare-budget sources per core |`)
+if (many > 0) {
+  // every source at its budget: 4 requests a second each, at most
+  const share = cpuSeconds / wall
+  const ofBudget = requests / (many * 4 * wall)
+  console.log(`| serve, one runner, SQLite, ${many} Cloudflare sources at 1,200/5m, ${wall.toFixed(0)} s | ${requests} requests (${(ofBudget * 100).toFixed(0)} % of the budgets), ${limited} 429s | ${records} records | ${cpuSeconds.toFixed(1)} s CPU, ${(share * 100).toFixed(0)} % of one core | ${perThousand.toFixed(2)} s CPU per 1,000 requests | ${Math.floor(many / share)} sources per core at this share |`)
+} else {
+  // one Cloudflare budget: 1,200 requests per 5 minutes = 4 requests a second at most
+  const sourcesPerCore = Math.floor(1 / ((perThousand / 1000) * 4))
+  console.log(`| serve, one runner, SQLite, ${wall.toFixed(0)} s | ${requests} requests | ${records} records | ${cpuSeconds.toFixed(1)} s CPU | ${perThousand.toFixed(2)} s CPU per 1,000 requests | ${sourcesPerCore} Cloudflare-budget sources per core (derived) |`)
+}

@@ -8,7 +8,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import type { HttpClient } from "@effect/platform"
 import { ProviderConfig, type ProviderDescriptor, ProviderError, RateBudget } from "@steptrail/core"
 import { Export, Output } from "@steptrail/export"
-import { Config, type Duration, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
+import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
 import * as path from "node:path"
 import { outRelativeTo } from "./commands/Common.js"
 import { parseBudget, runFilter } from "./commands/Flags.js"
@@ -136,8 +136,6 @@ export const labelOf = (source: SourceConfig, index: number) =>
 export interface Checked extends Export.Source {
   /** The provider, base URL and a hash of the secrets: equal for two sources exactly when they share a budget. */
   readonly credential: string
-  /** The window of the credential's budget (undefined: unlimited). */
-  readonly budgetWindow: Duration.Duration | undefined
 }
 
 /** The credential of resolved settings, without the secrets themselves. */
@@ -192,7 +190,6 @@ export const toSource = (
       return {
         provider,
         credential: credentialOf(descriptor, values),
-        budgetWindow: (budget ?? descriptor.budget)?.window,
         workflow: source.workflow as string,
         runIds,
         filter,

@@ -13,7 +13,7 @@ import { spawn } from "node:child_process"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { BIN } from "./cli.js"
-import { emulatorSources, ndjson, sqliteRecords } from "./databaseRows.js"
+import { canonical, emulatorSources, ndjson, sqliteRecords } from "./databaseRows.js"
 import { runWithEnv as run, stderrLines } from "./inProcess.js"
 
 const TOKEN = "serve-cli-token"
@@ -58,7 +58,7 @@ const rowsOf = (file: string) => fs.existsSync(file) ? Effect.catchAllDefect(sql
 const waitForTable = (file: string, expected: ReadonlyArray<unknown>) =>
   Effect.gen(function*() {
     let table = yield* rowsOf(file)
-    for (let i = 0; i < 150 && JSON.stringify(table) !== JSON.stringify(expected); i++) {
+    for (let i = 0; i < 150 && canonical(table) !== canonical(expected); i++) {
       yield* Effect.sleep("200 millis")
       table = yield* rowsOf(file)
     }

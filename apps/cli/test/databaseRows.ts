@@ -35,6 +35,16 @@ const sorted = <A extends Record<string, unknown>>(records: ReadonlyArray<A>) =>
     return ka < kb ? -1 : ka > kb ? 1 : 0
   })
 
+/**
+ * Records as text with every object's keys sorted: equal exactly when the records are equal,
+ * whatever order a database gave their keys in (jsonb sorts them).
+ */
+export const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v)
+
 export const ndjson = (text: string) => sorted(lines(text).map((l) => JSON.parse(l) as Record<string, unknown>))
 
 

@@ -185,7 +185,7 @@ export const make = (
         })
       )
 
-    return { provider: PROVIDER, account, runs, count, lookup, steps } satisfies WorkflowProvider.Service
+    return { provider: PROVIDER, account, runs, count, lookup, steps, budget: client.budget } satisfies WorkflowProvider.Service
   })
 
 /**

@@ -61,6 +61,28 @@ export interface RateBudget {
   /** Holds every request back for `millis` (a 429's `Retry-After`). */
   readonly pause: (millis: number) => Effect.Effect<void>
   readonly status: Effect.Effect<Status>
+  /**
+   * The log as it stands: when each of the last `limit` requests started (or was answered),
+   * and the 429 pause. What a process hands to the next one that uses the credential.
+   */
+  readonly snapshot: Effect.Effect<Snapshot>
+  /**
+   * Counts the requests of a snapshot taken elsewhere (another process that used the
+   * credential) as if made here: the newest `limit` of both logs are kept, the later pause wins.
+   */
+  readonly restore: (snapshot: Snapshot) => Effect.Effect<void>
+}
+
+/**
+ * A budget's log, as `snapshot` gives it and `restore` takes it (epoch milliseconds).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Snapshot {
+  /** Start (or answer) times of the last requests, oldest first. */
+  readonly starts: ReadonlyArray<number>
+  readonly pausedUntil: number
 }
 
 /**
@@ -163,6 +185,18 @@ const unsafeMake = (budget: Budget | undefined): RateBudget => {
           pausedUntil = Math.max(pausedUntil, now + Math.max(0, millis))
         })
       ),
+    snapshot: Effect.sync(() => ({ starts: [...starts.slice(head), ...starts.slice(0, head)], pausedUntil })),
+    restore: (snapshot) =>
+      lock.withPermits(1)(Effect.sync(() => {
+        pausedUntil = Math.max(pausedUntil, snapshot.pausedUntil)
+        if (limit === 0) return
+        const merged = [...starts, ...snapshot.starts].filter(Number.isFinite).sort((a, b) => a - b).slice(-limit)
+        starts.length = 0
+        starts.push(...merged)
+        // oldest first: the next to be replaced is at 0. A request in flight may now settle
+        // another slot than its own, which only ever makes the log later (stricter)
+        head = 0
+      })),
     // a progress display reads the wait under way too, so a long pause counts while it lasts
     status: Effect.clockWith((c) =>
       c.currentTimeMillis.pipe(Effect.map((now) => {

@@ -6,6 +6,7 @@
  */
 import { Chunk, Context, Effect, Stream } from "effect"
 import type { ProviderError } from "./ProviderError.js"
+import type * as RateBudget from "./RateBudget.js"
 import type { Provider, RunStatus, StepRecord } from "./StepRecord.js"
 
 /**
@@ -124,6 +125,12 @@ export interface Service {
    * the whole history's records. Optional: without it, `steps` is the one page.
    */
   readonly stepStream?: ((run: RunRef, options?: StepOptions) => Stream.Stream<StepRecord, ProviderError>) | undefined
+  /**
+   * The budget the provider's requests wait on (its credential's): for a program that hands
+   * a credential from one process to another (`serve` on several machines), which carries
+   * the budget's log with it. Optional: a provider without one is not rate limited here.
+   */
+  readonly budget?: RateBudget.RateBudget | undefined
 }
 
 /**

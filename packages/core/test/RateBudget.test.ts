@@ -71,6 +71,39 @@ describe("RateBudget", () => {
       expect(times.slice(0, 10)).toEqual([0, 0, 0, 0, 0, window, window, window, window, window])
     }))
 
+  it.effect("a snapshot restored into another budget counts its requests there: the window holds across the hand-over", () =>
+    Effect.gen(function*() {
+      const first = yield* RateBudget.make({ limit: 3, window: Duration.seconds(10) })
+      yield* first.take // t = 0
+      yield* TestClock.adjust("2 seconds")
+      yield* first.take // t = 2000
+      yield* first.pause(6_000) // a 429 until t = 8000
+      const snapshot = yield* first.snapshot
+      expect(snapshot).toEqual({ starts: [0, 2000], pausedUntil: 8000 })
+      // the next holder of the credential: one request of its own, then the hand-over
+      const second = yield* RateBudget.make({ limit: 3, window: Duration.seconds(10) })
+      yield* TestClock.adjust("1 second")
+      yield* second.take // t = 3000, before the restore
+      yield* second.restore(snapshot)
+      expect((yield* second.snapshot).starts).toEqual([0, 2000, 3000])
+      const { all, starts } = yield* race(second, 2)
+      // the pause holds until 8000, then the log is full until the oldest (0) leaves the window
+      yield* TestClock.adjust("20 seconds")
+      yield* all
+      expect(yield* starts).toEqual([10_000 + SLACK, 12_000 + SLACK])
+    }))
+
+  it.effect("restore keeps the newest `limit` of both logs, in order", () =>
+    Effect.gen(function*() {
+      const budget = yield* RateBudget.make({ limit: 2, window: Duration.seconds(10) })
+      yield* budget.restore({ starts: [5, 1, 3], pausedUntil: 0 })
+      expect(yield* budget.snapshot).toEqual({ starts: [3, 5], pausedUntil: 0 })
+      // an unlimited budget keeps only the pause
+      const unlimited = yield* RateBudget.make(undefined)
+      yield* unlimited.restore({ starts: [1, 2], pausedUntil: 7 })
+      expect(yield* unlimited.snapshot).toEqual({ starts: [], pausedUntil: 7 })
+    }))
+
   it.effect("requests spread over time only wait for the oldest one in the window", () =>
     Effect.gen(function*() {
       const budget = yield* RateBudget.make({ limit: 2, window: Duration.seconds(10) })

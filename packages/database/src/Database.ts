@@ -7,6 +7,7 @@
  * @since 0.3.0
  */
 import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
 import { StepRecord } from "@steptrail/core"
 import type { ProviderError as PE } from "@steptrail/core"
 import { type Export, Ndjson, State, Store } from "@steptrail/export"
@@ -111,15 +112,45 @@ export const retry = <A, E, R>(effect: Effect.Effect<A, E, R>, retries = 4): Eff
     schedule: Schedule.exponential("200 millis", 2).pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(retries)))
   })
 
+/** The key of the advisory lock `exclusively` holds ("stpl"). */
+const SCHEMA_LOCK = 0x7374706c
+
+/**
+ * Runs `effect` while no other process runs one under this lock: on PostgreSQL a session
+ * advisory lock on a connection of its own, on SQLite (whose file lock already orders DDL)
+ * nothing. Processes started together (the runners of `serve`) create their tables under it:
+ * PostgreSQL's `CREATE TABLE` from two sessions at once fails one of them (a duplicate key in
+ * `pg_type`), `IF NOT EXISTS` or not. Never nest it: a second session of the same process
+ * would wait for the first.
+ *
+ * @since 0.4.0
+ * @category migrations
+ */
+export const exclusively = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R | SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.onDialectOrElse({
+      pg: () =>
+        Effect.scoped(Effect.gen(function*() {
+          const conn = yield* sql.reserve
+          yield* Effect.acquireRelease(
+            conn.executeRaw(`SELECT pg_advisory_lock(${SCHEMA_LOCK})`, []),
+            () => Effect.ignore(conn.executeRaw(`SELECT pg_advisory_unlock(${SCHEMA_LOCK})`, []))
+          )
+          return yield* effect
+        })),
+      orElse: () => effect
+    }))
+
 /**
  * Creates the tables or migrates them to this version's layout; a database migrated by a
- * later version is refused.
+ * later version is refused. Under `exclusively`: exports and runners started at once each
+ * find the tables made or make them, never both.
  *
  * @since 0.3.0
  * @category migrations
  */
 export const migrate = (target: string): Effect.Effect<void, DatabaseError, SqlClient.SqlClient> =>
-  retry(mapFailure(target, Tables.migrate)).pipe(
+  retry(mapFailure(target, exclusively(Tables.migrate))).pipe(
     Effect.zipRight(mapFailure(target, Tables.layout)),
     Effect.flatMap((found) =>
       found > Tables.LAYOUT
@@ -135,7 +166,14 @@ export const migrate = (target: string): Effect.Effect<void, DatabaseError, SqlC
   )
 
 /** Who holds a source: this process, and a token per export. */
-const Owner = Schema.parseJson(Schema.Struct({ pid: Schema.Int, host: Schema.String, started_at: Schema.String, token: Schema.String }))
+const Owner = Schema.parseJson(Schema.Struct({
+  pid: Schema.Int,
+  host: Schema.String,
+  started_at: Schema.String,
+  token: Schema.String,
+  /** Held by a store that takes sources over (`serve`): another such store may take it. */
+  takeOver: Schema.optional(Schema.Boolean)
+}))
 type Owner = typeof Owner.Type
 
 // the exports of this process: another one in this process is as alive as we are
@@ -183,13 +221,24 @@ export type Row =
  * @since 0.3.0
  * @category constructors
  */
-export const store = (target: string): Effect.Effect<Store.Store<Row, DatabaseError>, never, SqlClient.SqlClient | Scope.Scope> =>
+export const store = (
+  target: string,
+  options: {
+    /**
+     * Take a source from another store made with `takeOver` without asking whether it still
+     * runs: for a caller that owns the source by other means (a cluster's singleton). The
+     * holder that lost it can commit nothing more (each commit checks the row still names it).
+     * A source held by a live export is still refused (`busy`).
+     */
+    readonly takeOver?: boolean | undefined
+  } = {}
+): Effect.Effect<Store.Store<Row, DatabaseError>, never, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
     const token = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
     yield* Effect.acquireRelease(Effect.sync(() => live.add(token)), () => Effect.sync(() => live.delete(token)))
-    const me: Owner = { pid: process.pid, host: os.hostname(), started_at: new Date().toISOString(), token }
+    const me: Owner = { pid: process.pid, host: os.hostname(), started_at: new Date().toISOString(), token, ...(options.takeOver === true ? { takeOver: true } : {}) }
     const meText = Schema.encodeSync(Owner)(me)
     const wrap = <A>(effect: Effect.Effect<A, unknown, never>) => retry(mapFailure(target, effect))
     const now = () => new Date().toISOString()
@@ -277,7 +326,9 @@ export const store = (target: string): Effect.Effect<Store.Store<Row, DatabaseEr
           { readonly state: unknown; readonly progress: unknown; readonly owner: string | null; readonly heartbeat_at: string | null }
         >`SELECT state, progress, owner, heartbeat_at FROM ${sql(Tables.SOURCES)} WHERE source = ${key}`.withoutTransform
         const holder = row?.owner == null ? undefined : Schema.decodeUnknownOption(Owner)(row.owner)
-        if (holder !== undefined && Option.isSome(holder) && alive(holder.value, row!.heartbeat_at, Date.now())) {
+        // a live export is never taken over; a live serve runner only by another one
+        const yields = options.takeOver === true && holder !== undefined && Option.isSome(holder) && holder.value.takeOver === true
+        if (!yields && holder !== undefined && Option.isSome(holder) && alive(holder.value, row!.heartbeat_at, Date.now())) {
           const h = holder.value
           const where = h.host === os.hostname() ? "" : ` on ${h.host}`
           return yield* new DatabaseError({
@@ -286,7 +337,7 @@ export const store = (target: string): Effect.Effect<Store.Store<Row, DatabaseEr
             detail: `source ${key} is being exported by another export (pid ${h.pid}${where}, started ${h.started_at}); wait for it to end`
           })
         }
-        if (holder !== undefined) yield* Effect.logWarning(`taking over source ${key} from an export that no longer runs`)
+        if (holder !== undefined && !yields) yield* Effect.logWarning(`taking over source ${key} from an export that no longer runs`)
         const taken = yield* (row?.owner == null
           ? sql`UPDATE ${sql(Tables.SOURCES)} SET owner = ${meText}, heartbeat_at = ${now()} WHERE source = ${key} AND owner IS NULL RETURNING source`
           : sql`UPDATE ${sql(Tables.SOURCES)} SET owner = ${meText}, heartbeat_at = ${now()} WHERE source = ${key} AND owner = ${row.owner} RETURNING source`)

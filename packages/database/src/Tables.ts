@@ -23,6 +23,15 @@ export const STEPS = "steptrail_steps"
 export const SOURCES = "steptrail_sources"
 
 /**
+ * The credentials `serve` uses, one row each: which runner holds it, its heartbeat, and the
+ * log of its rate budget, so that the next runner to hold it counts the requests already made.
+ *
+ * @since 0.4.0
+ * @category constants
+ */
+export const CREDENTIALS = "steptrail_credentials"
+
+/**
  * The table in which `Migrator` records the migrations applied.
  *
  * @since 0.3.0
@@ -126,6 +135,14 @@ const sources = (json: string) => `CREATE TABLE ${SOURCES} (
   updated_at text NOT NULL
 )`
 
+const credentials = `CREATE TABLE ${CREDENTIALS} (
+  credential text PRIMARY KEY,
+  holder text NOT NULL,
+  heartbeat_at text NOT NULL,
+  released_at text,
+  budget text NOT NULL
+)`
+
 const indexes = [
   // a run's steps come from the primary key; by status, and by time
   `CREATE INDEX steptrail_steps_status ON ${STEPS} (status, run_status)`,
@@ -149,7 +166,9 @@ export const migrations: Record<string, Effect.Effect<void, SqlError, SqlClient.
     for (const ddl of indexes) yield* sql.unsafe(ddl)
   }),
   // record version 2 (Temporal): the run's workflow id
-  "2_workflow_id": Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`ALTER TABLE ${STEPS} ADD COLUMN workflow_id text`))
+  "2_workflow_id": Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`ALTER TABLE ${STEPS} ADD COLUMN workflow_id text`)),
+  // serve: a credential's budget handed from runner to runner
+  "3_credentials": Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(credentials))
 }
 
 /**

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import type { Database } from "@steptrail/database"
-import { Url } from "@steptrail/database"
+import { Database, Tables, Url } from "@steptrail/database"
 import * as net from "node:net"
 import { provider } from "./fake.js"
 import { PgClient } from "@effect/sql-pg"
@@ -74,5 +73,37 @@ describe("PostgreSQL: what cannot be used is one error with a contract exit code
       const result = yield* Url.run(url, [{ provider: provider({ ids: () => ["run-1", "run-2"], steps: 2 }), workflow: "wf" }])
       expect(result.steps).toBe(4)
       expect(server.psql("carol_db", "SELECT count(*) FROM steptrail_steps").trim()).toBe("4")
+    }))
+})
+
+describe("PostgreSQL: processes started together", () => {
+  const client = (database: string) => PgClient.layer({ host: "127.0.0.1", port: server.port, database, username: "postgres" })
+
+  it.live("Database.exclusively: two sessions never hold it at once", () =>
+    Effect.gen(function*() {
+      const name = `x${++n}`
+      server.createDatabase(name)
+      const spans: Array<readonly [number, number]> = []
+      const held = Effect.gen(function*() {
+        const from = performance.now()
+        yield* Effect.sleep("300 millis")
+        spans.push([from, performance.now()])
+      })
+      // two clients, two pools: as two processes would be
+      yield* Effect.all([
+        Effect.provide(Database.exclusively(held), client(name)),
+        Effect.provide(Database.exclusively(held), client(name))
+      ], { concurrency: 2 })
+      const [a, b] = [...spans].sort((x, y) => x[0] - y[0])
+      expect(b![0]).toBeGreaterThanOrEqual(a![1])
+    }))
+
+  it.live("four migrations of one new database at once all succeed (unlocked, PostgreSQL's CREATE TABLE races fail one)", () =>
+    Effect.gen(function*() {
+      const name = `m${++n}`
+      server.createDatabase(name)
+      yield* Effect.all(Array.from({ length: 4 }, () => Effect.provide(Database.migrate(`postgres://127.0.0.1/${name}`), client(name))), { concurrency: 4 })
+      const layout = yield* Effect.provide(Tables.layout, client(name))
+      expect(layout).toBe(Tables.LAYOUT)
     }))
 })

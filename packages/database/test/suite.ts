@@ -108,6 +108,28 @@ describe(`Database.run into ${name}`, () => {
       expect((yield* sourceRow(KEY))?.owner).toBeNull()
     }).pipe(Effect.provide(fresh())))
 
+  it.live("a store that takes over (serve) takes a source from another such store, never from a live export; the one that lost it commits nothing more", () =>
+    Effect.gen(function*() {
+      yield* Database.migrate(TARGET)
+      const progress = { _tag: "Progress", progress: { key: KEY, passed: 0, last: null, done: false, next: null } } as const
+      const first = yield* Database.store(TARGET, { takeOver: true })
+      yield* first.claim(KEY)
+      const second = yield* Database.store(TARGET, { takeOver: true })
+      yield* second.claim(KEY)
+      expect(JSON.parse((yield* sourceRow(KEY))!.owner!).takeOver).toBe(true)
+      const lost = yield* Effect.flip(first.commit(KEY, first.rows([record("run-0", 0, "a", false, true)]).rows, progress))
+      expect(lost.reason).toBe("busy")
+      expect(yield* tableRecords).toEqual([])
+      yield* second.commit(KEY, [], progress)
+      // a live export (no takeOver) is not taken from
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`UPDATE steptrail_sources SET owner = ${JSON.stringify({ pid: process.ppid, host: os.hostname(), started_at: "2026-01-01T00:00:00Z", token: "x" })}`
+        .withoutTransform
+      const third = yield* Database.store(TARGET, { takeOver: true })
+      const refused = yield* Effect.flip(third.claim(KEY))
+      expect(refused.reason).toBe("busy")
+    }).pipe(Effect.scoped, Effect.provide(fresh())))
+
   it.live("tables of a later layout are refused (exit 2) and left untouched", () =>
     Effect.gen(function*() {
       const p = provider({ ids: () => ids(2), steps: 1 })

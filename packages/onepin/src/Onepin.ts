@@ -50,7 +50,8 @@ export const make = (
   Effect.gen(function*() {
     const workspaceId = config.workspaceId?.trim() || undefined
     const account = workspaceId ?? null
-    const api = OnepinApi.make(yield* ProviderKit.client(client, config, workspaceId === undefined ? {} : { "x-workspace-id": workspaceId }))
+    const http = yield* ProviderKit.client(client, config, workspaceId === undefined ? {} : { "x-workspace-id": workspaceId })
+    const api = OnepinApi.make(http)
 
     // Newest first: a run created while we page shifts the listing, and the repeat is skipped.
     const listing = (workflow: string, filter?: WorkflowProvider.RunFilter) =>
@@ -97,7 +98,8 @@ export const make = (
         Effect.zipRight(uuidOf("workflow", run.workflow), uuidOf("run", run.id)).pipe(
           Effect.zipRight(api.listSteps(run.workflow, run.id)),
           Effect.map((page) => mapping.toRecords(run, page.data))
-        )
+        ),
+      budget: http.budget
     } satisfies WorkflowProvider.Service
   })
 

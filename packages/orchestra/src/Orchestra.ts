@@ -41,7 +41,8 @@ export const make = (
   config: Config
 ): Effect.Effect<WorkflowProvider.Service, ProviderError.ProviderError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
-    const api = OrchestraApi.make(yield* ProviderKit.client(client, config))
+    const http = yield* ProviderKit.client(client, config)
+    const api = OrchestraApi.make(http)
 
     // A run started while we page shifts the newest-first listing: the repeat is skipped.
     const runs = (workflow: string, filter?: WorkflowProvider.RunFilter) =>
@@ -59,7 +60,8 @@ export const make = (
       lookup: (workflow, ids) =>
         WorkflowProvider.lookupEach(ids, (id) => Effect.map(api.getRun(workflow, id), (run) => mapping.toRunRef(workflow, run))),
       // Outputs are complete in the steps listing, so `fullOutput` changes nothing here.
-      steps: (run) => api.listSteps(run.workflow, run.id).pipe(Effect.map((steps) => mapping.toRecords(run, steps)))
+      steps: (run) => api.listSteps(run.workflow, run.id).pipe(Effect.map((steps) => mapping.toRecords(run, steps))),
+      budget: http.budget
     } satisfies WorkflowProvider.Service
   })
 

@@ -9,7 +9,9 @@
  * reported; the other sources go on.
  *
  * A singleton moved to another runner (a runner gone, one added) resumes from what the
- * database holds and upserts, so a run written twice replaces its rows: no key twice.
+ * database holds and upserts, so a run written twice replaces its rows: no key twice. It
+ * takes the credential's budget log with it (`Handover`): the requests the last runner made
+ * in the window count on the new one.
  *
  * @since 0.4.0
  */
@@ -18,7 +20,8 @@ import type * as Sharding from "@effect/cluster/Sharding"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Database, Tables } from "@steptrail/database"
 import { type Export, State, Store } from "@steptrail/export"
-import { Duration, Effect, Layer, Metric, Schedule } from "effect"
+import { type Duration, Effect, Layer, Metric, Schedule } from "effect"
+import * as Handover from "./Handover.js"
 
 /**
  * A source of `serve`: an export source, and the credential it is fetched with (any text
@@ -30,8 +33,6 @@ import { Duration, Effect, Layer, Metric, Schedule } from "effect"
  */
 export interface Source extends Export.Source {
   readonly credential: string
-  /** The window of the credential's budget (undefined: unlimited); see `Options.handover`. */
-  readonly budgetWindow?: Duration.Duration | undefined
 }
 
 /**
@@ -47,13 +48,6 @@ export interface Options extends Omit<Store.Options, "summary"> {
   readonly backoff?: Duration.DurationInput | undefined
   /** The longest wait between two failed passes (default 5 minutes). */
   readonly maxBackoff?: Duration.DurationInput | undefined
-  /**
-   * A credential's singleton that starts where another runner (or process) used the
-   * credential within the budget's window first waits out that window: the server still counts
-   * the requests of the runner it moved from, which this runner's budget never saw (a cluster;
-   * default false).
-   */
-  readonly handover?: boolean | undefined
 }
 
 /**
@@ -165,25 +159,6 @@ const capture = <E>(source: Source, store: Store.Store<Database.Row, E>, options
   )
 }
 
-/** Waits until a window of the credential's budget has passed since its sources were last used. */
-const handover = (sources: ReadonlyArray<Source>) =>
-  Effect.gen(function*() {
-    const window = Math.max(0, ...sources.map((s) => (s.budgetWindow === undefined ? 0 : Duration.toMillis(s.budgetWindow))))
-    if (window === 0) return
-    const sql = yield* SqlClient.SqlClient
-    const keys = sources.map(keyOf)
-    const rows = yield* Effect.orElseSucceed(
-      sql<{ readonly heartbeat_at: string | null; readonly updated_at: string | null }>`SELECT heartbeat_at, updated_at FROM ${sql(Tables.SOURCES)} WHERE ${sql.in("source", keys)}`
-        .withoutTransform,
-      () => []
-    )
-    const last = Math.max(0, ...rows.flatMap((r) => [r.heartbeat_at, r.updated_at]).map((t) => (t == null ? 0 : Date.parse(t) || 0)))
-    const wait = last + window - Date.now()
-    if (wait <= 0) return
-    yield* Effect.logInfo(`credential of ${keys.join(", ")} used elsewhere ${Math.round((Date.now() - last) / 1000)} s ago: waiting ${Math.ceil(wait / 1000)} s for its budget window`)
-    yield* Effect.sleep(Duration.millis(wait))
-  })
-
 /**
  * Runs one credential's sources, each on its own fiber, into the database of the
  * `SqlClient` in context (its tables migrated).
@@ -196,8 +171,12 @@ export const runGroup = (
   options: Options
 ): Effect.Effect<never, never, SqlClient.SqlClient> =>
   Effect.scoped(Effect.gen(function*() {
-    if (options.handover === true) yield* handover(sources)
-    const store = yield* Database.store(options.target)
+    // first in, last out: the credential is let go once its sources have stopped
+    const credential = sources[0]?.credential ?? ""
+    yield* Handover.hold(singletonName(credential), sources.find((s) => s.provider.budget !== undefined)?.provider.budget)
+    // the singleton is this credential's only user in the cluster: a source's row may still
+    // name the runner it moved from, which can commit nothing more once it is taken
+    const store = yield* Database.store(options.target, { takeOver: true })
     return yield* Effect.forEach(sources, (source) => capture(source, store, options), { concurrency: "unbounded", discard: true }).pipe(
       Effect.zipRight(Effect.never)
     )

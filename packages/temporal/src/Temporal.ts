@@ -149,7 +149,8 @@ export const make = (
       lookup,
       count,
       stepStream,
-      steps: (run) => WorkflowProvider.collect(stepStream(run))
+      steps: (run) => WorkflowProvider.collect(stepStream(run)),
+      budget: http.budget
     } satisfies WorkflowProvider.Service
   })
 

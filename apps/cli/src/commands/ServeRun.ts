@@ -79,7 +79,7 @@ export const serve = (out: string, sources: ReadonlyArray<Serve.Source>, options
       ? Layer.merge(Cluster.single(), Layer.provide(Endpoints.layer, http))
       : Layer.provide(Cluster.runner({ host, port }), Layer.merge(http, NodeSocket.layerWebSocketConstructor))
     const app = Layer.mergeAll(
-      Serve.layer(sources, { target: url.display, poll: options.poll, concurrency: options.concurrency, handover: url._tag === "Postgres" }).pipe(
+      Serve.layer(sources, { target: url.display, poll: options.poll, concurrency: options.concurrency }).pipe(
         Layer.provide(cluster)
       ),
       Layer.provide(announce, http)
