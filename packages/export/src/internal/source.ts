@@ -167,14 +167,14 @@ export const writeInOrder = <I, F extends encoding.Encoded, E, R>(options: {
   readonly fetchOptions: FetchOptions
   readonly after: (item: I, fetched: F | undefined) => Effect.Effect<void, E, R>
 }): Effect.Effect<void, PE.ProviderError | Output.OutputError | E, R> =>
-  inOrder(options.items, options.fetch, options.fetchOptions.concurrency, (item, fetched) => {
+  Effect.asVoid(inOrder(options.items, options.fetch, options.fetchOptions.concurrency, (item, fetched) => {
     const written = fetched === undefined || fetched.bytes === 0
       ? options.after(item, fetched)
       : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched))
     // a run with a value that could not be written is written and recorded, then stops the
     // export: a resume goes on after it rather than failing on it again
     return fetched?.unwritable === undefined ? written : Effect.zipRight(written, Effect.fail(fetched.unwritable))
-  })
+  }))
 
 /**
  * Fetches the items that need it (`concurrency` at once) and hands each to `each` in the
