@@ -201,13 +201,12 @@ export const inOrder = <I, F, E, R>(
     Exit.isFailure(exit) ? Effect.failCause(exit.cause) : each(item, exit.value)
   const parallel = { concurrency: Math.max(1, concurrency ?? 4) }
   if (stop === undefined) return Effect.as(Stream.runForEach(Stream.mapEffect(items, started, parallel), handed), true)
-  // an item pulled before the stop may only start after it (it waited for a fetch to end): it
-  // is not started, and ends the stream there; the end marker passes only if nothing was left out
+  // the stop ends the pulling of pages; an item already pulled (the rest of a page, one that
+  // waited for a fetch to end) is not started once it is done, and ends the stream there. The
+  // end marker passes only if nothing was left out.
   return Effect.suspend(() => {
     let finished = false
     return Stream.concat(Stream.map(items, Option.some), Stream.succeed(Option.none<I>())).pipe(
-      // one item a chunk, so that the stop falls between two items rather than after a page
-      Stream.rechunk(1),
       Stream.interruptWhen(Deferred.await(stop)),
       Stream.mapEffect((next): Effect.Effect<Handed | "skipped" | "ended"> =>
         Option.isNone(next)
