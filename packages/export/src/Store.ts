@@ -15,7 +15,7 @@
  * @since 0.3.0
  */
 import { ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { type Duration, Effect, Ref, Schema, Stream } from "effect"
+import { Deferred, type Duration, Effect, Ref, Schema, type Scope, Stream } from "effect"
 import type * as Export from "./Export.js"
 import { record, select } from "./internal/items.js"
 import * as internal from "./internal/source.js"
@@ -77,6 +77,12 @@ export interface Options extends Omit<Export.Options, "format"> {
   readonly batchRows?: number | undefined
   /** A batch is committed at least this often while runs come (default 1 second). */
   readonly batchMillis?: number | undefined
+  /**
+   * Completes when the export should wind down (a process asked to stop): no run is started
+   * after it, the runs being fetched finish and are committed as the source's progress (not
+   * its new state: the next export resumes after them), and no other source is started.
+   */
+  readonly stop?: Effect.Effect<void> | undefined
 }
 
 /**
@@ -90,7 +96,18 @@ export interface Result extends Summary.Summary {
   unchangedRuns: number
   /** Runs that were not terminal when last seen (what a follow waits for). */
   openRuns: number
+  /** `stop` ended the export before every run was handled (what was handled is committed). */
+  stopped: boolean
 }
+
+/**
+ * `stop` as a signal that can also be asked whether it is done (a run is not started once it
+ * is), for as long as the scope lasts.
+ */
+const stopSignal = (stop: Effect.Effect<void> | undefined): Effect.Effect<Deferred.Deferred<void> | undefined, never, Scope.Scope> =>
+  stop === undefined ? Effect.succeed(undefined) : Effect.tap(Deferred.make<void>(), (signal) =>
+    // a stop that is already done is seen before anything starts
+    Effect.zipRight(Effect.forkScoped(Effect.zipRight(stop, Deferred.succeed(signal, undefined))), Effect.yieldNow()))
 
 const keyOf = (source: Export.Source) => State.sourceKey(source.provider.provider, source.provider.account, source.workflow)
 
@@ -120,7 +137,8 @@ export const run = <Row, E>(
     const margin = internal.latenessMillis(options)
     const summary = yield* internal.summaryRef(options.summary, () => Summary.empty(store.target), store.target)
     // what only the result tells (the summary counts what a progress display shows)
-    const result = { resumedRuns: 0, unchangedRuns: 0, openRuns: 0 }
+    const result = { resumedRuns: 0, unchangedRuns: 0, openRuns: 0, stopped: false }
+    const stop = yield* stopSignal(options.stop)
     const maxRows = Math.max(1, options.batchRows ?? 2000)
     const every = options.batchMillis ?? 1000
 
@@ -133,11 +151,15 @@ export const run = <Row, E>(
       })
 
     const exportSource = (source: Export.Source) =>
-      Effect.acquireUseRelease(
-        Effect.succeed(keyOf(source)),
-        (key) => Effect.flatMap(internal.isExplicit(source) ? Effect.succeed<Claimed>({ state: null, progress: null }) : store.claim(key), (claimed) => exportClaimed(source, key, claimed)),
-        (key) => (internal.isExplicit(source) ? Effect.void : store.release(key))
-      )
+      Effect.flatMap(stop === undefined ? Effect.succeed(false) : Deferred.isDone(stop), (stopped) => {
+        // asked to stop before this source began: it is not taken at all
+        if (stopped) return Effect.sync(() => void (result.stopped = true))
+        return Effect.acquireUseRelease(
+          Effect.succeed(keyOf(source)),
+          (key) => Effect.flatMap(internal.isExplicit(source) ? Effect.succeed<Claimed>({ state: null, progress: null }) : store.claim(key), (claimed) => exportClaimed(source, key, claimed)),
+          (key) => (internal.isExplicit(source) ? Effect.void : store.release(key))
+        )
+      })
 
     const exportClaimed = (source: Export.Source, key: string, claimed: Claimed) =>
       Effect.gen(function*() {
@@ -172,7 +194,9 @@ export const run = <Row, E>(
             )
           })
         const pipeline = <I>(items: Stream.Stream<I, PE.ProviderError>, work: (item: I) => Effect.Effect<Fetched<Row>, PE.ProviderError> | undefined, after: (item: I, fetched: Fetched<Row> | undefined) => void) =>
-          internal.inOrder(items, work, options.concurrency, (item, fetched) => Effect.zipRight(Effect.sync(() => after(item, fetched)), add(fetched)))
+          internal.inOrder(items, work, options.concurrency, (item, fetched) => Effect.zipRight(Effect.sync(() => after(item, fetched)), add(fetched)), stop).pipe(
+            Effect.tap((finished) => Effect.sync(() => void (finished || (result.stopped = true))))
+          )
 
         if (explicit) {
           yield* pipeline(internal.lookedUp(source, internal.explicitIds(source)), (run) => fetch(source, run), (run) => {
@@ -181,7 +205,7 @@ export const run = <Row, E>(
           return yield* flush(true)
         }
         const { items, unchanged } = select(source, old, p.passed, p.last)
-        yield* pipeline(
+        const finished = yield* pipeline(
           items,
           (item) => (item.run === null || unchanged(item) ? undefined : fetch(source, item.run)),
           (item, fetched) => {
@@ -194,14 +218,15 @@ export const run = <Row, E>(
           // a provider failure: what was handled before it is committed, so the next export resumes there
           Effect.tapError((e) => (Schema.is(PE.ProviderError)(e) ? Effect.ignore(flush(false)) : Effect.void))
         )
-        yield* flush(true)
+        // stopped: what was handled is progress, and the next export resumes after it
+        yield* flush(finished)
         result.openRuns += window.openRuns().length
       })
 
     const failures = yield* internal.eachSource(sources, exportSource)
     if (failures.length > 0) return yield* Effect.fail(internal.failureOf(sources, failures))
     return { ...(yield* Ref.get(summary)), ...result } satisfies Result
-  })
+  }).pipe(Effect.scoped)
 
 /**
  * @since 0.3.0
@@ -218,7 +243,8 @@ export interface FollowOptions extends Options {
  * Follow mode into a store: `run`, then `run` again every `poll` while some run is not
  * terminal. Each pass fetches the runs that changed and replaces their rows, so a run's rows
  * follow its steps as they progress; the summary counts every pass. Ends when every run is
- * terminal, or at `timeout` (what was committed stays).
+ * terminal, at `timeout` (what was committed stays), or at `stop` (the pass under way ends as
+ * `run` does, and no other starts; the result says `stopped`).
  *
  * @since 0.3.0
  * @category running
@@ -231,15 +257,18 @@ export const follow = <Row, E>(
   Effect.gen(function*() {
     // one summary counts every pass
     const summary = options.summary ?? (yield* Ref.make(Summary.empty(store.target)))
-    const pass = run(sources, store, { ...options, summary })
+    const stop = yield* stopSignal(options.stop)
+    const pass = run(sources, store, { ...options, summary, stop: stop && Deferred.await(stop) })
     let result = yield* pass
+    const sleep = Effect.sleep(options.poll ?? "5 seconds")
     const loop = Effect.gen(function*() {
-      while (result.openRuns > 0) {
-        yield* Effect.sleep(options.poll ?? "5 seconds")
-        result = yield* pass
+      while (result.openRuns > 0 && !result.stopped) {
+        yield* stop === undefined ? sleep : Effect.raceFirst(sleep, Deferred.await(stop))
+        if (stop !== undefined && (yield* Deferred.isDone(stop))) result = { ...result, stopped: true }
+        else result = yield* pass
       }
     })
     if (options.timeout === undefined) yield* loop
     else yield* Effect.timeoutOption(loop, options.timeout)
     return result
-  })
+  }).pipe(Effect.scoped)

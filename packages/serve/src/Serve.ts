@@ -20,7 +20,7 @@ import type * as Sharding from "@effect/cluster/Sharding"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Database, Tables } from "@steptrail/database"
 import { type Export, State, Store } from "@steptrail/export"
-import { type Duration, Effect, Layer, Metric, Schedule } from "effect"
+import { Context, Deferred, type Duration, Effect, Layer, Metric, Option, Schedule, Stream, SubscriptionRef } from "effect"
 import * as Handover from "./Handover.js"
 
 /**
@@ -39,7 +39,7 @@ export interface Source extends Export.Source {
  * @since 0.4.0
  * @category models
  */
-export interface Options extends Omit<Store.Options, "summary"> {
+export interface Options extends Omit<Store.Options, "summary" | "stop"> {
   /** The database, as messages name it (`Url.display`). */
   readonly target: string
   /** Between two passes over a source (default 5 seconds). */
@@ -111,21 +111,80 @@ export const metrics = {
   newest: Metric.gauge(NEWEST, { description: "Creation time of the newest committed run, in Unix seconds" })
 }
 
+/**
+ * Stops the capture loops of this process gently (`Serve.layer` gives it; `steptrail serve` runs
+ * it on SIGTERM before it interrupts the cluster): each source finishes the runs it is fetching,
+ * commits them as its progress, and starts no other pass; a source waiting between passes or
+ * in backoff starts none either. The next pass (here or on another runner) resumes after them.
+ *
+ * @since 0.4.0
+ * @category draining
+ */
+export class Drain extends Context.Tag("@steptrail/serve/Serve/Drain")<Drain, {
+  /** Asks every capture loop to stop; completes once no pass is running any more. */
+  readonly drain: Effect.Effect<void>
+  /** Completes once `drain` was asked (what a pass gives `Store.run` as its `stop`). */
+  readonly stopping: Effect.Effect<void>
+  /** Runs `pass`, counted while it runs; once `drain` was asked none starts (it never completes). */
+  readonly pass: <A, E, R>(pass: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}>() {}
+
+/**
+ * A `Drain` over the passes run through it.
+ *
+ * @since 0.4.0
+ * @category draining
+ */
+export const makeDrain: Effect.Effect<Drain["Type"]> = Effect.gen(function*() {
+  const stopping = yield* Deferred.make<void>()
+  // one reference for both, so that a pass is never started after a drain found none running
+  const state = yield* SubscriptionRef.make({ draining: false, passes: 0 })
+  const idle = state.changes.pipe(Stream.filter((s) => s.passes === 0), Stream.take(1), Stream.runDrain)
+  return Drain.of({
+    drain: SubscriptionRef.update(state, (s) => ({ ...s, draining: true })).pipe(
+      Effect.zipRight(Deferred.succeed(stopping, undefined)),
+      Effect.zipRight(idle)
+    ),
+    stopping: Deferred.await(stopping),
+    pass: (pass) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(
+          SubscriptionRef.modify(state, (s) => (s.draining ? [false, s] : [true, { ...s, passes: s.passes + 1 }])),
+          (started) =>
+            started
+              ? Effect.ensuring(restore(pass), SubscriptionRef.update(state, (s) => ({ ...s, passes: s.passes - 1 })))
+              : restore(Effect.never)
+        )
+      )
+  })
+})
+
 /** A failure as one line naming the source (a `SourceError` names it already, by its name in the file). */
 const describe = (label: string, error: unknown): string => {
   const text = error instanceof Error ? error.message : String(error)
   return text.startsWith("source ") ? text : `source ${label}: ${text}`
 }
 
-/** One source, pass after pass, for as long as the singleton runs. */
-const capture = <E>(source: Source, store: Store.Store<Database.Row, E>, options: Options): Effect.Effect<never, never, SqlClient.SqlClient> => {
+/**
+ * One source, pass after pass, for as long as the singleton runs or until the process drains
+ * (the `Drain` the layer gave the singletons, when there is one).
+ */
+const capture = <E>(source: Source, store: Store.Store<Database.Row, E>, options: Options): Effect.Effect<never, never, SqlClient.SqlClient> =>
+  Effect.flatMap(Effect.serviceOption(Drain), (drain) => captureUntil(source, store, options, Option.getOrUndefined(drain)))
+
+const captureUntil = <E>(
+  source: Source,
+  store: Store.Store<Database.Row, E>,
+  options: Options,
+  drain: Drain["Type"] | undefined
+): Effect.Effect<never, never, SqlClient.SqlClient> => {
   const label = keyOf(source)
   const tagged = <A extends Metric.Metric<any, any, any>>(metric: A): A => Metric.tagged(metric, "source", label) as A
   const backoff = Schedule.exponential(options.backoff ?? "1 second", 2).pipe(
     Schedule.union(Schedule.spaced(options.maxBackoff ?? "5 minutes"))
   )
   const pass = Effect.gen(function*() {
-    const result = yield* Store.run([source], store, options)
+    const result = yield* Store.run([source], store, { ...options, stop: drain?.stopping })
     yield* Metric.increment(tagged(metrics.passes))
     yield* Metric.incrementBy(tagged(metrics.runs), result.runs)
     yield* Metric.incrementBy(tagged(metrics.records), result.steps)
@@ -139,6 +198,7 @@ const capture = <E>(source: Source, store: Store.Store<Database.Row, E>, options
     const newest = state?.watermark == null ? NaN : Date.parse(state.watermark)
     if (Number.isFinite(newest)) yield* Metric.set(tagged(metrics.newest), newest / 1000)
   }).pipe(
+    (pass) => (drain === undefined ? pass : drain.pass(pass)),
     // a driver that throws is retried as any failure: one source never stops the others
     Effect.catchAllDefect((defect) => Effect.fail(defect)),
     Effect.tapError((error) =>
@@ -153,8 +213,11 @@ const capture = <E>(source: Source, store: Store.Store<Database.Row, E>, options
   )
   // every counter of the source shows from the start, at 0 (a scrape tells "none yet" from "unknown")
   const zero = Effect.forEach([metrics.passes, metrics.runs, metrics.records, metrics.errors], (m) => Metric.incrementBy(tagged(m), 0), { discard: true })
+  // a drain ends the wait between two passes at once (the next pass does not start)
+  const sleep = Effect.sleep(options.poll ?? "5 seconds")
+  const wait = drain === undefined ? sleep : Effect.raceFirst(sleep, drain.stopping)
   return zero.pipe(
-    Effect.zipRight(Effect.forever(Effect.zipRight(pass, Effect.sleep(options.poll ?? "5 seconds")))),
+    Effect.zipRight(Effect.forever(Effect.zipRight(pass, wait))),
     Effect.annotateLogs("source", label)
   )
 }
@@ -184,7 +247,9 @@ export const runGroup = (
 
 /**
  * One cluster singleton per credential, each running `runGroup` over its sources wherever
- * the cluster places it. The tables are migrated before any singleton is registered.
+ * the cluster places it. The tables are migrated before any singleton is registered. Its
+ * `Drain` stops the capture loops of this process (the singletons stay registered until the
+ * layer is released).
  *
  * @since 0.4.0
  * @category layers
@@ -192,9 +257,12 @@ export const runGroup = (
 export const layer = (
   sources: ReadonlyArray<Source>,
   options: Options
-): Layer.Layer<never, Database.DatabaseError, Sharding.Sharding | SqlClient.SqlClient> =>
+): Layer.Layer<Drain, Database.DatabaseError, Sharding.Sharding | SqlClient.SqlClient> =>
   Layer.unwrapEffect(Effect.map(Database.migrate(options.target), () =>
     Layer.mergeAll(
       Layer.empty,
       ...[...groups(sources)].map(([credential, group]) => Singleton.make(singletonName(credential), runGroup(group, options)))
+    ).pipe(
+      // a singleton runs with the context it was registered in: its capture loops find the drain there
+      Layer.provideMerge(Layer.effect(Drain, makeDrain))
     )))

@@ -14,7 +14,7 @@ import { Ndjson } from "@steptrail/export"
 import { Cluster, Serve } from "@steptrail/serve"
 import { describe, expect, it } from "@effect/vitest"
 import { FetchHttpClient } from "@effect/platform"
-import { Effect, Fiber, Layer, Metric, MetricState, Redacted, Stream } from "effect"
+import { Deferred, Effect, Fiber, Layer, Metric, MetricState, Redacted, Stream } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -39,13 +39,38 @@ const sourceOf = (provider: WorkflowProvider.Service, workflow: string, name: st
   credential: `${provider.provider} ${TOKEN}`
 })
 
+/** `serve` over `sources` into `file`, as a layer. */
+const serveLayer = (file: string, sources: ReadonlyArray<Serve.Source>, options: Partial<Serve.Options> = {}) =>
+  Serve.layer(sources, { target: "sqlite:serve.db", poll: "200 millis", batchRows: 40, backoff: "50 millis", maxBackoff: "200 millis", ...options }).pipe(
+    Layer.provide(Cluster.single()),
+    Layer.provide(SqliteClient.layer({ filename: file }))
+  )
+
 /** `serve` over `sources` into `file` until interrupted. */
-const serve = (file: string, sources: ReadonlyArray<Serve.Source>) =>
-  Layer.launch(
-    Serve.layer(sources, { target: "sqlite:serve.db", poll: "200 millis", batchRows: 40, backoff: "50 millis", maxBackoff: "200 millis" }).pipe(
-      Layer.provide(Cluster.single()),
-      Layer.provide(SqliteClient.layer({ filename: file }))
+const serve = (file: string, sources: ReadonlyArray<Serve.Source>) => Layer.launch(serveLayer(file, sources))
+
+/** `serve` forked, with its `Drain` once the layer is up. */
+const serveDrainable = (file: string, sources: ReadonlyArray<Serve.Source>, options: Partial<Serve.Options> = {}) =>
+  Effect.gen(function*() {
+    const drain = yield* Deferred.make<Serve.Drain["Type"]>()
+    const fiber = yield* Effect.fork(
+      Effect.flatMap(Serve.Drain, (d) => Effect.zipRight(Deferred.succeed(drain, d), Effect.never)).pipe(Effect.provide(serveLayer(file, sources, options)))
     )
+    return { fiber, drain: yield* Deferred.await(drain) }
+  })
+
+/** The source's row of `steptrail_sources`: its progress (an export under way) and owner. */
+const sourceRow = (file: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ progress: string | null; owner: string | null }>`SELECT progress, owner FROM ${sql(Tables.SOURCES)}`.withoutTransform).pipe(
+    Effect.provide(SqliteClient.layer({ filename: file })),
+    Effect.orDie
+  )
+
+/** The value of a source's counter. */
+const counter = (metric: Metric.Metric.Counter<number>, source: Serve.Source) =>
+  Effect.map(
+    Metric.value(Metric.tagged(metric, "source", Serve.keyOf(source))) as Effect.Effect<MetricState.MetricState.Counter<number>>,
+    (state) => state.count
   )
 
 const lines = (records: ReadonlyArray<Record<string, unknown>>) =>
@@ -161,4 +186,72 @@ describe("serve on one runner (SQLite)", () => {
       expect(found.lines).toEqual(expected)
       expect(failed).toBeGreaterThanOrEqual(2)
     }).pipe(Effect.provide(RateBudget.layer())), 120_000)
+  it.scopedLive("drained mid-pass: the runs being fetched are finished and committed as progress, no request after it; resumed, no key twice and nothing lost", () =>
+    Effect.gen(function*() {
+      // slow answers, so that the drain comes with runs being fetched and many still to list
+      const emu = yield* Emulator.start({ token: TOKEN, seed: 41, cloudflare: { instances: 60, live: 2 }, latency: { minMs: 30, maxMs: 30 } })
+      const provider = yield* cloudflare(emu)
+      const file = tempFile()
+      const source = sourceOf(provider, emu.info.cloudflare.workflow, "cf")
+      const first = yield* serveDrainable(file, [source])
+      let partial = 0
+      for (let i = 0; i < 200 && partial === 0; i++) {
+        yield* Effect.sleep("50 millis")
+        partial = (yield* table(file)).lines.length
+      }
+      expect(partial).toBeGreaterThan(0)
+      yield* first.drain.drain.pipe(Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("the drain did not end") }))
+      const drained = yield* table(file)
+      const stats = yield* emu.stats
+      // what was fetched was committed: every run whose instance was asked for, whole
+      const truthNow = yield* truth(provider, emu.info.cloudflare.workflow)
+      const runsIn = (lines: ReadonlyArray<string>) => new Set(lines.map((l) => JSON.parse(l).run_id as string))
+      const committed = runsIn(drained.lines)
+      expect(committed.size).toBe(stats.providers.cloudflare.routes.getInstance?.requests)
+      expect(drained.lines).toEqual(truthNow.filter((l) => committed.has(JSON.parse(l).run_id)))
+      expect(committed.size).toBeLessThan(runsIn(truthNow).size)
+      // as progress: the pass was not finished, the next one resumes after it
+      const [row] = yield* sourceRow(file)
+      expect(row!.progress).not.toBe(null)
+      // and nothing more: no request, no row, while the cluster still runs
+      const requests = (yield* emu.stats).requests
+      yield* Effect.sleep("1 second")
+      expect((yield* emu.stats).requests).toBe(requests)
+      expect((yield* table(file)).lines).toEqual(drained.lines)
+      yield* Fiber.interrupt(first.fiber)
+      // started again, it resumes: the table ends equal to the truth, no key twice
+      const second = yield* Effect.fork(serve(file, [source]))
+      const { expected, found } = yield* settle(emu, provider, file)
+      yield* Fiber.interrupt(second)
+      expect(found.lines).toEqual(expected)
+      expect(found.distinct).toBe(true)
+    }).pipe(Effect.provide(RateBudget.layer())), 120_000)
+
+  it.scopedLive("a drain does not wait for a source sleeping between passes or in backoff, and neither starts another pass", () =>
+    Effect.gen(function*() {
+      const emu = yield* Emulator.start({ token: TOKEN, seed: 43, cloudflare: { instances: 5, live: 0 } })
+      const good = yield* cloudflare(emu)
+      const bad = yield* cloudflare(emu, { apiToken: Redacted.make("not-the-token"), accountId: "fedcba9876543210fedcba9876543210" })
+      const file = tempFile()
+      const refused = { ...sourceOf(bad, emu.info.cloudflare.workflow, "refused"), credential: "cloudflare refused" }
+      const cf = sourceOf(good, emu.info.cloudflare.workflow, "cf")
+      // passes and retries come every 300 ms: within the second after the drain, several would
+      const running = yield* serveDrainable(file, [refused, cf], { poll: "300 millis", backoff: "300 millis", maxBackoff: "300 millis" })
+      const passes0 = yield* counter(Serve.metrics.passes, cf)
+      const errors0 = yield* counter(Serve.metrics.errors, refused)
+      for (let i = 0; i < 100 && ((yield* counter(Serve.metrics.passes, cf)) < passes0 + 2 || (yield* counter(Serve.metrics.errors, refused)) < errors0 + 2); i++) {
+        yield* Effect.sleep("50 millis")
+      }
+      const started = Date.now()
+      yield* running.drain.drain.pipe(Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("the drain did not end") }))
+      expect(Date.now() - started).toBeLessThan(1000)
+      const passes = yield* counter(Serve.metrics.passes, cf)
+      const errors = yield* counter(Serve.metrics.errors, refused)
+      const requests = (yield* emu.stats).requests
+      yield* Effect.sleep("1200 millis")
+      expect(yield* counter(Serve.metrics.passes, cf)).toBe(passes)
+      expect(yield* counter(Serve.metrics.errors, refused)).toBe(errors)
+      expect((yield* emu.stats).requests).toBe(requests)
+      yield* Fiber.interrupt(running.fiber)
+    }).pipe(Effect.provide(RateBudget.layer())), 60_000)
 })

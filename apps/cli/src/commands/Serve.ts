@@ -15,6 +15,9 @@ import { common, type CommonFlags, connection, DEFAULTS, withVerbose } from "./F
 /** The export options serve takes too: how a source's requests are made. */
 const SHARED = ["--concurrency", "--retries", "--timeout", "--rate-limit", "--rate-limit-patience", "--allow-insecure", "--verbose"]
 
+/** `--stop-timeout`'s default: systemd's `TimeoutStopSec` default is 90 s, Kubernetes' grace period 30 s. */
+const STOP_TIMEOUT = 30
+
 const options = [
   option("config", "file", {
     description: "The JSON file of sources to capture (the format of export --config; see docs/config.md).",
@@ -40,6 +43,12 @@ const options = [
     placeholder: "SECONDS",
     default: DEFAULTS.pollInterval
   }),
+  option("stop-timeout", "integer", {
+    description:
+      "Seconds a signal gives serve to stop: the runs being fetched are finished and committed, then the shards released; past it the process exits with the signal's code whatever is left.",
+    placeholder: "SECONDS",
+    default: STOP_TIMEOUT
+  }),
   ...common.filter((o) => SHARED.includes(o.name))
 ]
 
@@ -50,6 +59,7 @@ interface Flags extends
   readonly config: string
   readonly listen: string
   readonly logFormat: "text" | "json"
+  readonly stopTimeout: number
 }
 
 /** `--listen HOST:PORT`: a host name, an IPv4 address or a bracketed IPv6 one, and a port. */
@@ -64,6 +74,9 @@ const run = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>, flags: Fla
     Effect.gen(function*() {
       if (flags.pollInterval < 1 || flags.pollInterval > 3600) {
         return yield* usage(`--poll-interval must be between 1 and 3600 seconds, got ${flags.pollInterval}`)
+      }
+      if (flags.stopTimeout < 1 || flags.stopTimeout > 3600) {
+        return yield* usage(`--stop-timeout must be between 1 and 3600 seconds, got ${flags.stopTimeout}`)
       }
       const address = parseListen(flags.listen)
       if (address === undefined) return yield* usage(`--listen must be HOST:PORT, e.g. 127.0.0.1:9464 or [::1]:0; got ${JSON.stringify(flags.listen)}`)
@@ -81,6 +94,7 @@ const run = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>, flags: Fla
         poll: Duration.seconds(flags.pollInterval),
         listen: address,
         logFormat: flags.logFormat,
+        stopTimeout: Duration.seconds(flags.stopTimeout),
         concurrency: Option.getOrElse(flags.concurrency, () => file.concurrency ?? DEFAULTS.concurrency)
       })
     }).pipe(Effect.scoped, withVerbose(flags.verbose))
@@ -89,7 +103,7 @@ const run = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>, flags: Fla
 export const serveCommand = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>): Declaration => ({
   name: "serve",
   description:
-    "Capture every source of a config file continuously into a database: new runs, and runs in flight until they settle, with each source's state in the same transaction as its rows. Runs until a signal (SIGTERM: exit 143).\n\n" +
+    "Capture every source of a config file continuously into a database: new runs, and runs in flight until they settle, with each source's state in the same transaction as its rows. Runs until a signal (SIGTERM: the runs being fetched are finished and committed, then exit 143).\n\n" +
     "Example:\n  steptrail serve --config sources.json --out sqlite:steps.db",
   options,
   handler: (flags) => run(providers, flags as unknown as Flags)

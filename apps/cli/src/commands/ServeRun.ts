@@ -7,10 +7,11 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Url } from "@steptrail/database"
 import { Cluster, Endpoints, Serve } from "@steptrail/serve"
-import { type Duration, Effect, FiberRef, HashMap, HashSet, Layer, Logger, LogLevel } from "effect"
+import { Duration, Effect, FiberRef, HashMap, HashSet, Layer, Logger, LogLevel } from "effect"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { createServer } from "node:http"
 import * as net from "node:net"
+import * as Signals from "../Signals.js"
 import { Stdio } from "../Stdio.js"
 import * as TerminalText from "../TerminalText.js"
 import { UsageError } from "../Failure.js"
@@ -21,6 +22,8 @@ export interface Options {
   readonly concurrency: number
   readonly listen: { readonly host: string; readonly port: number }
   readonly logFormat: "text" | "json"
+  /** From the signal to the exit, at most (`--stop-timeout`). */
+  readonly stopTimeout: Duration.Duration
 }
 
 /** C1 controls, which JSON leaves as they are, escaped too: a log line never drives a terminal. */
@@ -38,6 +41,23 @@ const textLogger = (stderr: Stdio["Type"]["stderr"]) =>
     const text = Array.isArray(message) ? message.join(" ") : String(message)
     stderr.write(`steptrail: ${logLevel.label.toLowerCase()}: ${TerminalText.line(text)}\n`)
   })
+
+/**
+ * On the first signal, the passes finish the runs they are fetching and commit them before the
+ * cluster is stopped (its singletons, its shards, the runner's registration), all within
+ * `timeout` (`Signals.drainOnSignal`).
+ */
+const drainOnSignal = (timeout: Duration.Duration) =>
+  Layer.scopedDiscard(Effect.flatMap(Serve.Drain, (drain) => {
+    const seconds = Duration.toSeconds(timeout)
+    return Signals.drainOnSignal(
+      Effect.zipRight(
+        Effect.logInfo(`stopping: the runs being fetched are finished and committed, then the shards released (at most ${seconds} s)`),
+        drain.drain
+      ),
+      { deadline: timeout, timedOut: Effect.logWarning(`still stopping after ${seconds} s (--stop-timeout): exiting; what was committed stays`) }
+    )
+  }))
 
 /** A free port of `host` (what `--listen HOST:0` becomes: the other runners must know the port). */
 const freePort = (host: string) =>
@@ -78,10 +98,11 @@ export const serve = (out: string, sources: ReadonlyArray<Serve.Source>, options
     const cluster = url._tag === "Sqlite"
       ? Layer.merge(Cluster.single(), Layer.provide(Endpoints.layer, http))
       : Layer.provide(Cluster.runner({ host, port }), Layer.merge(http, NodeSocket.layerWebSocketConstructor))
+    const capture = Serve.layer(sources, { target: url.display, poll: options.poll, concurrency: options.concurrency }).pipe(
+      Layer.provide(cluster)
+    )
     const app = Layer.mergeAll(
-      Serve.layer(sources, { target: url.display, poll: options.poll, concurrency: options.concurrency }).pipe(
-        Layer.provide(cluster)
-      ),
+      Layer.provide(drainOnSignal(options.stopTimeout), capture),
       Layer.provide(announce, http)
     ).pipe(Layer.provide(Url.layer(url)))
     return yield* Layer.launch(app).pipe(

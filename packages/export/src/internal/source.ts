@@ -4,7 +4,7 @@
  * pipeline; and what one failing source does to the others.
  */
 import { Pagination, ProviderError as PE, type StepRecord, WorkflowProvider } from "@steptrail/core"
-import { Chunk, Clock, Duration, Effect, Exit, Option, Ref, Schema, Stream } from "effect"
+import { Chunk, Clock, Deferred, Duration, Effect, Exit, Option, Ref, Schema, Stream } from "effect"
 import type * as Output from "../Output.js"
 import * as Redaction from "../Redaction.js"
 import * as Summary from "../Summary.js"
@@ -167,33 +167,57 @@ export const writeInOrder = <I, F extends encoding.Encoded, E, R>(options: {
   readonly fetchOptions: FetchOptions
   readonly after: (item: I, fetched: F | undefined) => Effect.Effect<void, E, R>
 }): Effect.Effect<void, PE.ProviderError | Output.OutputError | E, R> =>
-  inOrder(options.items, options.fetch, options.fetchOptions.concurrency, (item, fetched) => {
+  Effect.asVoid(inOrder(options.items, options.fetch, options.fetchOptions.concurrency, (item, fetched) => {
     const written = fetched === undefined || fetched.bytes === 0
       ? options.after(item, fetched)
       : Effect.zipRight(writeChunks(options.output, fetched.chunks), options.after(item, fetched))
     // a run with a value that could not be written is written and recorded, then stops the
     // export: a resume goes on after it rather than failing on it again
     return fetched?.unwritable === undefined ? written : Effect.zipRight(written, Effect.fail(fetched.unwritable))
-  })
+  }))
 
 /**
  * Fetches the items that need it (`concurrency` at once) and hands each to `each` in the
  * items' order. A failed fetch waits its turn, so the items before it are handed on first.
+ *
+ * With `stop`: once it is done no item is started any more and the items are not pulled
+ * further (a listing page in flight is dropped), while the ones already being fetched finish
+ * and are handed on. The result tells whether every item was handed on (false: stopped first).
  */
 export const inOrder = <I, F, E, R>(
   items: Stream.Stream<I, PE.ProviderError>,
   fetch: (item: I) => Effect.Effect<F, PE.ProviderError> | undefined,
   concurrency: number | undefined,
-  each: (item: I, fetched: F | undefined) => Effect.Effect<void, E, R>
-): Effect.Effect<void, PE.ProviderError | E, R> =>
-  items.pipe(
-    Stream.mapEffect((item) => {
-      const work = fetch(item)
-      const exit: Effect.Effect<Exit.Exit<F | undefined, PE.ProviderError>> = work === undefined ? Effect.succeed(Exit.succeed(undefined)) : Effect.exit(work)
-      return Effect.map(exit, (exit) => [item, exit] as const)
-    }, { concurrency: Math.max(1, concurrency ?? 4) }),
-    Stream.runForEach(([item, exit]): Effect.Effect<void, PE.ProviderError | E, R> => (Exit.isFailure(exit) ? Effect.failCause(exit.cause) : each(item, exit.value)))
-  )
+  each: (item: I, fetched: F | undefined) => Effect.Effect<void, E, R>,
+  stop?: Deferred.Deferred<void>
+): Effect.Effect<boolean, PE.ProviderError | E, R> => {
+  type Handed = readonly [I, Exit.Exit<F | undefined, PE.ProviderError>]
+  const started = (item: I): Effect.Effect<Handed> => {
+    const work = fetch(item)
+    const exit: Effect.Effect<Exit.Exit<F | undefined, PE.ProviderError>> = work === undefined ? Effect.succeed(Exit.succeed(undefined)) : Effect.exit(work)
+    return Effect.map(exit, (exit) => [item, exit] as const)
+  }
+  const handed = ([item, exit]: Handed): Effect.Effect<void, PE.ProviderError | E, R> =>
+    Exit.isFailure(exit) ? Effect.failCause(exit.cause) : each(item, exit.value)
+  const parallel = { concurrency: Math.max(1, concurrency ?? 4) }
+  if (stop === undefined) return Effect.as(Stream.runForEach(Stream.mapEffect(items, started, parallel), handed), true)
+  // the stop ends the pulling of pages; an item already pulled (the rest of a page, one that
+  // waited for a fetch to end) is not started once it is done, and ends the stream there. The
+  // end marker passes only if nothing was left out.
+  return Effect.suspend(() => {
+    let finished = false
+    return Stream.concat(Stream.map(items, Option.some), Stream.succeed(Option.none<I>())).pipe(
+      Stream.interruptWhen(Deferred.await(stop)),
+      Stream.mapEffect((next): Effect.Effect<Handed | "skipped" | "ended"> =>
+        Option.isNone(next)
+          ? Effect.succeed("ended" as const)
+          : Effect.flatMap(Deferred.isDone(stop), (done): Effect.Effect<Handed | "skipped"> => (done ? Effect.succeed("skipped" as const) : started(next.value))), parallel),
+      Stream.takeWhile((step): step is Handed | "ended" => step !== "skipped"),
+      Stream.runForEach((step) => (step === "ended" ? Effect.sync(() => void (finished = true)) : handed(step))),
+      Effect.map(() => finished)
+    )
+  })
+}
 
 /** Writes every run of `runs` (fetched, encoded) in order, then tells `after`. */
 export const writeRuns = <E, R>(
