@@ -7,7 +7,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { HttpClient } from "@effect/platform"
 import { ProviderConfig, type ProviderDescriptor, ProviderError, RateBudget } from "@steptrail/core"
-import { Export, Output } from "@steptrail/export"
+import { Export, Output, State } from "@steptrail/export"
 import { Config, Effect, Either, Option, ParseResult, Redacted, Schema, type Scope } from "effect"
 import * as path from "node:path"
 import { outRelativeTo } from "./commands/Common.js"
@@ -198,3 +198,20 @@ export const toSource = (
       }
     })
   })
+
+/**
+ * Two sources of one file that are one source (provider, account, workflow) would share one
+ * state (a row of `steptrail_sources`, an entry of a state file) and take it from each other:
+ * a usage error (exit 2). Sources that name their runs keep no state and may repeat.
+ */
+export const distinct = (file: string, sources: ReadonlyArray<Checked>): Effect.Effect<void, UsageError> => {
+  const seen = new Map<string, string>()
+  for (const source of sources) {
+    if (source.runIds !== undefined && source.runIds.length > 0) continue
+    const key = State.sourceKey(source.provider.provider, source.provider.account, source.workflow)
+    const first = seen.get(key)
+    if (first !== undefined) return usage(`config ${file}: ${source.name ?? key} is the same source as ${first} (${key}); list it once`)
+    seen.set(key, source.name ?? key)
+  }
+  return Effect.void
+}

@@ -94,6 +94,7 @@ export const exportCommand = (providers: ReadonlyArray<ProviderDescriptor.Descri
         Effect.mapError((e) => new UsageError({ message: `config ${path}: ${e.message}` }))
       )
       const sources = yield* Effect.all(checked)
+      yield* SourcesConfig.distinct(path, sources)
       const merged = {
         ...resolved(flags, file.concurrency),
         out: Option.orElse(flags.out, () => Option.fromNullable(file.out))

@@ -89,6 +89,7 @@ const run = (providers: ReadonlyArray<ProviderDescriptor.Descriptor>, flags: Fla
         Effect.mapError((e) => new UsageError({ message: `config ${flags.config}: ${e.message}` }))
       )
       const sources = yield* Effect.all(checked)
+      yield* SourcesConfig.distinct(flags.config, sources)
       const run = yield* Effect.promise(() => import("./ServeRun.js"))
       return yield* run.serve(target, sources, {
         poll: Duration.seconds(flags.pollInterval),
