@@ -202,7 +202,9 @@ export const toSource = (
 /**
  * Two sources of one file that are one source (provider, account, workflow) would share one
  * state (a row of `steptrail_sources`, an entry of a state file) and take it from each other:
- * a usage error (exit 2). Sources that name their runs keep no state and may repeat.
+ * where a state is kept (`serve`, an export with `--state` or into a database), a usage error
+ * (exit 2). Sources that name their runs keep no state and may repeat; without a state, the
+ * same workflow twice with other filters (one status each) is fine.
  */
 export const distinct = (file: string, sources: ReadonlyArray<Checked>): Effect.Effect<void, UsageError> => {
   const seen = new Map<string, string>()

@@ -48,11 +48,17 @@ describe("export --config: validation", () => {
     ["a bad rate limit", { sources: [{ provider: "orchestra", workflow: "w", rate_limit: "fast" }] }, /^steptrail: config \S+: sources\[0\]\.rate_limit must look like/],
     ["a missing file", null, /^steptrail: config \/nonexistent\/steptrail\.json: cannot read: no such file$/]
   ]
-  it.effect("the same source twice (under another name): exit 2 naming both, for export and serve", () =>
+  it.effect("the same source twice (under another name) where a state is kept: exit 2 naming both, for export --state, export into a database and serve", () =>
     Effect.gen(function*() {
       const source = { provider: "orchestra", workflow: "w", credentials: { key_env: "DUP_SECRET" } }
       const file = write({ sources: [{ ...source, name: "first" }, { ...source, name: "again" }] })
-      for (const argv of [["export", "--config", file], ["serve", "--config", file, "--out", "sqlite:x.db"]]) {
+      const dir = path.dirname(file)
+      const cases = [
+        ["export", "--config", file, "--state", path.join(dir, "s.json")],
+        ["export", "--config", file, "--out", `sqlite:${path.join(dir, "x.db")}`],
+        ["serve", "--config", file, "--out", `sqlite:${path.join(dir, "x.db")}`]
+      ]
+      for (const argv of cases) {
         const r = yield* run(argv, { DUP_SECRET: "s3cret" })
         expect(r.code).toBe(2)
         expect(stderrLines(r)).toEqual([`steptrail: config ${file}: again is the same source as first (orchestra/-/w); list it once`])

@@ -9,7 +9,7 @@ import { Effect, Option } from "effect"
 import { type Declaration, option } from "../Declared.js"
 import { usage, UsageError } from "../Failure.js"
 import * as SourcesConfig from "../SourcesConfig.js"
-import { runExport } from "./Common.js"
+import { isDatabaseOut, runExport } from "./Common.js"
 import {
   common,
   type CommonFlags,
@@ -94,11 +94,12 @@ export const exportCommand = (providers: ReadonlyArray<ProviderDescriptor.Descri
         Effect.mapError((e) => new UsageError({ message: `config ${path}: ${e.message}` }))
       )
       const sources = yield* Effect.all(checked)
-      yield* SourcesConfig.distinct(path, sources)
       const merged = {
         ...resolved(flags, file.concurrency),
         out: Option.orElse(flags.out, () => Option.fromNullable(file.out))
       }
+      // where a source keeps a state (a state file, a database), it must be listed once
+      if (Option.isSome(flags.state) || (Option.isSome(merged.out) && isDatabaseOut(merged.out.value))) yield* SourcesConfig.distinct(path, sources)
       return yield* runExport(sources, merged, {})
     }).pipe(Effect.scoped, withVerbose(flags.verbose))
   }
