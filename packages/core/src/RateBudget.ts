@@ -68,7 +68,8 @@ export interface RateBudget {
   readonly snapshot: Effect.Effect<Snapshot>
   /**
    * Counts the requests of a snapshot taken elsewhere (another process that used the
-   * credential) as if made here: the newest `limit` of both logs are kept, the later pause wins.
+   * credential) as if made here: the newest `limit` of both logs are kept (a time both hold,
+   * as often as the one holding it more often), the later pause wins.
    */
   readonly restore: (snapshot: Snapshot) => Effect.Effect<void>
 }
@@ -190,7 +191,15 @@ const unsafeMake = (budget: Budget | undefined): RateBudget => {
       lock.withPermits(1)(Effect.sync(() => {
         pausedUntil = Math.max(pausedUntil, snapshot.pausedUntil)
         if (limit === 0) return
-        const merged = [...starts, ...snapshot.starts].filter(Number.isFinite).sort((a, b) => a - b).slice(-limit)
+        // each request once: a time in both logs counts as often as the log holding it more
+        // often does, so a budget given back its own snapshot (the credential returned to the
+        // process that held it) is unchanged
+        const counts = new Map<number, number>()
+        for (const t of starts) counts.set(t, (counts.get(t) ?? 0) + 1)
+        const theirs = new Map<number, number>()
+        for (const t of snapshot.starts) if (Number.isFinite(t)) theirs.set(t, (theirs.get(t) ?? 0) + 1)
+        for (const [t, n] of theirs) counts.set(t, Math.max(counts.get(t) ?? 0, n))
+        const merged = [...counts].flatMap(([t, n]) => Array.from({ length: n }, () => t)).sort((a, b) => a - b).slice(-limit)
         starts.length = 0
         starts.push(...merged)
         // oldest first: the next to be replaced is at 0. A request in flight may now settle

@@ -98,6 +98,13 @@ describe("RateBudget", () => {
       const budget = yield* RateBudget.make({ limit: 2, window: Duration.seconds(10) })
       yield* budget.restore({ starts: [5, 1, 3], pausedUntil: 0 })
       expect(yield* budget.snapshot).toEqual({ starts: [3, 5], pausedUntil: 0 })
+      // its own snapshot given back changes nothing; a time both logs hold counts as often as the one holding it more
+      const own = yield* RateBudget.make({ limit: 5, window: Duration.seconds(10) })
+      yield* own.restore({ starts: [1, 1, 2], pausedUntil: 0 })
+      yield* own.restore(yield* own.snapshot)
+      expect((yield* own.snapshot).starts).toEqual([1, 1, 2])
+      yield* own.restore({ starts: [1, 2, 2, 3], pausedUntil: 0 })
+      expect((yield* own.snapshot).starts).toEqual([1, 1, 2, 2, 3])
       // an unlimited budget keeps only the pause
       const unlimited = yield* RateBudget.make(undefined)
       yield* unlimited.restore({ starts: [1, 2], pausedUntil: 7 })
