@@ -15,7 +15,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 
-const root = fileURLToPath(new URL("../../../", import.meta.url))
+const root = fileURLToPath(new URL("../../../../", import.meta.url))
 
 it.live("bench --smoke measures throughput, the state file and start-up, and prints their tables", () =>
   Effect.async<{ code: number | null; stdout: string }>((resume) => {

@@ -12,7 +12,7 @@ import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { BIN } from "./cli.js"
+import { BIN } from "../cli.js"
 
 const TOKEN = "steptrail-emulator-token"
 
