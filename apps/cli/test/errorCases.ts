@@ -367,6 +367,20 @@ export const cases: ReadonlyArray<ErrorCase> = [
     stderr: /^steptrail: config .*\/nope\.json: cannot read: no such file$/
   },
   {
+    id: "usage.config-same-source",
+    group: "usage",
+    title: "a config file listing one source twice where a state is kept",
+    setup: (c) =>
+      fs.writeFileSync(
+        path.join(c.dir, "twice.json"),
+        JSON.stringify({ sources: ["first", "again"].map((name) => ({ name, provider: "orchestra", workflow: "wf" })) })
+      ),
+    args: (c) => ["export", "--config", path.join(c.dir, "twice.json"), "--state", path.join(c.dir, "s.json")],
+    env: orEnv,
+    code: 2,
+    stderr: /^steptrail: config .*\/twice\.json: again is the same source as first \(orchestra\/-\/wf\); list it once$/
+  },
+  {
     id: "usage.gzip-name",
     group: "usage",
     title: "--gzip with an --out not ending in .gz",
