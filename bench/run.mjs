@@ -3,7 +3,7 @@
 // `apps/cli/dist/bin.js`; `pnpm bench` rebuilds it first).
 //
 //   node bench/run.mjs [--instances N] [--steps S] [--output-bytes B] [--repeat K]
-//                      [--concurrency C] [--smoke] [--only throughput,memory,large,state,rate,economy,startup,database]
+//                      [--concurrency C] [--smoke] [--only throughput,memory,large,state,rate,economy,startup,database,serve]
 //                      [--memory-sizes 1000,20000] [--large 64x100x1000000] [--state-sizes 20000,200000]
 //                      [--rate-limit 100/5s] [--rate-windows 6] [--startup-repeat 15] [--keep]
 //
@@ -55,7 +55,7 @@ const opts = {
   startupRepeat: Number(flag("startup-repeat", smoke ? 1 : 15)),
   seed: Number(flag("seed", 1)),
   keep: flag("keep", false) === true,
-  only: String(flag("only", "throughput,memory,large,state,rate,economy,startup,database")).split(",")
+  only: String(flag("only", "throughput,memory,large,state,rate,economy,startup,database,serve")).split(",")
 }
 const log = (...a) => process.stderr.write(`[bench] ${a.join(" ")}\n`)
 
@@ -570,10 +570,7 @@ async function database() {
   log(`database: ${opts.instances} instances x ${opts.steps} steps, ${opts.outputBytes} B outputs, --full-output, ${opts.repeat} repeats`)
   const { start } = await import(path.join(root, "packages/database/dist/TestServer.js"))
   const server = await start()
-  // the bundle loads the SQLite driver, a native module, from beside it
-  // (a link: Node resolves it to where the driver's own dependencies are)
-  mkdirSync(path.join(path.dirname(cli), "node_modules"), { recursive: true })
-  symlinkSync(realpathSync(path.join(root, "apps/cli/node_modules/better-sqlite3")), path.join(path.dirname(cli), "node_modules", "better-sqlite3"))
+  linkSqliteDriver()
   const emu = await startEmulator(emulatorArgs(opts.instances, ["--live", "0"]))
   const info = emu.info
   const file = path.join(work, "db-file.ndjson")
@@ -672,8 +669,43 @@ async function database() {
   md.push(`- wall ms of every run: ${Object.entries(summary).map(([n, s]) => `${n} ${s.wallMsAll.join("/")}`).join("; ")}`, "")
 }
 
+/**
+ * The private bundle loads the SQLite driver, a native module, from beside it (a link: Node
+ * resolves it to where the driver's own dependencies are).
+ */
+function linkSqliteDriver() {
+  const link = path.join(path.dirname(cli), "node_modules", "better-sqlite3")
+  if (statSync(link, { throwIfNoEntry: false }) !== undefined) return
+  mkdirSync(path.dirname(link), { recursive: true })
+  symlinkSync(realpathSync(path.join(root, "apps/cli/node_modules/better-sqlite3")), link)
+}
+
+/**
+ * `steptrail serve` on one runner (SQLite): N Cloudflare sources, each its own account and
+ * held at Cloudflare's rate (1,200 per 5 minutes, as 4/1s), for a minute: the share of one core
+ * the runner takes and the sources one core carries (`bench/serve.mjs`, docs/serve.md "Cost").
+ */
+async function serve() {
+  const many = opts.smoke ? 3 : 100
+  const seconds = opts.smoke ? 5 : 60
+  log(`serve: ${many} sources, ${seconds} s`)
+  linkSqliteDriver()
+  const r = spawnSync(process.execPath, [path.join(root, "bench/serve.mjs"), "--sources", String(many), "--seconds", String(seconds), "--json", "--cli", cli], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+  if (r.status !== 0) {
+    log(`serve: bench/serve.mjs failed (exit ${r.status})`)
+    process.exit(1)
+  }
+  const s = JSON.parse(r.stdout.trim().split("\n").at(-1))
+  results.sections.serve = { ...s }
+  md.push(`### serve, one runner on SQLite (${many} Cloudflare sources at 4/1s, ${round(s.seconds, 0)} s)`, "")
+  md.push("| requests | of the budgets | 429s | CPU s | share of one core | CPU s per 1,000 requests | sources per core |")
+  md.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+  md.push(`| ${fmt(s.requests)} | ${round(s.ofBudget * 100, 0)} % | ${s.tooManyRequests} | ${fmt(s.cpuSeconds, 1)} | ${round(s.share * 100, 0)} % | ${fmt(s.perThousand, 2)} | ${fmt(round((many * s.ofBudget) / s.share, 0))} |`, "")
+  md.push("- sources per core: the sources served at their budget (requests / budget x sources) over the share of one core taken; past one core it no longer scales (docs/performance.md)", "")
+}
+
 // ---------------------------------------------------------------- main
-const sections = { throughput, memory, large, state, rate, economy, startup, database }
+const sections = { throughput, memory, large, state, rate, economy, startup, database, serve }
 try {
   statSync(cli)
 } catch {

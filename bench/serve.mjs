@@ -14,7 +14,7 @@
 // process), requests from its own /metrics. Plain Node ESM; needs the built CLI (`pnpm build`).
 //
 //   node bench/serve.mjs [--seconds 30]
-//   node bench/serve.mjs --sources 100 [--seconds 60]
+//   node bench/serve.mjs --sources 100 [--seconds 60] [--json] [--cli PATH]
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import os from "node:os"
@@ -22,7 +22,9 @@ import path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const cli = path.join(root, "apps/cli/dist/bin.js")
+// --cli PATH: another copy of the bundle (`bench/run.mjs` measures a private one)
+const cli = process.argv.includes("--cli") ? process.argv[process.argv.indexOf("--cli") + 1] : path.join(root, "apps/cli/dist/bin.js")
+const json = process.argv.includes("--json")
 const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || fallback : fallback)
 const seconds = arg("--seconds", 30)
 const many = arg("--sources", 0)
@@ -72,13 +74,23 @@ const scrape = async () => {
   return base === undefined ? "" : fetch(`${base}/metrics`).then((r) => r.text(), () => "")
 }
 const count = (metrics, name) => [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0)
+// whatever ends this script, the emulator and serve end with it
+let served = false
+serve.once("close", () => (served = true))
+process.on("exit", () => {
+  emulator.kill("SIGKILL")
+  serve.kill("SIGKILL")
+})
 let start
-for (let i = 0; i < 600 && start === undefined; i++) {
+for (let i = 0; i < 600 && start === undefined && !served; i++) {
   await new Promise((r) => setTimeout(r, 100))
   const metrics = await scrape()
   if (count(metrics, "steptrail_requests") > 0) start = { at: performance.now(), ticks: ticks(), metrics }
 }
-if (start === undefined) throw new Error("serve made no request within 60 s")
+if (start === undefined) {
+  process.stderr.write(`serve made no request within 60 s${served ? " (it exited)" : ""}:\n${stderr}`)
+  process.exit(1)
+}
 await new Promise((r) => setTimeout(r, seconds * 1000))
 const metrics = await scrape()
 const cpuSeconds = (ticks() - start.ticks) / 100 // USER_HZ
@@ -95,7 +107,8 @@ if (many > 0) {
   const share = cpuSeconds / wall
   const ofBudget = requests / (many * 4 * wall)
   // (a source's first pass outlasts the run: its records are committed, but counted at the pass's end)
-  console.log(`| ${many} Cloudflare sources at 4/1s, ${wall.toFixed(0)} s | ${requests} requests, ${(ofBudget * 100).toFixed(0)} % of the budgets, ${limited} 429s | ${cpuSeconds.toFixed(1)} s CPU, ${(share * 100).toFixed(0)} % of one core | ${perThousand.toFixed(2)} s CPU per 1,000 requests |`)
+  if (json) console.log(JSON.stringify({ sources: many, seconds: wall, requests, ofBudget, tooManyRequests: limited, cpuSeconds, share, perThousand, sourcesPerCore: Math.floor((many * ofBudget) / share) }))
+  else console.log(`| ${many} Cloudflare sources at 4/1s, ${wall.toFixed(0)} s | ${requests} requests, ${(ofBudget * 100).toFixed(0)} % of the budgets, ${limited} 429s | ${cpuSeconds.toFixed(1)} s CPU, ${(share * 100).toFixed(0)} % of one core | ${perThousand.toFixed(2)} s CPU per 1,000 requests |`)
 } else {
   // one Cloudflare budget: 1,200 requests per 5 minutes = 4 requests a second at most
   const sourcesPerCore = Math.floor(1 / ((perThousand / 1000) * 4))
