@@ -31,6 +31,8 @@ export interface Snapshot {
   readonly budget?: BudgetSnapshot | undefined
   /** Of the elapsed time, how long budgets and 429 pauses held requests back. */
   readonly heldMillis?: number | undefined
+  /** Of `heldMillis`, how long 429 pauses did: the provider limits what the budget does not know. */
+  readonly pausedMillis?: number | undefined
 }
 
 /**
@@ -67,8 +69,10 @@ export const budgetSnapshot = (statuses: ReadonlyArray<RateBudget.Status>, now: 
  * When the remaining runs can be done: the latest of three estimates, each of which alone
  * would be too early in some export.
  *
- * - The rate so far, waits included: holds that recur (a provider's own limit, answered with
- *   429s, or the budget's windows) recur at the rate seen.
+ * - The rate so far, waits included, where 429s have paused requests or no budget is known:
+ *   a provider's own limit recurs at the rate seen. Under a budget alone it is left out: the
+ *   budget's windows are counted exactly below, and late in a long export this rate would put
+ *   the last runs minutes after the window that lets them all through.
  * - The hold under way (a 429's pause or the budget), then the remaining runs at the rate seen
  *   while nothing held requests back: a first pause does not yet show in the rate so far.
  * - The budget: when it allows the requests the remaining runs need (the remaining runs times
@@ -79,8 +83,9 @@ const etaMillis = (s: Snapshot): number | undefined => {
   const left = s.totalRuns - s.runs
   const holding = s.budget?.nextInMillis ?? 0
   const estimates: Array<number> = []
+  const budgetAlone = s.budget?.budget !== undefined && (s.pausedMillis ?? 0) === 0
   if (s.runs > 0 && s.elapsedMillis > 0) {
-    estimates.push((left * s.elapsedMillis) / s.runs)
+    if (!budgetAlone) estimates.push((left * s.elapsedMillis) / s.runs)
     const active = s.elapsedMillis - Math.min(s.elapsedMillis, s.heldMillis ?? 0)
     estimates.push(holding + (left * active) / s.runs)
   }
@@ -233,7 +238,9 @@ export const report = (summary: Effect.Effect<Summary.Summary>, options: Options
     const budgets = yield* RateBudget.Budgets
     const statuses = Effect.flatMap(budgets.entries, Effect.forEach((entry) => Effect.map(entry.budget.status, (status) => [entry.budget, status] as const)))
     // budgets are shared by the process: only what they held this export back counts
-    const waitedAtStart = new Map((yield* statuses).map(([budget, status]) => [budget, status.waitedMillis]))
+    const atStart = yield* statuses
+    const waitedAtStart = new Map(atStart.map(([budget, status]) => [budget, status.waitedMillis]))
+    const pausedAtStart = new Map(atStart.map(([budget, status]) => [budget, status.pausedMillis]))
     const snapshot = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const current = yield* statuses
@@ -250,7 +257,8 @@ export const report = (summary: Effect.Effect<Summary.Summary>, options: Options
         retries: (yield* Metric.value(Metrics.retries)).count - retriesAtStart,
         requests: (yield* Metric.value(Metrics.requests)).count - requestsAtStart,
         budget: budgetSnapshot(current.map(([, status]) => status), now),
-        heldMillis: current.reduce((sum, [budget, status]) => sum + status.waitedMillis - (waitedAtStart.get(budget) ?? 0), 0)
+        heldMillis: current.reduce((sum, [budget, status]) => sum + status.waitedMillis - (waitedAtStart.get(budget) ?? 0), 0),
+        pausedMillis: current.reduce((sum, [budget, status]) => sum + status.pausedMillis - (pausedAtStart.get(budget) ?? 0), 0)
       } satisfies Snapshot
     })
     // columns the line on screen takes; 0 when none is drawn

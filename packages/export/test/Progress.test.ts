@@ -45,8 +45,10 @@ describe("Progress", () => {
       budget: { budget, nextInMillis: 60_000, paused: false }
     })
     expect(far).toContain("ETA 11m00s")
-    // late in a long export bound by the budget, the rate so far (waits included) is the budget's
-    // own pace: 166 runs at 4.4 requests each take longer than the next window's start
+    // late in a long export bound by the budget alone: the 166 runs left (4.4 requests each, 730
+    // in all) fit in the next window, so they end a few seconds after it opens. The rate so far
+    // (waits included) would say 2m50s; a real 25-minute export ended 6 s after its last window
+    // opened while that estimate still said 3m06s
     const late = Progress.format({
       runs: 1335,
       steps: 26_000,
@@ -57,7 +59,19 @@ describe("Progress", () => {
       budget: { budget, nextInMillis: 129_000, paused: false },
       heldMillis: 1_300_000
     })
-    expect(late).toContain("next request in 2m09s · ETA 2m50s")
+    expect(late).toContain("next request in 2m09s · ETA 2m18s")
+    // the same with 429 pauses among the waits: the provider limits what the budget does not know
+    expect(Progress.format({
+      runs: 1335,
+      steps: 26_000,
+      totalRuns: 1501,
+      elapsedMillis: 1_371_000,
+      retries: 0,
+      requests: 5874,
+      budget: { budget, nextInMillis: 129_000, paused: false },
+      heldMillis: 1_300_000,
+      pausedMillis: 60_000
+    })).toContain("ETA 2m50s")
     const paused = Progress.format({
       runs: 10,
       steps: 100,
@@ -75,7 +89,7 @@ describe("Progress", () => {
     const budget = { limit: 100_000, window: Duration.minutes(5) }
     const paused = (nextInMillis: number) => ({ budget, nextInMillis, paused: true })
     const at = (runs: number, elapsedMillis: number, heldMillis: number, hold?: ReturnType<typeof paused>) =>
-      Progress.format({ runs, steps: runs * 8, totalRuns: 2001, elapsedMillis, retries: 0, requests: runs + 5, heldMillis, budget: hold })
+      Progress.format({ runs, steps: runs * 8, totalRuns: 2001, elapsedMillis, retries: 0, requests: runs + 5, heldMillis, pausedMillis: heldMillis, budget: hold })
     // the first pause: 195 runs in 1.6 s, 1,806 to go; the pause's 15 s, then 14.8 s of work
     expect(at(195, 1600, 0, paused(15_000))).toBe("195/2001 runs · paused by a 429 from the provider, next request in 15s · ETA 30s · elapsed 2s")
     // a provider's own limit of 100 per 5 s: 492 runs in 25 s, 20 s of it paused; the pauses
