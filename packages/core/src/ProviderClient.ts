@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientRequest, type HttpClientResponse, UrlParams } from "@effect/platform"
-import { Duration, Effect, FiberRef, LogLevel, Metric, Redacted, type Schema, type Scope } from "effect"
+import { Duration, Effect, Exit, FiberRef, LogLevel, Metric, Redacted, type Schema, type Scope } from "effect"
 import * as Decode from "./internal/decode.js"
 import * as Response from "./internal/response.js"
 import * as Metrics from "./Metrics.js"
@@ -303,7 +303,8 @@ export const make = (options: Options): Effect.Effect<ProviderClient, never, Htt
           Effect.timeoutFail({ duration: timeout, onTimeout: timedOut }),
           // the server counted the request somewhere between sending and answering: the
           // budget counts it from the answer, so a late request never lands in a window early
-          Effect.ensuring(settle)
+          // (one abandoned in flight, from a while after the abort: the server may count it yet)
+          Effect.onExit((exit) => settle(Exit.isInterrupted(exit)))
         )
         if (!verbose) return yield* exchange
         const start = yield* Effect.clockWith((c) => c.currentTimeMillis)

@@ -54,10 +54,12 @@ export interface Status {
 export interface RateBudget {
   readonly budget: Budget | undefined
   /**
-   * Waits until a request may start, then counts it. Run the returned effect when the answer
-   * arrives: the request is then counted from that later instant.
+   * Waits until a request may start, then counts it. Run the returned function's effect when
+   * the answer arrives: the request is then counted from that later instant. With `true`, the
+   * request was abandoned in flight (interrupted): a server may still count it after the
+   * abort, so it is counted from `ABANDONED` after now.
    */
-  readonly take: Effect.Effect<Effect.Effect<void>>
+  readonly take: Effect.Effect<(abandoned?: boolean) => Effect.Effect<void>>
   /** Holds every request back for `millis` (a 429's `Retry-After`). */
   readonly pause: (millis: number) => Effect.Effect<void>
   readonly status: Effect.Effect<Status>
@@ -94,6 +96,15 @@ export interface Snapshot {
  * @category constants
  */
 export const SLACK = Duration.millis(10)
+
+/**
+ * How long after an abort a request abandoned in flight still counts: the server may have it
+ * queued (read, not yet answered) and count it when it gets to it.
+ *
+ * @since 0.4.0
+ * @category constants
+ */
+export const ABANDONED = Duration.seconds(1)
 
 /**
  * Cloudflare's documented budget: 1,200 requests per 5 minutes per token.
@@ -157,10 +168,10 @@ const unsafeMake = (budget: Budget | undefined): RateBudget => {
     }
   })
 
-  const settle = (slot: number) =>
+  const settle = (slot: number) => (abandoned?: boolean) =>
     slot < 0 ? Effect.void : Effect.clockWith((c) =>
       c.currentTimeMillis.pipe(Effect.map((now) => {
-        starts[slot] = Math.max(starts[slot]!, now)
+        starts[slot] = Math.max(starts[slot]!, now + (abandoned === true ? Duration.toMillis(ABANDONED) : 0))
       }))
     )
 

@@ -41,12 +41,25 @@ describe("RateBudget", () => {
       const budget = yield* RateBudget.make({ limit: 1, window: Duration.seconds(10) })
       const settle = yield* budget.take
       yield* TestClock.adjust("3 seconds") // the answer takes 3 s
-      yield* settle
+      yield* settle()
       const next = yield* Effect.fork(Effect.zipRight(budget.take, Clock.currentTimeMillis))
       yield* TestClock.adjust(Duration.millis(10_000 + SLACK - 1))
       expect(next.unsafePoll()).toBeNull() // not at start + window
       yield* TestClock.adjust(Duration.millis(3_000))
       expect(yield* Fiber.join(next)).toBe(3_000 + 10_000 + SLACK)
+    }))
+
+  it.effect("a request abandoned in flight counts from ABANDONED after the abort: the server may count it yet", () =>
+    Effect.gen(function*() {
+      const budget = yield* RateBudget.make({ limit: 1, window: Duration.seconds(10) })
+      const settle = yield* budget.take
+      yield* TestClock.adjust("2 seconds") // interrupted 2 s in
+      yield* settle(true)
+      const abandoned = 2_000 + Duration.toMillis(RateBudget.ABANDONED)
+      expect((yield* budget.snapshot).starts).toEqual([abandoned])
+      const next = yield* Effect.fork(Effect.zipRight(budget.take, Clock.currentTimeMillis))
+      yield* TestClock.adjust("20 seconds")
+      expect(yield* Fiber.join(next)).toBe(abandoned + 10_000 + SLACK)
     }))
 
   it.effect("never lets more than `limit` start in any window", () =>

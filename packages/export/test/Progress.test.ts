@@ -49,7 +49,7 @@ describe("Progress", () => {
     // in all) fit in the next window, so they end a few seconds after it opens. The rate so far
     // (waits included) would say 2m50s; a real 25-minute export ended 6 s after its last window
     // opened while that estimate still said 3m06s
-    const late = Progress.format({
+    const lateSnapshot = {
       runs: 1335,
       steps: 26_000,
       totalRuns: 1501,
@@ -58,20 +58,10 @@ describe("Progress", () => {
       requests: 5874,
       budget: { budget, nextInMillis: 129_000, paused: false },
       heldMillis: 1_300_000
-    })
-    expect(late).toContain("next request in 2m09s · ETA 2m18s")
+    }
+    expect(Progress.format(lateSnapshot)).toContain("next request in 2m09s · ETA 2m18s")
     // the same with 429 pauses among the waits: the provider limits what the budget does not know
-    expect(Progress.format({
-      runs: 1335,
-      steps: 26_000,
-      totalRuns: 1501,
-      elapsedMillis: 1_371_000,
-      retries: 0,
-      requests: 5874,
-      budget: { budget, nextInMillis: 129_000, paused: false },
-      heldMillis: 1_300_000,
-      pausedMillis: 60_000
-    })).toContain("ETA 2m50s")
+    expect(Progress.format({ ...lateSnapshot, pausedMillis: 60_000 })).toContain("ETA 2m50s")
     const paused = Progress.format({
       runs: 10,
       steps: 100,

@@ -17,7 +17,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { RateBudget } from "@steptrail/core"
 import { Tables } from "@steptrail/database"
-import { Cause, Clock, Duration, Effect, Schedule, Schema, type Scope } from "effect"
+import { Cause, Clock, Duration, Effect, Fiber, Schedule, Schema, type Scope } from "effect"
 import * as os from "node:os"
 
 /**
@@ -153,7 +153,7 @@ export const hold = (
         .withoutTransform)
 
     let lost = false
-    yield* Effect.forkScoped(
+    const beat = yield* Effect.forkScoped(
       write(false).pipe(
         Effect.flatMap((rows) =>
           rows.length > 0 || lost ? Effect.void : Effect.zipRight(
@@ -165,7 +165,8 @@ export const hold = (
         Effect.repeat(Schedule.spaced(BEAT))
       )
     )
-    yield* Effect.addFinalizer(() => write(true).pipe(Effect.timeout("5 seconds"), Effect.ignore))
+    // the heartbeat stops first: a beat after the release would mark the credential held again
+    yield* Effect.addFinalizer(() => Fiber.interrupt(beat).pipe(Effect.zipRight(write(true)), Effect.timeout("5 seconds"), Effect.ignore))
   }).pipe(
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)

@@ -88,6 +88,13 @@ describe("serve on PostgreSQL: budgets across the cluster", () => {
         process.stderr.write(`serve budget rehearsal: ${provider}: ${counted.requests} requests, ${counted.tooManyRequests} 429s\n`)
         // the budget was the limit: at least three windows' worth went out
         expect(counted.requests).toBeGreaterThan(2 * LIMIT)
+        if (counted.tooManyRequests > 1) {
+          // what the runners said of their credentials, to tell a hand-over from another cause
+          for (const r of [first, ...runners]) {
+            const said = r.stderr().split("\n").filter((l) => /credential|429|rate/i.test(l))
+            process.stderr.write(`serve budget rehearsal: runner ${r.child.pid}: ${said.join("\n  ")}\n`)
+          }
+        }
         expect(counted.tooManyRequests).toBeLessThanOrEqual(1)
         expect(yield* em.peakInWindow(provider, "0", WINDOW_MS, "arrived")).toBeLessThanOrEqual(LIMIT + 1)
       }
