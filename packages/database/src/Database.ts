@@ -10,7 +10,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { StepRecord } from "@steptrail/core"
 import type { ProviderError as PE } from "@steptrail/core"
-import { type Export, Ndjson, State, Store } from "@steptrail/export"
+import { type Export, Lock, Ndjson, State, Store } from "@steptrail/export"
 import { Cause, Duration, Effect, Option, Schedule, Schema, type Scope } from "effect"
 import * as os from "node:os"
 import * as Tables from "./Tables.js"
@@ -182,12 +182,7 @@ const live = new Set<string>()
 const alive = (owner: Owner, heartbeat: string | null, now: number): boolean => {
   if (owner.host !== os.hostname()) return heartbeat !== null && now - Date.parse(heartbeat) < STALE_MILLIS
   if (owner.pid === process.pid) return live.has(owner.token)
-  try {
-    process.kill(owner.pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
+  return Lock.processRuns(owner.pid)
 }
 
 /** A holder on another host whose heartbeat is older than this is taken to be gone. */

@@ -111,6 +111,22 @@ const procStatus = (fs: FileSystem.FileSystem, pid: number) =>
   }).pipe(Effect.orElseSucceed(() => undefined))
 
 /**
+ * Whether a process of this host with this pid runs (one we may not signal runs too). What a
+ * lock file, a database's source row and a `serve` credential ask of a holder on this host.
+ *
+ * @since 0.4.0
+ * @category holders
+ */
+export const processRuns = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
  * Why the holder of a lock no longer runs (a phrase for the warning), or undefined while it
  * may still run.
  */
@@ -119,11 +135,7 @@ const gone = (fs: FileSystem.FileSystem, lock: string, holder: Holder): Effect.E
     if (holder.host !== os.hostname()) return undefined
     // our pid on a lock we do not hold: a previous process of this pid left it (a container's pid 1)
     if (holder.pid === process.pid) return held.has(lock) ? undefined : ""
-    try {
-      process.kill(holder.pid, 0)
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === "EPERM" ? undefined : ""
-    }
+    if (!processRuns(holder.pid)) return ""
     const proc = yield* procStatus(fs, holder.pid)
     if (proc === undefined) return undefined
     if (proc.state === "Z" || proc.state === "X") return ` (pid ${holder.pid} is a zombie)`

@@ -17,6 +17,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { RateBudget } from "@steptrail/core"
 import { Tables } from "@steptrail/database"
+import { Lock } from "@steptrail/export"
 import { Cause, Clock, Duration, Effect, Fiber, Schedule, Schema, type Scope } from "effect"
 import * as os from "node:os"
 
@@ -64,13 +65,7 @@ const reason = (cause: Cause.Cause<unknown>): string => {
 /** Whether a holder on this host still runs (another host's is judged by its heartbeat alone). */
 const running = (holder: Holder): boolean => {
   if (holder.host !== os.hostname()) return true
-  if (holder.pid === process.pid) return true
-  try {
-    process.kill(holder.pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
+  return holder.pid === process.pid || Lock.processRuns(holder.pid)
 }
 
 /**
