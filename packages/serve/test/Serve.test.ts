@@ -112,6 +112,27 @@ const settle = (emu: Emulator.Emulator, provider: WorkflowProvider.Service, file
     return { expected, found }
   })
 
+/** Polls until the table has rows (bounded): how many. */
+const firstRows = (file: string) =>
+  Effect.gen(function*() {
+    let rows = 0
+    for (let i = 0; i < 200 && rows === 0; i++) {
+      yield* Effect.sleep("50 millis")
+      rows = (yield* table(file)).lines.length
+    }
+    return rows
+  })
+
+/** A runner started again on `file`: once the live runs settle, the table is the truth, no key twice. */
+const resumesToTruth = (emu: Emulator.Emulator, provider: WorkflowProvider.Service, file: string, source: Serve.Source) =>
+  Effect.gen(function*() {
+    const second = yield* Effect.fork(serve(file, [source]))
+    const { expected, found } = yield* settle(emu, provider, file)
+    yield* Fiber.interrupt(second)
+    expect(found.lines).toEqual(expected)
+    expect(found.distinct).toBe(true)
+  })
+
 describe("serve on one runner (SQLite)", () => {
   it.scopedLive("captures new and live runs until they settle: the table equals the emulator's truth, no key twice", () =>
     Effect.gen(function*() {
@@ -146,22 +167,14 @@ describe("serve on one runner (SQLite)", () => {
       const file = tempFile()
       const source = sourceOf(provider, emu.info.cloudflare.workflow, "cf")
       const first = yield* Effect.fork(serve(file, [source]))
-      let partial = 0
-      for (let i = 0; i < 200 && partial === 0; i++) {
-        yield* Effect.sleep("50 millis")
-        partial = (yield* table(file)).lines.length
-      }
+      yield* firstRows(file)
       yield* Fiber.interrupt(first)
       const expectedNow = yield* truth(provider, emu.info.cloudflare.workflow)
       const stopped = yield* table(file)
       expect(stopped.lines.length).toBeGreaterThan(0)
       expect(stopped.lines.length).toBeLessThan(expectedNow.length)
       // the source was released: a second runner on the same file takes it at once
-      const second = yield* Effect.fork(serve(file, [source]))
-      const { expected, found } = yield* settle(emu, provider, file)
-      yield* Fiber.interrupt(second)
-      expect(found.lines).toEqual(expected)
-      expect(found.distinct).toBe(true)
+      yield* resumesToTruth(emu, provider, file, source)
     }).pipe(Effect.provide(RateBudget.layer())), 120_000)
 
   it.scopedLive("a source that keeps failing is retried with backoff and counted, and never stops the others", () =>
@@ -194,11 +207,7 @@ describe("serve on one runner (SQLite)", () => {
       const file = tempFile()
       const source = sourceOf(provider, emu.info.cloudflare.workflow, "cf")
       const first = yield* serveDrainable(file, [source])
-      let partial = 0
-      for (let i = 0; i < 200 && partial === 0; i++) {
-        yield* Effect.sleep("50 millis")
-        partial = (yield* table(file)).lines.length
-      }
+      const partial = yield* firstRows(file)
       expect(partial).toBeGreaterThan(0)
       yield* first.drain.drain.pipe(Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("the drain did not end") }))
       const drained = yield* table(file)
@@ -220,11 +229,7 @@ describe("serve on one runner (SQLite)", () => {
       expect((yield* table(file)).lines).toEqual(drained.lines)
       yield* Fiber.interrupt(first.fiber)
       // started again, it resumes: the table ends equal to the truth, no key twice
-      const second = yield* Effect.fork(serve(file, [source]))
-      const { expected, found } = yield* settle(emu, provider, file)
-      yield* Fiber.interrupt(second)
-      expect(found.lines).toEqual(expected)
-      expect(found.distinct).toBe(true)
+      yield* resumesToTruth(emu, provider, file, source)
     }).pipe(Effect.provide(RateBudget.layer())), 120_000)
 
   it.scopedLive("a drain does not wait for a source sleeping between passes or in backoff, and neither starts another pass", () =>
